@@ -1,0 +1,16 @@
+//! kaudit: a Linux audit rule tool, compatible with `auditctl`.
+//!
+//! Data flows one way through these layers:
+//!
+//! ```text
+//! text ─► syntax (pest grammar, spans) ─► model (typed rules and commands)
+//!      ─► codec (struct audit_rule_data bytes) ─► netlink (kernel transport)
+//! kernel bytes ─► codec::decode ─► model ─► listing (`auditctl -l` text)
+//! ```
+//!
+//! Everything except [`netlink::socket`] is pure and testable without root.
+#![deny(missing_docs)]
+
+pub mod lock;
+pub mod netlink;
+pub mod tables;

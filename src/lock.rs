@@ -1,0 +1,1 @@
+//! Machine-wide lock. Owned by the transport work.

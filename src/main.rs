@@ -1,0 +1,2 @@
+//! The kaudit binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Kernel transport. Owned by the transport work.

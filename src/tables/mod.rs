@@ -1,0 +1,1 @@
+//! Lookup tables (generated). Owned by the tables work.
