@@ -1,0 +1,504 @@
+//! Differential conformance against the reference `auditctl` on the live
+//! kernel (issue 2).
+//!
+//! For every rule line of the corpus (`../shared/corpus` or $KAUDIT_CORPUS)
+//! and a generated matrix, under the machine-wide lock:
+//! 1. the reference loads the line (`auditctl -R` on a one-line file); the
+//!    test reads the kernel table, finds the added rule by diffing against a
+//!    snapshot, takes its `auditctl -l` line, and deletes it by its exact bytes;
+//! 2. kaudit compiles the same line, the test adds the encoded rule, reads it
+//!    back, takes kaudit's listing line for it, and deletes it.
+//!
+//! The listed bytes must be identical, the `-l` lines must be identical, and
+//! a line the reference rejects must be rejected by kaudit (when compiling or
+//! by the kernel). Control lines (-b, -f, -e, -r, -D, long options) are only
+//! compiled by kaudit, never executed.
+//!
+//! Skips loudly without root, audit support or the reference cache
+//! (`scripts/fetch-reference.sh`); with KAUDIT_REQUIRE_KERNEL=1 those panic.
+//! KAUDIT_CONFORMANCE_FILTER=TEXT runs only the cases containing TEXT.
+
+#[path = "conformance/cases.rs"]
+mod cases;
+#[path = "conformance/decode.rs"]
+mod decode;
+#[path = "conformance/kaudit_side.rs"]
+mod kaudit_side;
+#[path = "conformance/known.rs"]
+mod known;
+#[path = "conformance/lock.rs"]
+mod lock;
+#[path = "conformance/nl.rs"]
+mod nl;
+#[path = "conformance/oracle.rs"]
+mod oracle;
+
+use cases::{Case, Kind};
+use kaudit_side::{Compiled, Kaudit};
+use nl::AuditSocket;
+use oracle::Reference;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+/// What one side did with one line.
+#[derive(Clone, Debug)]
+enum Outcome {
+    /// One rule appeared: its listed bytes and its `-l` line.
+    Added { bytes: Vec<u8>, line: String },
+    /// One rule disappeared (delete lines): its listed bytes.
+    Removed { bytes: Vec<u8> },
+    /// Nothing changed in the kernel; why.
+    Nothing { why: String },
+    /// Something that should never happen (several rules added, ...).
+    Odd { what: String },
+}
+
+impl Outcome {
+    fn describe(&self) -> String {
+        match self {
+            Outcome::Added { bytes, line } => {
+                format!("added: {line}\n        bytes: {}", decode::short(bytes))
+            }
+            Outcome::Removed { bytes } => format!("removed: {}", decode::short(bytes)),
+            Outcome::Nothing { why } => format!("no rule: {why}"),
+            Outcome::Odd { what } => format!("odd: {what}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    Identical,
+    RejectedByBoth,
+    Differing,
+    Known,
+    /// The kaudit side could not run (library API not available).
+    ReferenceOnly,
+}
+
+fn skip(reason: &str) {
+    if std::env::var("KAUDIT_REQUIRE_KERNEL").as_deref() == Ok("1") {
+        panic!("conformance: KAUDIT_REQUIRE_KERNEL=1 but: {reason}");
+    }
+    eprintln!("\n**************************************************");
+    eprintln!("SKIP (conformance): {reason}");
+    eprintln!("**************************************************\n");
+    println!("SKIP (conformance): {reason}");
+}
+
+fn errno_text(e: i32) -> String {
+    format!("{} (errno {e})", std::io::Error::from_raw_os_error(e))
+}
+
+/// A rule's listed bytes.
+type RuleBytes = Vec<u8>;
+
+/// Rules in `after` that are not in `before` (with their index in `after`),
+/// and rules of `before` missing from `after`; compared as multisets of bytes.
+fn diff(before: &[RuleBytes], after: &[RuleBytes]) -> (Vec<(usize, RuleBytes)>, Vec<RuleBytes>) {
+    let mut left: Vec<Option<&Vec<u8>>> = before.iter().map(Some).collect();
+    let mut added = Vec::new();
+    for (i, r) in after.iter().enumerate() {
+        match left.iter().position(|b| *b == Some(r)) {
+            Some(p) => left[p] = None,
+            None => added.push((i, r.clone())),
+        }
+    }
+    (added, left.into_iter().flatten().cloned().collect())
+}
+
+struct Harness {
+    sock: AuditSocket,
+    reference: Reference,
+    kaudit: Option<Kaudit>,
+    /// Problems restoring the table (must stay empty).
+    restore_failures: Vec<String>,
+}
+
+impl Harness {
+    fn list(&mut self) -> Vec<Vec<u8>> {
+        self.sock.list_rules().expect("AUDIT_LIST_RULES")
+    }
+
+    /// Brings the kernel table back to `snap`: deletes what was added (by its
+    /// exact listed bytes) and re-adds what went missing.
+    fn restore(&mut self, snap: &[Vec<u8>], case: &Case) {
+        let now = self.list();
+        let (added, removed) = diff(snap, &now);
+        for (_, r) in &added {
+            let e = self.sock.del_rule(r).expect("AUDIT_DEL_RULE");
+            if e != 0 {
+                self.restore_failures.push(format!(
+                    "{}: delete failed: {}: {}",
+                    case.text,
+                    errno_text(e),
+                    decode::short(r)
+                ));
+            }
+        }
+        for r in &removed {
+            let e = self.sock.add_rule(r).expect("AUDIT_ADD_RULE");
+            if e != 0 {
+                self.restore_failures.push(format!(
+                    "{}: re-add failed: {}: {}",
+                    case.text,
+                    errno_text(e),
+                    decode::short(r)
+                ));
+            }
+        }
+        let after = self.list();
+        let (a, r) = diff(snap, &after);
+        if !a.is_empty() || !r.is_empty() {
+            self.restore_failures.push(format!(
+                "{}: table not restored ({} extra, {} missing)",
+                case.text,
+                a.len(),
+                r.len()
+            ));
+        }
+    }
+
+    /// What changed between `base` and now, as seen by one side.
+    fn observe(
+        &mut self,
+        base: &[Vec<u8>],
+        why_nothing: String,
+        lines: impl FnOnce(&mut Self, &[Vec<u8>]) -> Result<Vec<String>, String>,
+    ) -> Outcome {
+        let now = self.list();
+        let (added, removed) = diff(base, &now);
+        match (added.len(), removed.len()) {
+            (0, 0) => Outcome::Nothing { why: why_nothing },
+            (1, 0) => {
+                let (idx, bytes) = added.into_iter().next().unwrap();
+                let line = match lines(self, &now) {
+                    Ok(l) if l.len() == now.len() => l[idx].clone(),
+                    Ok(l) => format!(
+                        "<listing has {} lines for {} rules: {:?}>",
+                        l.len(),
+                        now.len(),
+                        l
+                    ),
+                    Err(e) => format!("<listing failed: {e}>"),
+                };
+                Outcome::Added { bytes, line }
+            }
+            (0, 1) => Outcome::Removed {
+                bytes: removed.into_iter().next().unwrap(),
+            },
+            (a, r) => Outcome::Odd {
+                what: format!("{a} rules added and {r} removed ({why_nothing})"),
+            },
+        }
+    }
+
+    fn reference_load(&mut self, base: &[Vec<u8>], text: &str) -> Outcome {
+        let run = self.reference.load_line(text);
+        let why = format!("exit {}: {}", run.code, run.output.replace('\n', " / "));
+        self.observe(base, why, |h, _| Ok(h.reference.list()))
+    }
+
+    fn kaudit_load(&mut self, base: &[Vec<u8>], text: &str) -> Option<Outcome> {
+        let compiled = self.kaudit.as_ref()?.compile(text);
+        let (bytes, delete) = match compiled {
+            Err(diag) => {
+                return Some(Outcome::Nothing {
+                    why: format!("compile error {diag}"),
+                })
+            }
+            Ok(Compiled::NoRule(w)) => {
+                return Some(Outcome::Nothing {
+                    why: format!("compiled to no rule: {w}"),
+                })
+            }
+            Ok(Compiled::Add(b)) => (b, false),
+            Ok(Compiled::Delete(b)) => (b, true),
+        };
+        let e = if delete {
+            self.sock.del_rule(&bytes)
+        } else {
+            self.sock.add_rule(&bytes)
+        }
+        .expect("netlink");
+        let why = if e == 0 {
+            "kernel accepted but nothing changed".to_string()
+        } else {
+            format!(
+                "kernel refused: {} (sent {})",
+                errno_text(e),
+                decode::short(&bytes)
+            )
+        };
+        Some(self.observe(base, why, |h, table| {
+            h.kaudit.as_ref().unwrap().list_lines(table)
+        }))
+    }
+
+    /// The add form of a delete line: -W becomes -w, -d becomes -a.
+    fn add_form(text: &str) -> String {
+        text.split(' ')
+            .map(|t| {
+                if let Some(rest) = t.strip_prefix("-W") {
+                    format!("-w{rest}")
+                } else if let Some(rest) = t.strip_prefix("-d") {
+                    format!("-a{rest}")
+                } else {
+                    t.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Runs one case on both sides, under the lock; the table ends as it began.
+    fn run_case(&mut self, case: &Case) -> (Option<Outcome>, Option<Outcome>) {
+        let guard = lock::acquire().expect("take the machine-wide lock");
+        let snap = self.list();
+        let result = match case.kind {
+            Kind::Control => {
+                let k = self.kaudit.as_ref().map(|k| match k.compile(&case.text) {
+                    Err(d) => Outcome::Nothing {
+                        why: format!("compile error {d}"),
+                    },
+                    Ok(Compiled::NoRule(w)) => Outcome::Nothing {
+                        why: format!("control: {w}"),
+                    },
+                    Ok(_) => Outcome::Odd {
+                        what: "a control line compiled to a rule".to_string(),
+                    },
+                });
+                (None, k)
+            }
+            Kind::Add => {
+                let r = self.reference_load(&snap, &case.text);
+                self.restore(&snap, case);
+                let k = self.kaudit_load(&snap, &case.text);
+                self.restore(&snap, case);
+                (Some(r), k)
+            }
+            Kind::Delete => {
+                // Add the rule the line deletes (with the reference), then
+                // let each side delete it from that same table.
+                let _ = self.reference.load_line(&Self::add_form(&case.text));
+                let base = self.list();
+                let r = self.reference_load(&base, &case.text);
+                self.restore(&base, case);
+                let k = self.kaudit_load(&base, &case.text);
+                self.restore(&snap, case);
+                (Some(r), k)
+            }
+        };
+        guard.release();
+        result
+    }
+}
+
+fn verdict(case: &Case, r: &Option<Outcome>, k: &Option<Outcome>) -> Verdict {
+    let Some(k) = k else {
+        return Verdict::ReferenceOnly;
+    };
+    match (r, k) {
+        // Control lines: kaudit must accept them (the reference loads them in
+        // real rule files); they are never executed.
+        (None, Outcome::Nothing { why }) if !why.starts_with("compile error") => Verdict::Identical,
+        (None, _) => Verdict::Differing,
+        (
+            Some(Outcome::Added {
+                bytes: rb,
+                line: rl,
+            }),
+            Outcome::Added {
+                bytes: kb,
+                line: kl,
+            },
+        ) => {
+            if rb == kb && rl == kl {
+                Verdict::Identical
+            } else {
+                Verdict::Differing
+            }
+        }
+        (Some(Outcome::Removed { bytes: rb }), Outcome::Removed { bytes: kb }) if rb == kb => {
+            Verdict::Identical
+        }
+        (Some(Outcome::Nothing { .. }), Outcome::Nothing { .. }) => {
+            let _ = case;
+            Verdict::RejectedByBoth
+        }
+        _ => Verdict::Differing,
+    }
+}
+
+#[test]
+fn conformance_against_reference_auditctl() {
+    let start = Instant::now();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("not root (the test loads rules into the kernel)");
+    }
+    let Some(reference) = Reference::find() else {
+        return skip(&format!(
+            "no reference auditctl in {} (run scripts/fetch-reference.sh)",
+            oracle::cache_dir().display()
+        ));
+    };
+    let mut sock = match AuditSocket::open() {
+        Ok(s) => s,
+        Err(e) => return skip(&format!("no kernel audit support: {e}")),
+    };
+    let enabled_before = match sock.enabled() {
+        Ok(v) => v,
+        Err(e) => return skip(&format!("AUDIT_GET failed: {e}")),
+    };
+    if enabled_before == 2 {
+        return skip("the kernel's audit configuration is immutable (enabled 2)");
+    }
+    let Some(corpus_dir) = cases::corpus_dir() else {
+        return skip("no corpus (../shared/corpus or KAUDIT_CORPUS)");
+    };
+    let kaudit = match Kaudit::new() {
+        Ok(k) => Some(k),
+        Err(why) => {
+            eprintln!("\n**** conformance: kaudit side NOT RUN: {why}; running the reference side only ****\n");
+            None
+        }
+    };
+
+    let mut all: Vec<Case> = cases::corpus(&corpus_dir);
+    let n_corpus = all.len();
+    assert!(
+        n_corpus > 0,
+        "the corpus at {} has no rule lines",
+        corpus_dir.display()
+    );
+    all.extend(cases::matrix());
+    if let Ok(f) = std::env::var("KAUDIT_CONFORMANCE_FILTER") {
+        all.retain(|c| c.text.contains(&f) || c.origin.contains(&f));
+    }
+    let known = known::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/known-diffs.toml"),
+    );
+
+    let initial = {
+        let _g = lock::acquire().expect("lock");
+        sock.list_rules().expect("AUDIT_LIST_RULES")
+    };
+    println!(
+        "conformance: reference {}; {} cases ({} from the corpus); table has {} rules",
+        reference.version,
+        all.len(),
+        n_corpus,
+        initial.len()
+    );
+
+    let mut h = Harness {
+        sock,
+        reference,
+        kaudit,
+        restore_failures: Vec::new(),
+    };
+    let mut report = String::new();
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    let mut differences = Vec::new();
+    let mut ref_accepted = 0usize;
+    let mut ref_rejected = 0usize;
+    for case in &all {
+        let (r, k) = h.run_case(case);
+        match &r {
+            Some(Outcome::Added { .. }) | Some(Outcome::Removed { .. }) => ref_accepted += 1,
+            Some(_) => ref_rejected += 1,
+            None => {}
+        }
+        let mut v = verdict(case, &r, &k);
+        if v == Verdict::Differing && known.contains_key(&case.text) {
+            v = Verdict::Known;
+        }
+        *counts
+            .entry(match v {
+                Verdict::Identical => "identical",
+                Verdict::RejectedByBoth => "rejected by both",
+                Verdict::Differing => "differing",
+                Verdict::Known => "known",
+                Verdict::ReferenceOnly => "reference only",
+            })
+            .or_default() += 1;
+        let mut entry = format!(
+            "[{v:?}] {} ({:?})\n    case: {}\n",
+            case.origin, case.kind, case.text
+        );
+        match &r {
+            Some(o) => writeln!(entry, "    reference: {}", o.describe()).unwrap(),
+            None => writeln!(entry, "    reference: (control line, not executed)").unwrap(),
+        }
+        match &k {
+            Some(o) => writeln!(entry, "    kaudit:    {}", o.describe()).unwrap(),
+            None => writeln!(entry, "    kaudit:    (not run)").unwrap(),
+        }
+        if let Some(reason) = known.get(&case.text).filter(|_| v == Verdict::Known) {
+            writeln!(entry, "    known: {reason}").unwrap();
+        }
+        if matches!(v, Verdict::Differing | Verdict::Known) {
+            differences.push(entry.clone());
+        }
+        report.push_str(&entry);
+    }
+
+    let final_table = {
+        let _g = lock::acquire().expect("lock");
+        h.sock.list_rules().expect("AUDIT_LIST_RULES")
+    };
+    let enabled_after = h.sock.enabled().expect("AUDIT_GET");
+    let report_path =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-report.txt");
+    std::fs::write(&report_path, &report).expect("write the report");
+
+    for d in &differences {
+        println!("{d}");
+    }
+    let elapsed = start.elapsed();
+    let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+    println!(
+        "conformance: identical {}, differing {}, rejected by both {}, known {}, reference only {} \
+         (reference accepted {ref_accepted}, rejected {ref_rejected}); {} cases in {:.1} s; full report {}",
+        get("identical"),
+        get("differing"),
+        get("rejected by both"),
+        get("known"),
+        get("reference only"),
+        all.len(),
+        elapsed.as_secs_f64(),
+        report_path.display()
+    );
+
+    assert!(
+        h.restore_failures.is_empty(),
+        "kernel table not restored:\n{}",
+        h.restore_failures.join("\n")
+    );
+    assert_eq!(
+        enabled_before, enabled_after,
+        "audit 'enabled' changed during the run"
+    );
+    let (extra, missing) = diff(&initial, &final_table);
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "the kernel table differs from before the run"
+    );
+    if std::env::var("KAUDIT_CONFORMANCE_FILTER").is_err() {
+        assert!(
+            ref_accepted > 500,
+            "the reference accepted only {ref_accepted} lines: is the oracle working?"
+        );
+        assert!(
+            ref_rejected > 50,
+            "the reference rejected only {ref_rejected} lines: is the matrix working?"
+        );
+    }
+    assert_eq!(
+        get("differing"),
+        0,
+        "{} differences from the reference (see above)",
+        get("differing")
+    );
+}
