@@ -399,6 +399,20 @@ def kernel_msgtypes(src, macros):
     return out
 
 
+def check_against_binary(src, tables):
+    """The build options read from debian/rules must match Debian's libaudit.so:
+    every name of the option-dependent tables must be in its string tables."""
+    libs = sorted(src.cache.glob("root/usr/lib/*/libaudit.so.1"))
+    if not libs:
+        die("no libaudit.so.1 in the cache to check the build options against")
+    data = src.path(libs[0]).read_bytes()
+    for prefix in ("machine", "flag", "msg_type", "uringop", "arm_syscall", "aarch64_syscall",
+                   "riscv32_syscall", "riscv64_syscall"):
+        for _, name in tables[prefix].entries:
+            if name.encode() + b"\0" not in data:
+                die(f"{prefix} name {name!r} is not in {libs[0].name}; build options differ")
+
+
 # ---------------------------------------------------------------- Rust output
 
 
@@ -458,6 +472,8 @@ def generate(cache):
             die(f"io_uring op {num}: kernel {name!r}, reference {ref_ops[num]!r}")
     if set(ref_ops) - {n for n, _ in kops}:
         die("reference io_uring ops missing from the kernel enum")
+
+    check_against_binary(src, tables)
 
     # Message types: reference entries plus kernel-only names.
     ref_msgs = {n: v for v, n in tables["msg_type"].entries}

@@ -49,6 +49,7 @@
 //   src/audit-userspace-4.2.1/lib/lookup_table.c
 //   src/audit-userspace-4.2.1/lib/libaudit.c
 //   src/audit-userspace-4.2.1/src/auditctl-listing.c
+//   root/usr/lib/x86_64-linux-gnu/libaudit.so.1
 
 use super::{Fold, Machine, MsgType, UringOp};
 
