@@ -323,8 +323,10 @@ pub fn list_name(n: u32) -> Option<&'static str> {
 }
 
 /// A rule action by name, case-sensitively: `auditctl` compares with `strcmp`
-/// rather than libaudit's case-folding `audit_name_to_action`. `possible` (1) is
-/// returned; `auditctl` treats it as a deprecated action and rejects the rule.
+/// rather than libaudit's case-folding `audit_name_to_action` (`-a ALWAYS,exit`
+/// is a "bad keyword" for the reference). `possible` (1) is returned because it is
+/// in the table, but `auditctl` never accepts it: `-a possible,exit` is also a
+/// "bad keyword", and the kernel rejects action 1.
 pub fn action_by_name(name: &str) -> Option<u32> {
     by_name(g::ACTION_BY_NAME, Fold::Exact, name)
 }
