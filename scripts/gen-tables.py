@@ -23,7 +23,6 @@ Only the Python standard library is used; output is deterministic.
 import argparse
 import ast
 import difflib
-import io
 import os
 import re
 import subprocess
@@ -547,7 +546,7 @@ def generate(cache):
     out.append("/// `permtab.h`: perm bit and its syscall names, in file order.")
     out.append("pub(super) static PERM_SYSCALLS: &[(u32, &[&str])] = &[")
     for v, names in tables["perm"].entries:
-        out.append(f"    (")
+        out.append("    (")
         out.append(f"        {v},")
         out.append("        &[")
         out += [f"            {rs_str(n)}," for n in names.split(",")]
@@ -567,14 +566,14 @@ def generate(cache):
     out.append("/// for a number with several names the reference's comes first.")
     out.append("pub(super) static MSGTYPES: &[MsgType] = &[")
     for v, n, ref in msgs:
-        out.append(f"    MsgType {{")
+        out.append("    MsgType {")
         out.append(f"        number: {v},")
         out.append(f"        name: {rs_str(n)},")
         out.append(f"        in_reference: {'true' if ref else 'false'},")
         out.append("    },")
     out.append("];")
     out.append("")
-    out.append(f"/// `msg_typetab.h` folds the key like this.")
+    out.append("/// `msg_typetab.h` folds the key like this.")
     out.append(f"pub(super) const MSGTYPE_FOLD: Fold = {table_fold('msg_type')};")
     out.append("")
     emit_pairs(out, "MSGTYPE_BY_NAME", "(&str, usize)",
