@@ -14,3 +14,6 @@
 pub mod lock;
 pub mod netlink;
 pub mod tables;
+pub mod codec;
+pub mod model;
+pub mod syntax;

@@ -1,0 +1,107 @@
+//! Facts about the machine that give rule text its meaning: the machine type
+//! (`b32`/`b64` and the default syscall table), the kernel's audit feature
+//! bitmap, user and group names, and whether a watched path is a directory.
+//!
+//! [`Host::detect`] reads the real machine; [`Host::fixed`] makes a host for
+//! tests, so that compiling rules stays a pure function of its inputs.
+
+use crate::tables::{self, Machine};
+use std::collections::HashMap;
+
+/// Audit feature bits (`AUDIT_FEATURE_BITMAP_*`) reported by `AUDIT_GET`.
+pub mod feature {
+    /// `backlog_limit` can be set.
+    pub const BACKLOG_LIMIT: u32 = 0x01;
+    /// `backlog_wait_time` can be set.
+    pub const BACKLOG_WAIT_TIME: u32 = 0x02;
+    /// The `exe` field.
+    pub const EXECUTABLE_PATH: u32 = 0x04;
+    /// Any field on the exclude list.
+    pub const EXCLUDE_EXTEND: u32 = 0x08;
+    /// The `sessionid` field.
+    pub const SESSIONID_FILTER: u32 = 0x10;
+    /// `--reset-lost`.
+    pub const LOST_RESET: u32 = 0x20;
+    /// The filesystem list.
+    pub const FILTER_FS: u32 = 0x40;
+    /// The audit container ID filter of the ghak90 patches (no mainline kernel).
+    pub const CONTAINERID: u32 = 0x80;
+    /// Everything a mainline kernel since 4.20 reports.
+    pub const MAINLINE: u32 = 0x7f;
+}
+
+#[derive(Clone, Debug)]
+enum Names {
+    System,
+    Fixed {
+        users: HashMap<String, u32>,
+        groups: HashMap<String, u32>,
+        dirs: Vec<String>,
+    },
+}
+
+/// The machine rules are compiled for.
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// The machine type (`uname -m`); `b64`/`b32` and `-S` without an arch
+    /// resolve against it.
+    pub machine: Machine,
+    /// The kernel's feature bitmap, as far as it is known. Compiling assumes
+    /// [`feature::MAINLINE`]; the loader checks the real kernel.
+    pub features: u32,
+    names: Names,
+}
+
+impl Host {
+    /// The running machine, with the mainline feature assumption.
+    pub fn detect() -> Host {
+        let machine = nix::sys::utsname::uname()
+            .ok()
+            .and_then(|u| u.machine().to_str().and_then(tables::machine_by_name))
+            .unwrap_or(Machine::X86_64);
+        Host {
+            machine,
+            features: feature::MAINLINE,
+            names: Names::System,
+        }
+    }
+
+    /// A host whose answers are given: for tests and for validating rules
+    /// meant for another machine.
+    pub fn fixed(machine: Machine, users: &[(&str, u32)], groups: &[(&str, u32)], dirs: &[&str]) -> Host {
+        Host {
+            machine,
+            features: feature::MAINLINE,
+            names: Names::Fixed {
+                users: users.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
+                groups: groups.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
+                dirs: dirs.iter().map(|d| d.to_string()).collect(),
+            },
+        }
+    }
+
+    /// The uid of a user name.
+    pub fn uid(&self, name: &str) -> Option<u32> {
+        match &self.names {
+            Names::System => nix::unistd::User::from_name(name).ok().flatten().map(|u| u.uid.as_raw()),
+            Names::Fixed { users, .. } => users.get(name).copied(),
+        }
+    }
+
+    /// The gid of a group name.
+    pub fn gid(&self, name: &str) -> Option<u32> {
+        match &self.names {
+            Names::System => nix::unistd::Group::from_name(name).ok().flatten().map(|g| g.gid.as_raw()),
+            Names::Fixed { groups, .. } => groups.get(name).copied(),
+        }
+    }
+
+    /// Whether `path` names an existing directory (following symlinks, as
+    /// `stat` does). A watch on a directory becomes a `dir` field.
+    pub fn is_dir(&self, path: &str) -> bool {
+        match &self.names {
+            Names::System => std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false),
+            Names::Fixed { dirs, .. } => dirs.iter().any(|d| d == path),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Rules to text: the exact `auditctl -l` output (reference 4.2.1).
+//!
+//! The format, and its quirks, are kept byte for byte, because STIG and CIS
+//! scanners compare this text:
+//! - a rule is printed as a watch (`-w PATH -p PERMS -k KEY`) when all its
+//!   fields are path, dir, perm or key, it has a perm field, and its mask is
+//!   all syscalls (or its list takes no syscalls); the action and list are
+//!   then not printed, so a `never` watch prints like an `always` one;
+//! - arch fields come first, as `b32`/`b64`, then the syscalls, then the other
+//!   fields in stored order, and the key last per `\x01`-separated part;
+//! - syscalls are named from the table of the arch of the *previous* rule
+//!   printed when a rule has no arch field of its own (auditctl keeps that
+//!   state across rules of one listing); this "sticky arch" is reproduced.
+
+use crate::host::Host;
+use crate::model::{field, perm, FilterList, Operator, Rule, Value, KEY_SEPARATOR, MASK_WORDS};
+use crate::tables::{self, Machine};
+use std::fmt::Write;
+
+/// `auditctl -l` for a rule table: one line per rule, or `No rules`.
+pub fn list_text(rules: &[Rule], host: &Host) -> String {
+    if rules.is_empty() {
+        return "No rules\n".to_string();
+    }
+    let mut out = String::new();
+    let mut printer = Printer {
+        host,
+        elf: None,
+        interpret: false,
+    };
+    for rule in rules {
+        printer.rule(rule, &mut out);
+    }
+    out
+}
+
+/// Options for listing.
+pub struct Printer<'h> {
+    host: &'h Host,
+    /// The arch that names syscalls: set by each arch field printed and kept
+    /// for the following rules of the same listing.
+    elf: Option<u32>,
+    interpret: bool,
+}
+
+impl<'h> Printer<'h> {
+    /// A printer for one listing.
+    pub fn new(host: &'h Host, interpret: bool) -> Printer<'h> {
+        Printer {
+            host,
+            elf: None,
+            interpret,
+        }
+    }
+
+    /// Appends one rule's line (with its newline) to `out`.
+    pub fn rule(&mut self, r: &Rule, out: &mut String) {
+        let watch = is_watch(r);
+        let mut syscall_count = 0;
+        if !watch {
+            let _ = write!(
+                out,
+                "-a {},{}",
+                tables::action_name(r.action.number()).unwrap_or("(null)"),
+                tables::list_name(r.list.number()).unwrap_or("(null)")
+            );
+            for f in r.fields.iter().filter(|f| f.number == field::ARCH) {
+                self.arch(f.num_value(), f.op, out);
+            }
+            syscall_count = self.syscalls(r, out);
+        }
+        for f in &r.fields {
+            if f.number == field::ARCH {
+                continue;
+            }
+            let op = f.op.symbol().unwrap_or("(null)");
+            let Some(name) = tables::field_name(f.number) else {
+                let _ = write!(out, " f{}{}{}", f.number, op, value_i32(&f.value));
+                continue;
+            };
+            match (&f.value, f.number) {
+                (_, field::MSGTYPE) => {
+                    let v = f.num_value();
+                    match tables::msgtype_by_number(v).filter(|t| t.in_reference) {
+                        Some(t) => {
+                            let _ = write!(out, " -F {name}{op}{}", t.name);
+                        }
+                        None => {
+                            let _ = write!(out, " -F {name}{op}{}", v as i32);
+                        }
+                    }
+                }
+                (Value::Bytes(b), field::WATCH | field::DIR) => {
+                    if watch {
+                        let _ = write!(out, "-w {}", String::from_utf8_lossy(b));
+                    } else {
+                        let kind = if f.number == field::WATCH { "path" } else { "dir" };
+                        let _ = write!(out, " -F {kind}{op}{}", String::from_utf8_lossy(b));
+                    }
+                }
+                (Value::Bytes(b), field::FILTERKEY) => {
+                    for part in b.split(|c| *c == KEY_SEPARATOR).filter(|p| !p.is_empty()) {
+                        let part = String::from_utf8_lossy(part);
+                        if watch {
+                            let _ = write!(out, " -k {part}");
+                        } else {
+                            let _ = write!(out, " -F key={part}");
+                        }
+                    }
+                }
+                (Value::Bytes(b), field::CONTID) => {
+                    let id = <[u8; 8]>::try_from(b.as_slice()).map(u64::from_ne_bytes);
+                    match id {
+                        Ok(u64::MAX) => {
+                            let _ = write!(out, " -F {name}{op}unset");
+                        }
+                        Ok(id) => {
+                            let _ = write!(out, " -F {name}{op}{id}");
+                        }
+                        Err(_) => {
+                            let _ = write!(out, " -F {name}{op}inval");
+                        }
+                    }
+                }
+                (Value::Bytes(b), _) => {
+                    let _ = write!(out, " -F {name}{op}{}", String::from_utf8_lossy(b));
+                }
+                (Value::Num(v), field::PERM) => {
+                    let letters = perm::letters(*v & perm::ALL);
+                    if watch {
+                        let _ = write!(out, " -p {letters}");
+                    } else {
+                        let _ = write!(out, " -F perm={letters}");
+                    }
+                }
+                (Value::Num(v), field::INODE) => {
+                    let _ = write!(out, " -F {name}{op}{v}");
+                }
+                (Value::Num(v), field::FIELD_COMPARE) => {
+                    if let Some((a, b)) = tables::compare_fields(*v) {
+                        let _ = write!(
+                            out,
+                            " -C {}{op}{}",
+                            tables::field_name(a).unwrap_or("?"),
+                            tables::field_name(b).unwrap_or("?")
+                        );
+                    }
+                }
+                (Value::Num(v), field::ARG0..=field::ARG3) => {
+                    // auditctl interprets a0..a3 only with -i and at most one
+                    // syscall; without that (and always here) upper-case hex.
+                    let _ = syscall_count;
+                    let _ = write!(out, " -F {name}{op}0x{v:X}");
+                }
+                (Value::Num(v), field::EXIT) => {
+                    let e = (*v as i32).unsigned_abs() as i32;
+                    match tables::errno_name(e).filter(|_| (*v as i32) < 0) {
+                        Some(n) => {
+                            let _ = write!(out, " -F {name}{op}-{n}");
+                        }
+                        None => {
+                            let _ = write!(out, " -F {name}{op}{}", *v as i32);
+                        }
+                    }
+                }
+                (Value::Num(v), field::FSTYPE) => match tables::fstype_name(*v) {
+                    Some(n) => {
+                        let _ = write!(out, " -F {name}{op}{n}");
+                    }
+                    None => {
+                        let _ = write!(out, " -F {name}{op}{}", *v as i32);
+                    }
+                },
+                (Value::Num(v), field::LOGINUID | field::SESSIONID) if self.interpret && *v == u32::MAX => {
+                    let _ = write!(out, " -F {name}{op}unset");
+                }
+                (Value::Num(v), _) => {
+                    let _ = write!(out, " -F {name}{op}{}", *v as i32);
+                }
+            }
+        }
+        out.push('\n');
+    }
+
+    fn arch(&mut self, value: u32, op: Operator, out: &mut String) {
+        self.elf = Some(value);
+        let op = op.symbol().unwrap_or("(null)");
+        match tables::machine_by_audit_arch(value) {
+            None => {
+                let _ = write!(out, " -F arch{op}0x{value:X}");
+            }
+            Some(m) if self.interpret => {
+                let _ = write!(out, " -F arch{op}{}", tables::machine_name(m));
+            }
+            Some(_) => {
+                let bits = if value & 0x8000_0000 != 0 { "b64" } else { "b32" };
+                let _ = write!(out, " -F arch{op}{bits}");
+            }
+        }
+    }
+
+    /// ` -S ...` for rules on lists that take syscalls; returns how many were named.
+    fn syscalls(&mut self, r: &Rule, out: &mut String) -> usize {
+        if !r.list.takes_syscalls() {
+            return 0;
+        }
+        let uring = r.list == FilterList::IoUring;
+        let words = if uring { tables::IO_URING_OP_LAST_REFERENCE as usize } else { MASK_WORDS - 1 };
+        if r.mask.0[..words].iter().all(|w| *w == u32::MAX) {
+            out.push_str(" -S all");
+            return words;
+        }
+        let (machine, limit) = if uring {
+            (Some(Machine::IoUring), tables::IO_URING_OP_LAST_REFERENCE)
+        } else {
+            let m = match self.elf {
+                Some(elf) => tables::machine_by_audit_arch(elf),
+                None => Some(self.host.machine),
+            };
+            (m, (MASK_WORDS * 32) as u32)
+        };
+        let mut count = 0;
+        for n in r.mask.iter().take_while(|n| *n < limit) {
+            out.push_str(if count == 0 { " -S " } else { "," });
+            match machine.and_then(|m| tables::syscall_name(m, n)) {
+                Some(name) => out.push_str(name),
+                None => {
+                    let _ = write!(out, "{n}");
+                }
+            }
+            count += 1;
+        }
+        count
+    }
+}
+
+fn value_i32(v: &Value) -> i32 {
+    match v {
+        Value::Num(n) => *n as i32,
+        Value::Bytes(b) => b.len() as i32,
+    }
+}
+
+/// auditctl's watch detection (see the module docs).
+pub fn is_watch(r: &Rule) -> bool {
+    let mut has_perm = false;
+    for f in &r.fields {
+        match f.number {
+            field::PERM => has_perm = true,
+            field::FILTERKEY | field::DIR | field::WATCH => {}
+            _ => return false,
+        }
+    }
+    let all = !r.list.takes_syscalls() || r.mask.0[..MASK_WORDS - 1].iter().all(|w| *w == u32::MAX);
+    has_perm && all
+}
