@@ -17,6 +17,8 @@ pub mod compile;
 pub mod diag;
 pub mod host;
 pub mod listing;
+pub mod apply;
+pub mod rulefile;
 pub mod lock;
 pub mod model;
 pub mod netlink;
