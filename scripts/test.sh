@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export KAUDIT_REF_CACHE=${KAUDIT_REF_CACHE:-$PWD/.cache/reference}
-cargo test --release --all-targets -- --test-threads=2
+cargo test --all-targets

@@ -87,8 +87,13 @@ fn rule_request(op: RuleOp, rule: &Rule) -> Request {
 
 fn refusal_message(op: RuleOp, errno: i32) -> String {
     match op {
-        RuleOp::Delete => format!("Error sending delete rule data request ({})", strerror(errno)),
-        _ if errno == libc::EEXIST => "Error sending add rule data request (Rule exists)".to_string(),
+        RuleOp::Delete => format!(
+            "Error sending delete rule data request ({})",
+            strerror(errno)
+        ),
+        _ if errno == libc::EEXIST => {
+            "Error sending add rule data request (Rule exists)".to_string()
+        }
         _ => format!("Error sending add rule data request ({})", strerror(errno)),
     }
 }
@@ -131,7 +136,10 @@ pub fn apply(entries: &[Entry], transport: &mut dyn Transport) -> Result<Outcome
         }
         if let Some((op, rule)) = rule {
             let single = Entry {
-                compiled: Compiled::Rule { op, rule: rule.clone() },
+                compiled: Compiled::Rule {
+                    op,
+                    rule: rule.clone(),
+                },
                 ..entry.clone()
             };
             if !apply_rules(std::slice::from_ref(&single), transport, mode, &mut out)? {
@@ -180,7 +188,9 @@ fn apply_rules(
     // auditctl retries a refused `dir` watch as a `path` watch (for kernels
     // that predate dir watches).
     for (k, (op, rule)) in rules.iter().enumerate() {
-        if acks[k] == Err(libc::EINVAL) && rule.fields.first().is_some_and(|f| f.number == field::DIR) {
+        if acks[k] == Err(libc::EINVAL)
+            && rule.fields.first().is_some_and(|f| f.number == field::DIR)
+        {
             let mut retry = (*rule).clone();
             retry.fields[0].number = field::WATCH;
             acks[k] = transport.execute(&[rule_request(*op, &retry)])?[0];
@@ -234,7 +244,11 @@ enum ControlResult {
     Refused(String),
 }
 
-fn set_status(transport: &mut dyn Transport, mask: u32, fill: impl FnOnce(&mut AuditStatus)) -> Result<Result<u32, i32>, TransportError> {
+fn set_status(
+    transport: &mut dyn Transport,
+    mask: u32,
+    fill: impl FnOnce(&mut AuditStatus),
+) -> Result<Result<u32, i32>, TransportError> {
     let mut s = AuditStatus {
         mask,
         ..AuditStatus::default()
@@ -243,7 +257,11 @@ fn set_status(transport: &mut dyn Transport, mask: u32, fill: impl FnOnce(&mut A
     Ok(transport.execute(&[Request::new(AUDIT_SET, s.to_bytes().to_vec())])?[0])
 }
 
-fn control(c: &Control, transport: &mut dyn Transport, out: &mut Outcome) -> Result<ControlResult, TransportError> {
+fn control(
+    c: &Control,
+    transport: &mut dyn Transport,
+    out: &mut Outcome,
+) -> Result<ControlResult, TransportError> {
     use status_mask::*;
     let ack = match c {
         Control::IgnoreErrors => return Ok(ControlResult::Mode(ErrorMode::Ignore)),
@@ -270,10 +288,16 @@ fn control(c: &Control, transport: &mut dyn Transport, out: &mut Outcome) -> Res
         Control::SetEnabled(v) => set_status(transport, ENABLED, |s| s.enabled = *v)?,
         Control::SetFailure(v) => set_status(transport, FAILURE, |s| s.failure = *v)?,
         Control::SetRateLimit(v) => set_status(transport, RATE_LIMIT, |s| s.rate_limit = *v)?,
-        Control::SetBacklogLimit(v) => set_status(transport, BACKLOG_LIMIT, |s| s.backlog_limit = *v)?,
-        Control::SetBacklogWaitTime(v) => set_status(transport, BACKLOG_WAIT_TIME, |s| s.backlog_wait_time = *v)?,
+        Control::SetBacklogLimit(v) => {
+            set_status(transport, BACKLOG_LIMIT, |s| s.backlog_limit = *v)?
+        }
+        Control::SetBacklogWaitTime(v) => {
+            set_status(transport, BACKLOG_WAIT_TIME, |s| s.backlog_wait_time = *v)?
+        }
         Control::ResetLost => set_status(transport, LOST, |_| {})?,
-        Control::ResetBacklogWaitTimeActual => set_status(transport, BACKLOG_WAIT_TIME_ACTUAL, |_| {})?,
+        Control::ResetBacklogWaitTimeActual => {
+            set_status(transport, BACKLOG_WAIT_TIME_ACTUAL, |_| {})?
+        }
         Control::LoginuidImmutable => {
             let bit = 1 << 1;
             let f = AuditFeatures {
@@ -296,7 +320,11 @@ fn control(c: &Control, transport: &mut dyn Transport, out: &mut Outcome) -> Res
             out.settings += 1;
             ControlResult::Done
         }
-        Err(e) => ControlResult::Refused(format!("Error sending {} request ({})", describe(c), strerror(e))),
+        Err(e) => ControlResult::Refused(format!(
+            "Error sending {} request ({})",
+            describe(c),
+            strerror(e)
+        )),
     })
 }
 

@@ -20,7 +20,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kaudit", version, about = "Load, list and delete Linux audit rules (auditctl-compatible)")]
+#[command(
+    name = "kaudit",
+    version,
+    about = "Load, list and delete Linux audit rules (auditctl-compatible)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -122,7 +126,8 @@ fn open_for_change() -> Result<(NetlinkTransport, MachineLock), Failure> {
             code: 4,
         });
     }
-    let lock = MachineLock::acquire().map_err(|e| fail(format!("cannot take the kaudit lock: {e}")))?;
+    let lock =
+        MachineLock::acquire().map_err(|e| fail(format!("cannot take the kaudit lock: {e}")))?;
     let mut t = NetlinkTransport::open()?;
     let status = t.get_status()?;
     if status.enabled == 2 {
@@ -137,13 +142,23 @@ fn open_for_change() -> Result<(NetlinkTransport, MachineLock), Failure> {
 fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
     let (entries, diags) = compile_files(files, host);
     if report(&diags) {
-        let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-        return Err(fail(format!("{errors} error(s); nothing was sent to the kernel")));
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        return Err(fail(format!(
+            "{errors} error(s); nothing was sent to the kernel"
+        )));
     }
     if dry_run {
         let mut out = String::new();
         for e in &entries {
-            out.push_str(&format!("{}:{}: {}\n", e.origin.file, e.origin.line, describe(&e.compiled, host)));
+            out.push_str(&format!(
+                "{}:{}: {}\n",
+                e.origin.file,
+                e.origin.line,
+                describe(&e.compiled, host)
+            ));
         }
         print!("{out}");
         return Ok(0);
@@ -159,7 +174,11 @@ fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
         outcome.added,
         outcome.deleted,
         outcome.settings,
-        if outcome.stopped { "; stopped at the first refused line" } else { "" }
+        if outcome.stopped {
+            "; stopped at the first refused line"
+        } else {
+            ""
+        }
     );
     Ok(if outcome.failed { 1 } else { 0 })
 }
@@ -171,7 +190,10 @@ fn describe(c: &Compiled, host: &Host) -> String {
             RuleOp::Prepend => "prepend",
             RuleOp::Delete => "delete",
         };
-        format!("{verb} {}", list_text(std::slice::from_ref(&r.as_stored()), host).trim_end())
+        format!(
+            "{verb} {}",
+            list_text(std::slice::from_ref(&r.as_stored()), host).trim_end()
+        )
     };
     match c {
         Compiled::Rule { op, rule } => rule_text(op, rule),
@@ -186,7 +208,9 @@ fn kernel_rules(t: &mut NetlinkTransport) -> Result<Vec<(Vec<u8>, Rule)>, Failur
         .into_iter()
         .map(|b| match decode(&b) {
             Ok(r) => Ok((b, r)),
-            Err(e) => Err(fail(format!("the kernel sent a rule kaudit cannot read: {e}"))),
+            Err(e) => Err(fail(format!(
+                "the kernel sent a rule kaudit cannot read: {e}"
+            ))),
         })
         .collect()
 }
@@ -231,7 +255,9 @@ fn delete(key: Option<&str>, rule: &[String], host: &Host) -> Result<u8, Failure
             });
         }
         match compile_args(rule, host) {
-            Ok(Compiled::Rule { rule, .. }) => vec![Request::del_rule(kaudit::codec::encode(&rule.as_stored()))],
+            Ok(Compiled::Rule { rule, .. }) => {
+                vec![Request::del_rule(kaudit::codec::encode(&rule.as_stored()))]
+            }
             Ok(_) => return Err(fail("that is not a rule")),
             Err(d) => {
                 report(&[d.at(None, 1, &kaudit::syntax::join_argv(rule))]);
@@ -243,7 +269,11 @@ fn delete(key: Option<&str>, rule: &[String], host: &Host) -> Result<u8, Failure
     run_deletes(&mut t, requests, "matching that text")
 }
 
-fn run_deletes(t: &mut NetlinkTransport, requests: Vec<Request>, what: &str) -> Result<u8, Failure> {
+fn run_deletes(
+    t: &mut NetlinkTransport,
+    requests: Vec<Request>,
+    what: &str,
+) -> Result<u8, Failure> {
     if requests.is_empty() {
         return Err(fail(format!("no rule {what}")));
     }
@@ -251,7 +281,10 @@ fn run_deletes(t: &mut NetlinkTransport, requests: Vec<Request>, what: &str) -> 
     let mut code = 0;
     for a in &acks {
         if let Err(e) = a {
-            eprintln!("kaudit: Error sending delete rule data request ({})", apply::strerror(*e));
+            eprintln!(
+                "kaudit: Error sending delete rule data request ({})",
+                apply::strerror(*e)
+            );
             code = 1;
         }
     }

@@ -54,7 +54,10 @@ pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Dia
                         start: MAX_LINE,
                         end: line.len(),
                     },
-                    format!("line is {} bytes long; auditctl reads at most {MAX_LINE}", line.len()),
+                    format!(
+                        "line is {} bytes long; auditctl reads at most {MAX_LINE}",
+                        line.len()
+                    ),
                 )
                 .at(Some(file), number, line),
             );
@@ -111,7 +114,8 @@ pub fn compile_files(paths: &[String], host: &Host) -> (Vec<Entry>, Vec<Diagnost
                 }
             },
             Err(e) => {
-                let mut d = Diagnostic::error(Span::default(), format!("cannot read the file: {e}"));
+                let mut d =
+                    Diagnostic::error(Span::default(), format!("cannot read the file: {e}"));
                 d.file = Some(path.clone());
                 diags.push(d);
             }
@@ -137,12 +141,16 @@ mod tests {
         assert_eq!(entries[0].origin.line, 3);
         let lines: Vec<usize> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [4, 5]);
-        assert_eq!(diags[0].headline(), "t.rules:4:19: error: -F unknown field: bogus");
+        assert_eq!(
+            diags[0].headline(),
+            "t.rules:4:19: error: -F unknown field: bogus"
+        );
     }
 
     #[test]
     fn crlf_is_kept_and_warned_about() {
-        let (entries, diags) = compile_text("t.rules", "-a always,exit -S open -k crlf\r\n", &host());
+        let (entries, diags) =
+            compile_text("t.rules", "-a always,exit -S open -k crlf\r\n", &host());
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].severity, Severity::Warning);
         match &entries[0].compiled {
