@@ -243,7 +243,7 @@ fn delete(key: Option<&str>, rule: &[String], host: &Host) -> Result<u8, Failure
         let (mut t, _lock) = open_for_change()?;
         let doomed: Vec<Request> = kernel_rules(&mut t)?
             .into_iter()
-            .filter(|(_, r)| r.keys().iter().any(|p| *p == k.as_bytes()))
+            .filter(|(_, r)| r.keys().contains(&k.as_bytes()))
             .map(|(b, _)| Request::del_rule(b))
             .collect();
         return run_deletes(&mut t, doomed, &format!("with key {k}"));
