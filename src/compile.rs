@@ -689,6 +689,9 @@ impl<'h> Builder<'h> {
             .or_else(|| name.eq_ignore_ascii_case("contid").then_some(field::CONTID))
         else {
             let mut e = err(name_span, format!("-F unknown field: {name}"));
+            if name.starts_with(['"', '\'']) {
+                e = e.with_help("quotes are literal characters in audit rules; write -F auid>=1000 without them");
+            }
             if let Some(p) = ["!=", ">=", "<=", "&="].iter().find(|o| name.contains(**o)) {
                 e = e.with_help(format!(
                     "the value contains `{p}`, which auditctl reads as the operator; such values cannot be written"
