@@ -313,3 +313,53 @@ fn other_sockets_cannot_inject_replies() {
     assert_eq!(t.get_status().unwrap().enabled, 0);
     assert_eq!(t.stats().foreign_ignored, 0);
 }
+
+#[test]
+fn larger_datagrams_on_request() {
+    let Some(mut k) = kernel() else { return };
+    let t = k.transport();
+    t.set_max_datagram(512 * 1024).unwrap();
+    let rules: Vec<Vec<u8>> = (0..300)
+        .map(|i| exit_rule(&test_key(&format!("big-{i:03}"))))
+        .collect();
+    let before = t.stats().datagrams_sent;
+    let acks = t
+        .execute(
+            &rules
+                .iter()
+                .cloned()
+                .map(Request::add_rule)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    assert_eq!(acks, vec![Ok(0); 300]);
+    assert_eq!(
+        t.stats().datagrams_sent - before,
+        1,
+        "300 rules fit in 512 KiB"
+    );
+    assert_eq!(own_keys(t).len(), 300);
+    let acks = t
+        .execute(&rules.into_iter().map(Request::del_rule).collect::<Vec<_>>())
+        .unwrap();
+    assert_eq!(acks, vec![Ok(0); 300]);
+}
+
+#[test]
+fn guard_removes_leftover_rules() {
+    let Some(mut k) = kernel() else { return };
+    let mut pre = exit_rule(&test_key("leftover"));
+    pre[0] |= 0x10;
+    // Two identical copies (the second via prepend), deliberately not deleted.
+    let acks = k
+        .transport()
+        .execute(&[
+            Request::add_rule(exit_rule(&test_key("leftover"))),
+            Request::add_rule(pre),
+        ])
+        .unwrap();
+    assert_eq!(acks, vec![Ok(0), Ok(0)]);
+    drop(k); // cleans up, then checks the table is back to its start state
+    let Some(mut k) = kernel() else { return };
+    assert!(own_keys(k.transport()).is_empty());
+}

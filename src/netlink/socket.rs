@@ -61,7 +61,10 @@ use super::{
     AUDIT_FEATURES_LEN, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES,
 };
 
-/// Default cap on the size of one datagram we send.
+/// Default cap on the size of one datagram we send: about 60 rules. The
+/// kernel runs a whole datagram under its audit control lock, so this also
+/// bounds how long one `sendmsg` blocks other audit control traffic (60
+/// deletes at about 12 ms each is under a second).
 pub const DEFAULT_MAX_DATAGRAM: usize = 64 * 1024;
 /// Receive buffer we ask for (the kernel doubles it for bookkeeping).
 const WANTED_RCVBUF: libc::c_int = 4 * 1024 * 1024;
