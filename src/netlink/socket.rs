@@ -24,6 +24,11 @@
 //!   acks each one, also after one of them failed (observed on 6.18: a batch
 //!   with an invalid rule in the middle got EINVAL for that one and 0 for
 //!   the rules after it).
+//! * **Cost.** On the 6.18 test kernel a datagram of 60 rule adds takes
+//!   well under a millisecond, but every successful delete waits for an RCU
+//!   grace period inside the kernel (`audit_del_rule` calls
+//!   `synchronize_rcu`; seen with perf), about 12 ms each. 500 deletes take
+//!   about 6 s however they are batched.
 //! * **Ack order is not reply order.** The kernel answers `AUDIT_GET`,
 //!   `AUDIT_GET_FEATURE` and `AUDIT_LIST_RULES` from a kernel thread, so the
 //!   ack usually arrives *before* the data (observed on 6.18 for
@@ -56,7 +61,10 @@ use super::{
     AUDIT_FEATURES_LEN, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES,
 };
 
-/// Default cap on the size of one datagram we send.
+/// Default cap on the size of one datagram we send: about 60 rules. The
+/// kernel runs a whole datagram under its audit control lock, so this also
+/// bounds how long one `sendmsg` blocks other audit control traffic (60
+/// deletes at about 12 ms each is under a second).
 pub const DEFAULT_MAX_DATAGRAM: usize = 64 * 1024;
 /// Receive buffer we ask for (the kernel doubles it for bookkeeping).
 const WANTED_RCVBUF: libc::c_int = 4 * 1024 * 1024;
@@ -93,6 +101,7 @@ pub struct NetlinkTransport {
     rcvbuf: usize,
     recv_buf: Vec<u8>,
     stats: TransportStats,
+    port_id: u32,
 }
 
 /// Sets an int socket option.
@@ -159,7 +168,10 @@ impl NetlinkTransport {
             }
             _ => TransportError::from_io(e),
         })?;
-        socket.bind_auto().map_err(TransportError::from_io)?;
+        let port_id = socket
+            .bind_auto()
+            .map_err(TransportError::from_io)?
+            .port_number();
         socket
             .connect(&SocketAddr::new(0, 0))
             .map_err(TransportError::from_io)?;
@@ -180,7 +192,13 @@ impl NetlinkTransport {
             rcvbuf,
             recv_buf: Vec::with_capacity(RECV_BUF),
             stats: TransportStats::default(),
+            port_id,
         })
+    }
+
+    /// The netlink port id the kernel assigned to this socket.
+    pub fn port_id(&self) -> u32 {
+        self.port_id
     }
 
     /// Traffic counters since the socket was opened.
@@ -519,5 +537,50 @@ impl Transport for NetlinkTransport {
             .first()
             .ok_or_else(|| TransportError::Protocol("no AUDIT_GET_FEATURE reply".into()))?;
         AuditFeatures::from_bytes(reply.get(..AUDIT_FEATURES_LEN).unwrap_or(reply))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Opening an audit socket needs no privilege; skip only where the
+    /// kernel has no audit support at all.
+    fn open() -> Option<NetlinkTransport> {
+        match NetlinkTransport::open() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "SKIP (kernel): {e}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn missing_reply_is_a_timeout() {
+        let Some(mut t) = open() else { return };
+        t.set_timeout(Duration::from_millis(50));
+        let started = Instant::now();
+        let r = t.receive(|_| true, |_, _| Ok(Flow::Continue));
+        assert!(matches!(r, Err(TransportError::Timeout { .. })), "{r:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn sequence_numbers_wrap_to_one() {
+        let Some(mut t) = open() else { return };
+        assert_eq!(t.take_seq(), 1);
+        t.next_seq = i32::MAX as u32;
+        assert_eq!(t.take_seq(), i32::MAX as u32);
+        assert_eq!(t.take_seq(), 1);
+        assert!(t.wrapped);
+    }
+
+    #[test]
+    fn empty_batch_sends_nothing() {
+        let Some(mut t) = open() else { return };
+        assert_eq!(t.execute(&[]).unwrap(), Vec::<Ack>::new());
+        assert_eq!(t.stats().datagrams_sent, 0);
     }
 }
