@@ -28,8 +28,10 @@ fn scan(s: &str, base: u32) -> (bool, u128, bool, usize) {
         i += 1;
     }
     let mut base = base;
-    let has_hex_prefix =
-        i + 2 < b.len() && b[i] == b'0' && (b[i + 1] | 0x20) == b'x' && b[i + 2].is_ascii_hexdigit();
+    let has_hex_prefix = i + 2 < b.len()
+        && b[i] == b'0'
+        && (b[i + 1] | 0x20) == b'x'
+        && b[i + 2].is_ascii_hexdigit();
     if (base == 0 || base == 16) && has_hex_prefix {
         base = 16;
         i += 2;

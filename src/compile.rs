@@ -11,12 +11,20 @@
 //! The first error on a line wins, as in auditctl, whose option loop stops at
 //! the first failure.
 
+// A diagnostic is a few hundred bytes and there is at most one per line, so
+// returning it by value costs nothing worth an allocation.
+#![allow(clippy::result_large_err)]
+
 use crate::cnum;
 use crate::diag::Diagnostic;
 use crate::host::{feature, Host};
-use crate::model::{field, perm, Action, Control, Field, FilterList, Operator, Rule, SyscallMask, Value};
+use crate::model::{
+    field, perm, Action, Control, Field, FilterList, Operator, Rule, SyscallMask, Value,
+};
 use crate::model::{KEY_SEPARATOR, MAX_FIELDS, MAX_KEY_LEN};
-use crate::syntax::{self, FieldExpr, Flag, Opt, OptKind, ParsedLine, RuleLetter, Span, ValueLetter, Word};
+use crate::syntax::{
+    self, FieldExpr, Flag, Opt, OptKind, ParsedLine, RuleLetter, Span, ValueLetter, Word,
+};
 use crate::tables::{self, Machine};
 
 /// What a rule line asks for.
@@ -214,7 +222,8 @@ impl<'h> Builder<'h> {
         match &opt.kind {
             OptKind::Flag(Flag::List) => {
                 if let Some(Opt {
-                    kind: OptKind::Key(k), ..
+                    kind: OptKind::Key(k),
+                    ..
                 }) = rest.first()
                 {
                     if rest.len() == 1 {
@@ -254,7 +263,8 @@ impl<'h> Builder<'h> {
             }
             OptKind::Flag(Flag::DeleteAll) => {
                 if let Some(Opt {
-                    kind: OptKind::Key(k), ..
+                    kind: OptKind::Key(k),
+                    ..
                 }) = rest.first()
                 {
                     if rest.len() == 1 {
@@ -310,7 +320,10 @@ impl<'h> Builder<'h> {
             }
             OptKind::Equiv(w) => {
                 if self.syscall_added {
-                    return Err(err(opt.span, "Syscall auditing requested for make equivalent"));
+                    return Err(err(
+                        opt.span,
+                        "Syscall auditing requested for make equivalent",
+                    ));
                 }
                 let mut parts = w.text.splitn(2, ',');
                 let mount = parts.next().unwrap_or("");
@@ -380,11 +393,21 @@ impl<'h> Builder<'h> {
         let control = match letter {
             ValueLetter::Enabled => match w.text.as_str() {
                 "0" | "1" | "2" => Control::SetEnabled(cnum::ul32(&w.text)),
-                _ => return Err(err(w.span, format!("Enable must be 0, 1, or 2 was {}", w.text))),
+                _ => {
+                    return Err(err(
+                        w.span,
+                        format!("Enable must be 0, 1, or 2 was {}", w.text),
+                    ))
+                }
             },
             ValueLetter::Failure => match w.text.as_str() {
                 "0" | "1" | "2" => Control::SetFailure(cnum::ul32(&w.text)),
-                _ => return Err(err(w.span, format!("Failure must be 0, 1, or 2 was {}", w.text))),
+                _ => {
+                    return Err(err(
+                        w.span,
+                        format!("Failure must be 0, 1, or 2 was {}", w.text),
+                    ))
+                }
             },
             ValueLetter::Rate => Control::SetRateLimit(numeric_setting(w, span, "Rate")?),
             ValueLetter::Backlog => Control::SetBacklogLimit(numeric_setting(w, span, "Backlog")?),
@@ -394,7 +417,12 @@ impl<'h> Builder<'h> {
     }
 
     /// auditctl's `audit_rule_setup`: list and action in either order.
-    fn rule_option(&mut self, letter: RuleLetter, arg: &Result<(Word, Word), Word>, span: Span) -> Step {
+    fn rule_option(
+        &mut self,
+        letter: RuleLetter,
+        arg: &Result<(Word, Word), Word>,
+        span: Span,
+    ) -> Step {
         let (verb, what) = match letter {
             RuleLetter::Append => ("Append", "Append rule"),
             RuleLetter::Prepend => ("Add", "Add rule"),
@@ -417,7 +445,10 @@ impl<'h> Builder<'h> {
         }
         self.multiple += 1;
         if self.multiple != 1 {
-            return Err(err(span, "Multiple rule insert/delete operations are not allowed"));
+            return Err(err(
+                span,
+                "Multiple rule insert/delete operations are not allowed",
+            ));
         }
         let bad = || {
             err(arg_span, format!("{what} - bad keyword {text}")).with_help(
@@ -496,7 +527,11 @@ impl<'h> Builder<'h> {
             Ok(items) => items,
             Err(w) => return Err(err(w.span, format!("Syscall name unknown: {}", w.text))),
         };
-        let whole: String = items.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(",");
+        let whole: String = items
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let list = self.list();
         if list == Some(FilterList::IoUring.number()) {
             for item in items {
@@ -510,12 +545,22 @@ impl<'h> Builder<'h> {
         }
         let refuse = |what: &str| err(span, what.to_string());
         match list.map(FilterList::from_number) {
-            Some(FilterList::Task) => return Err(refuse("Error: syscall auditing being added to task list")),
-            Some(FilterList::User) => return Err(refuse("Error: syscall auditing being added to user list")),
-            Some(FilterList::Filesystem) => {
-                return Err(refuse("Error: syscall auditing being added to filesystem list"))
+            Some(FilterList::Task) => {
+                return Err(refuse("Error: syscall auditing being added to task list"))
             }
-            _ if self.exclude => return Err(refuse("Error: syscall auditing cannot be put on exclude list")),
+            Some(FilterList::User) => {
+                return Err(refuse("Error: syscall auditing being added to user list"))
+            }
+            Some(FilterList::Filesystem) => {
+                return Err(refuse(
+                    "Error: syscall auditing being added to filesystem list",
+                ))
+            }
+            _ if self.exclude => {
+                return Err(refuse(
+                    "Error: syscall auditing cannot be put on exclude list",
+                ))
+            }
             _ => {}
         }
         if self.elf.is_none() {
@@ -526,9 +571,14 @@ impl<'h> Builder<'h> {
         }
         for item in items {
             if !self.add_syscall(&item.text) {
-                let machine = self.machine().map(tables::machine_name).unwrap_or("this machine");
-                return Err(err(item.span, format!("Syscall name unknown: {}", item.text))
-                    .with_help(format!("not in the {machine} syscall table")));
+                let machine = self
+                    .machine()
+                    .map(tables::machine_name)
+                    .unwrap_or("this machine");
+                return Err(
+                    err(item.span, format!("Syscall name unknown: {}", item.text))
+                        .with_help(format!("not in the {machine} syscall table")),
+                );
             }
         }
         self.syscall_added = true;
@@ -552,9 +602,9 @@ impl<'h> Builder<'h> {
         let Some(machine) = self.machine() else {
             return false;
         };
-        let nr = tables::syscall_by_name(machine, name).map(|n| n as i64).or_else(|| {
-            cnum::starts_with_digit(name).then(|| cnum::strtol(name, 0).value)
-        });
+        let nr = tables::syscall_by_name(machine, name)
+            .map(|n| n as i64)
+            .or_else(|| cnum::starts_with_digit(name).then(|| cnum::strtol(name, 0).value));
         match nr {
             Some(n) if (0..2048).contains(&n) => self.rule.mask.set(n as u32),
             _ => false,
@@ -571,9 +621,9 @@ impl<'h> Builder<'h> {
             }
             return true;
         }
-        let nr = tables::syscall_by_name(Machine::IoUring, name).map(|n| n as i64).or_else(|| {
-            cnum::starts_with_digit(name).then(|| cnum::strtol(name, 0).value)
-        });
+        let nr = tables::syscall_by_name(Machine::IoUring, name)
+            .map(|n| n as i64)
+            .or_else(|| cnum::starts_with_digit(name).then(|| cnum::strtol(name, 0).value));
         match nr {
             Some(n) if (0..2048).contains(&n) => self.rule.mask.set(n as u32),
             _ => false,
@@ -604,8 +654,11 @@ impl<'h> Builder<'h> {
             end: base + to.min(text.len()),
         };
         if self.rule.fields.len() >= FIELD_LIMIT {
-            return Err(err(whole.span, format!("Too many fields in rule: {text}"))
-                .with_help(format!("a rule holds at most {FIELD_LIMIT} fields, the key included")));
+            return Err(
+                err(whole.span, format!("Too many fields in rule: {text}")).with_help(format!(
+                    "a rule holds at most {FIELD_LIMIT} fields, the key included"
+                )),
+            );
         }
         // auditctl searches the whole text for each operator in priority
         // order and splits at the first one it finds.
@@ -621,13 +674,24 @@ impl<'h> Builder<'h> {
         let name_span = at(0, pos);
         let value_span = at(pos + op_len, text.len());
         if name.is_empty() {
-            return Err(err(whole.span, format!("-F missing field name before operator for {text}")));
+            return Err(err(
+                whole.span,
+                format!("-F missing field name before operator for {text}"),
+            ));
         }
         if value.is_empty() {
-            return Err(err(whole.span, format!("-F missing value after operation for {name}")));
+            return Err(err(
+                whole.span,
+                format!("-F missing value after operation for {name}"),
+            ));
         }
-        let Some(number) = tables::field_by_name(name).or_else(|| name.eq_ignore_ascii_case("contid").then_some(field::CONTID)) else {
+        let Some(number) = tables::field_by_name(name)
+            .or_else(|| name.eq_ignore_ascii_case("contid").then_some(field::CONTID))
+        else {
             let mut e = err(name_span, format!("-F unknown field: {name}"));
+            if name.starts_with(['"', '\'']) {
+                e = e.with_help("quotes are literal characters in audit rules; write -F auid>=1000 without them");
+            }
             if let Some(p) = ["!=", ">=", "<=", "&="].iter().find(|o| name.contains(**o)) {
                 e = e.with_help(format!(
                     "the value contains `{p}`, which auditctl reads as the operator; such values cannot be written"
@@ -635,15 +699,28 @@ impl<'h> Builder<'h> {
             }
             return Err(e);
         };
-        let exit_only = |what: &str| err(name_span, format!("{what} can only be used with exit filter list"));
+        let exit_only = |what: &str| {
+            err(
+                name_span,
+                format!("{what} can only be used with exit filter list"),
+            )
+        };
         let eq_only = |what: &str| err(whole.span, format!("{what} only takes = or != operators"));
         let exit = FilterList::Exit.number();
         if list == FilterList::Filesystem.number() && self.host.features & feature::FILTER_FS == 0 {
-            return Err(err(name_span, format!("{name} filter is not supported by the kernel")));
+            return Err(err(
+                name_span,
+                format!("{name} filter is not supported by the kernel"),
+            ));
         }
         let value_of = |v: u32| Value::Num(v);
         let val: Value = match number {
-            field::UID | field::EUID | field::SUID | field::FSUID | field::LOGINUID | field::OBJ_UID => {
+            field::UID
+            | field::EUID
+            | field::SUID
+            | field::FSUID
+            | field::LOGINUID
+            | field::OBJ_UID => {
                 if cnum::starts_with_digit(value) {
                     value_of(cnum::ul32(value))
                 } else if cnum::is_negative_number(value) {
@@ -655,7 +732,9 @@ impl<'h> Builder<'h> {
                         Some(u) => value_of(u),
                         None => {
                             return Err(err(value_span, format!("Unknown user: {value}"))
-                                .with_help("the name is looked up on this machine when the rule is compiled"))
+                                .with_help(
+                                "the name is looked up on this machine when the rule is compiled",
+                            ))
                         }
                     }
                 }
@@ -668,7 +747,9 @@ impl<'h> Builder<'h> {
                         Some(g) => value_of(g),
                         None => {
                             return Err(err(value_span, format!("Unknown group: {value}"))
-                                .with_help("the name is looked up on this machine when the rule is compiled"))
+                                .with_help(
+                                "the name is looked up on this machine when the rule is compiled",
+                            ))
                         }
                     }
                 }
@@ -713,7 +794,10 @@ impl<'h> Builder<'h> {
             | field::SUBJ_USER..=field::SUBJ_CLR
             | field::FILTERKEY
             | field::EXE => {
-                if matches!(number, field::OBJ_USER..=field::OBJ_LEV_HIGH | field::WATCH | field::DIR) {
+                if matches!(
+                    number,
+                    field::OBJ_USER..=field::OBJ_LEV_HIGH | field::WATCH | field::DIR
+                ) {
                     if list != exit {
                         return Err(exit_only(name));
                     }
@@ -723,7 +807,10 @@ impl<'h> Builder<'h> {
                 }
                 if number == field::EXE {
                     if self.host.features & feature::EXECUTABLE_PATH == 0 {
-                        return Err(err(name_span, format!("Field option not supported by kernel: {text}")));
+                        return Err(err(
+                            name_span,
+                            format!("Field option not supported by kernel: {text}"),
+                        ));
                     }
                     if !op.is_equality() {
                         return Err(eq_only(name));
@@ -731,11 +818,18 @@ impl<'h> Builder<'h> {
                     self.exe_added = true;
                 }
                 if number == field::FILTERKEY
-                    && !(self.syscall_added || self.perm_added || self.exe_added || self.filterfs_added)
+                    && !(self.syscall_added
+                        || self.perm_added
+                        || self.exe_added
+                        || self.filterfs_added)
                 {
                     return Err(key_dependency(whole.span));
                 }
-                let limit = if number == field::FILTERKEY { MAX_KEY_LEN } else { PATH_MAX };
+                let limit = if number == field::FILTERKEY {
+                    MAX_KEY_LEN
+                } else {
+                    PATH_MAX
+                };
                 if value.len() > limit {
                     return Err(err(value_span, "String value too long")
                         .with_help(format!("{} bytes; at most {limit}", value.len())));
@@ -744,8 +838,11 @@ impl<'h> Builder<'h> {
             }
             field::ARCH => {
                 if self.syscall_added {
-                    return Err(err(name_span, format!("{name} must be before -S"))
-                        .with_help("-S names syscalls in the arch's table, so the arch must come first"));
+                    return Err(
+                        err(name_span, format!("{name} must be before -S")).with_help(
+                            "-S names syscalls in the arch's table, so the arch must come first",
+                        ),
+                    );
                 }
                 if !op.is_equality() {
                     return Err(eq_only(name));
@@ -758,7 +855,9 @@ impl<'h> Builder<'h> {
                     }
                     elf
                 } else {
-                    match determine_machine(value, self.host.machine).and_then(tables::machine_audit_arch) {
+                    match determine_machine(value, self.host.machine)
+                        .and_then(tables::machine_audit_arch)
+                    {
                         Some(elf) => elf,
                         None => return Err(elf_unknown(name, value_span)),
                     }
@@ -774,7 +873,8 @@ impl<'h> Builder<'h> {
                     return Err(err(whole.span, format!("{name} only takes = operator")));
                 }
                 if value.len() > 4 {
-                    return Err(err(value_span, "String value too long").with_help("perm takes at most 4 letters"));
+                    return Err(err(value_span, "String value too long")
+                        .with_help("perm takes at most 4 letters"));
                 }
                 let mut bits = 0;
                 for (i, c) in value.chars().enumerate() {
@@ -784,7 +884,10 @@ impl<'h> Builder<'h> {
                         'x' => perm::EXEC,
                         'a' => perm::ATTR,
                         _ => {
-                            return Err(err(at(pos + op_len + i, pos + op_len + i + 1), "Permission can only contain  'rwxa'"))
+                            return Err(err(
+                                at(pos + op_len + i, pos + op_len + i + 1),
+                                "Permission can only contain  'rwxa'",
+                            ))
                         }
                     };
                     bits |= bit;
@@ -809,7 +912,10 @@ impl<'h> Builder<'h> {
             }
             field::FSTYPE => {
                 if list != FilterList::Filesystem.number() {
-                    return Err(err(name_span, format!("{name} field is not valid for the filter")));
+                    return Err(err(
+                        name_span,
+                        format!("{name} field is not valid for the filter"),
+                    ));
                 }
                 if !op.is_equality() {
                     return Err(eq_only(name));
@@ -820,7 +926,10 @@ impl<'h> Builder<'h> {
                     tables::fstype_by_name(value).unwrap_or(u32::MAX)
                 };
                 if v == u32::MAX {
-                    return Err(err(value_span, format!("file system type is unknown for field: {name}")));
+                    return Err(err(
+                        value_span,
+                        format!("file system type is unknown for field: {name}"),
+                    ));
                 }
                 self.filterfs_added = true;
                 value_of(v)
@@ -831,15 +940,27 @@ impl<'h> Builder<'h> {
                 } else if cnum::is_negative_number(value) {
                     value_of(cnum::l32(value))
                 } else {
-                    return Err(err(value_span, format!("-F value should be number for {name}")));
+                    return Err(err(
+                        value_span,
+                        format!("-F value should be number for {name}"),
+                    ));
                 }
             }
             field::SESSIONID => {
                 if self.host.features & feature::SESSIONID_FILTER == 0 {
-                    return Err(err(name_span, format!("Field option not supported by kernel: {text}")));
+                    return Err(err(
+                        name_span,
+                        format!("Field option not supported by kernel: {text}"),
+                    ));
                 }
-                if list != exit && list != FilterList::Exclude.number() && list != FilterList::User.number() {
-                    return Err(err(name_span, format!("{name} must be used with exclude, user, or exit filter")));
+                if list != exit
+                    && list != FilterList::Exclude.number()
+                    && list != FilterList::User.number()
+                {
+                    return Err(err(
+                        name_span,
+                        format!("{name} must be used with exclude, user, or exit filter"),
+                    ));
                 }
                 if cnum::starts_with_digit(value) {
                     value_of(cnum::ul32(value))
@@ -855,14 +976,22 @@ impl<'h> Builder<'h> {
             field::SADDR_FAM => {
                 let v = cnum::ul32(value);
                 if v >= tables::AF_MAX {
-                    return Err(err(value_span, format!("value is too large for field: {name}"))
-                        .with_help(format!("address families are below {}", tables::AF_MAX)));
+                    return Err(
+                        err(value_span, format!("value is too large for field: {name}"))
+                            .with_help(format!("address families are below {}", tables::AF_MAX)),
+                    );
                 }
                 value_of(v)
             }
             field::CONTID => {
-                if list != exit && list != FilterList::Exclude.number() && list != FilterList::User.number() {
-                    return Err(err(name_span, format!("{name} must be used with exclude, user, or exit filter")));
+                if list != exit
+                    && list != FilterList::Exclude.number()
+                    && list != FilterList::User.number()
+                {
+                    return Err(err(
+                        name_span,
+                        format!("{name} must be used with exclude, user, or exit filter"),
+                    ));
                 }
                 if !op.is_equality() {
                     return Err(eq_only(name));
@@ -872,18 +1001,25 @@ impl<'h> Builder<'h> {
                 } else if cnum::starts_with_digit(value) {
                     let p = cnum::strtoul(value, 0);
                     if p.overflow {
-                        return Err(err(value_span, format!("-F value should be number for {name}")));
+                        return Err(err(
+                            value_span,
+                            format!("-F value should be number for {name}"),
+                        ));
                     }
                     p.value
                 } else if cnum::is_negative_number(value) {
                     cnum::strtol(value, 0).value as u64
                 } else {
-                    return Err(err(value_span, format!("-F value should be number for {name}")));
+                    return Err(err(
+                        value_span,
+                        format!("-F value should be number for {name}"),
+                    ));
                 };
                 Value::Bytes(id.to_ne_bytes().to_vec())
             }
             _ => {
-                if matches!(number, field::DEVMAJOR..=field::INODE | field::SUCCESS) && list != exit {
+                if matches!(number, field::DEVMAJOR..=field::INODE | field::SUCCESS) && list != exit
+                {
                     return Err(exit_only(name));
                 }
                 if number == field::INODE && !op.is_equality() {
@@ -893,7 +1029,10 @@ impl<'h> Builder<'h> {
                     return Err(exit_only(name));
                 }
                 if !cnum::starts_with_digit(value) {
-                    return Err(err(value_span, format!("-F value should be number for {name}")));
+                    return Err(err(
+                        value_span,
+                        format!("-F value should be number for {name}"),
+                    ));
                 }
                 if number == field::INODE {
                     value_of(cnum::ul32(value))
@@ -902,7 +1041,11 @@ impl<'h> Builder<'h> {
                 }
             }
         };
-        self.rule.fields.push(Field { number, op, value: val });
+        self.rule.fields.push(Field {
+            number,
+            op,
+            value: val,
+        });
         self.rule_requested = true;
         Ok(())
     }
@@ -919,7 +1062,11 @@ impl<'h> Builder<'h> {
             .copied()
             .filter(|s| tables::syscall_by_name(machine, s).is_some())
             .collect();
-        let names = if supported.is_empty() { all.to_vec() } else { supported };
+        let names = if supported.is_empty() {
+            all.to_vec()
+        } else {
+            supported
+        };
         for name in names {
             if !self.add_syscall(name) {
                 return false;
@@ -933,36 +1080,72 @@ impl<'h> Builder<'h> {
         let list = self.list();
         let expr = match arg {
             Ok(e) => e,
-            Err(w) => return Err(err(w.span, format!("-C missing field name before operator for {}", w.text))),
+            Err(w) => {
+                return Err(err(
+                    w.span,
+                    format!("-C missing field name before operator for {}", w.text),
+                ))
+            }
         };
         if self.rule.fields.len() >= FIELD_LIMIT {
-            return Err(err(span, format!("Too many fields in rule: {}", expr.whole.text)));
+            return Err(err(
+                span,
+                format!("Too many fields in rule: {}", expr.whole.text),
+            ));
         }
         // The grammar already split at `!=` before `=`, as auditctl does.
         let Some((op, _)) = expr.op else {
-            return Err(err(expr.whole.span, format!("{} only takes = or != operators", expr.whole.text)));
+            return Err(err(
+                expr.whole.span,
+                format!("{} only takes = or != operators", expr.whole.text),
+            ));
         };
         let left = &expr.left;
         if left.text.is_empty() {
-            return Err(err(expr.whole.span, format!("-C missing field name before operator for {}", expr.whole.text)));
+            return Err(err(
+                expr.whole.span,
+                format!(
+                    "-C missing field name before operator for {}",
+                    expr.whole.text
+                ),
+            ));
         }
         let Some(right) = expr.right.as_ref().filter(|r| !r.text.is_empty()) else {
-            return Err(err(expr.whole.span, format!("-C missing value after operation for {}", left.text)));
+            return Err(err(
+                expr.whole.span,
+                format!("-C missing value after operation for {}", left.text),
+            ));
         };
         let Some(f1) = tables::field_by_name(&left.text) else {
             return Err(err(left.span, format!("-C unknown field: {}", left.text)));
         };
         let Some(f2) = tables::field_by_name(&right.text) else {
-            return Err(err(right.span, format!("-C unknown right hand value for comparison with: {}", right.text)));
+            return Err(err(
+                right.span,
+                format!(
+                    "-C unknown right hand value for comparison with: {}",
+                    right.text
+                ),
+            ));
         };
         if list != Some(FilterList::Exit.number()) {
-            return Err(err(span, format!("{} can only be used with exit filter list", left.text)));
+            return Err(err(
+                span,
+                format!("{} can only be used with exit filter list", left.text),
+            ));
         }
         let Some(code) = tables::compare_code(f1, f2) else {
-            return Err(err(expr.whole.span, format!("-C incompatible comparison {}", left.text))
-                .with_help("compare uid-type fields with each other, or gid-type fields with each other"));
+            return Err(err(
+                expr.whole.span,
+                format!("-C incompatible comparison {}", left.text),
+            )
+            .with_help(
+                "compare uid-type fields with each other, or gid-type fields with each other",
+            ));
         };
-        self.rule.fields.push(Field::num(field::FIELD_COMPARE, op, code));
+        self.rule
+            .fields
+            .push(Field::num(field::FIELD_COMPARE, op, code));
         self.rule_requested = true;
         Ok(())
     }
@@ -990,7 +1173,12 @@ impl<'h> Builder<'h> {
         if !p.starts_with('/') {
             return Err(err(path.span, "The path must start with '/'"));
         }
-        let base_len = p.trim_end_matches('/').rsplit('/').next().map(str::len).unwrap_or(0);
+        let base_len = p
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .map(str::len)
+            .unwrap_or(0);
         if base_len > NAME_MAX {
             return Err(err(path.span, "The base name of the path is too big"));
         }
@@ -999,13 +1187,21 @@ impl<'h> Builder<'h> {
                 p.pop();
             }
         }
-        let kind = if self.host.is_dir(&p) { field::DIR } else { field::WATCH };
+        let kind = if self.host.is_dir(&p) {
+            field::DIR
+        } else {
+            field::WATCH
+        };
         if !self.rule.fields.is_empty() || !self.rule.mask.is_empty() {
             return Err(err(span, "Watches may not include fields or actions"));
         }
         self.rule.mask = SyscallMask::ALL;
-        self.rule.fields.push(Field::bytes(kind, Operator::Equal, p.into_bytes()));
-        self.rule.fields.push(Field::num(field::PERM, Operator::Equal, perm::ALL));
+        self.rule
+            .fields
+            .push(Field::bytes(kind, Operator::Equal, p.into_bytes()));
+        self.rule
+            .fields
+            .push(Field::num(field::PERM, Operator::Equal, perm::ALL));
         self.perm_added = true;
         self.rule_requested = true;
         Ok(())
@@ -1013,7 +1209,10 @@ impl<'h> Builder<'h> {
 
     fn perm_option(&mut self, arg: &Result<Word, Word>, span: Span) -> Step {
         if self.add == ListSlot::Unset && self.del == ListSlot::Unset {
-            return Err(err(span, "permission option needs a watch given prior to it"));
+            return Err(err(
+                span,
+                "permission option needs a watch given prior to it",
+            ));
         }
         let letters = match arg {
             Ok(w) => w,
@@ -1027,7 +1226,10 @@ impl<'h> Builder<'h> {
             }
         };
         if letters.text.len() > 4 {
-            return Err(err(letters.span, format!("permission {} is too long", letters.text)));
+            return Err(err(
+                letters.span,
+                format!("permission {} is too long", letters.text),
+            ));
         }
         let mut bits = 0;
         for c in letters.text.chars() {
@@ -1042,7 +1244,12 @@ impl<'h> Builder<'h> {
             return Err(err(span, "Permissions should be preceded by other fields"));
         }
         let mut updated = false;
-        for f in self.rule.fields.iter_mut().filter(|f| f.number == field::PERM) {
+        for f in self
+            .rule
+            .fields
+            .iter_mut()
+            .filter(|f| f.number == field::PERM)
+        {
             f.value = Value::Num(bits);
             updated = true;
         }
@@ -1050,7 +1257,9 @@ impl<'h> Builder<'h> {
             if self.rule.fields.len() >= FIELD_LIMIT {
                 return Err(err(span, "Too many fields when adding permissions"));
             }
-            self.rule.fields.push(Field::num(field::PERM, Operator::Equal, bits));
+            self.rule
+                .fields
+                .push(Field::num(field::PERM, Operator::Equal, bits));
         }
         self.perm_added = true;
         self.rule_requested = true;
@@ -1061,8 +1270,11 @@ impl<'h> Builder<'h> {
         if !(self.syscall_added || self.perm_added || self.exe_added || self.filterfs_added)
             || (self.add == ListSlot::Unset && self.del == ListSlot::Unset)
         {
-            return Err(err(span, "key option needs a watch or syscall given prior to it")
-                .with_help("keys go after -S, -w, or a path, dir, perm, exe or fstype field"));
+            return Err(err(
+                span,
+                "key option needs a watch or syscall given prior to it",
+            )
+            .with_help("keys go after -S, -w, or a path, dir, perm, exe or fstype field"));
         }
         if key.text.is_empty() && key.span == Span::default() {
             return Err(err(span, "key option needs a value"));
@@ -1097,12 +1309,20 @@ impl<'h> Builder<'h> {
     /// dependency, the field limit, and the operator search, which is why a
     /// key containing `!=`, `>=`, `<=` or `&=` cannot be written.
     fn finish_key(&mut self) -> Step {
-        if self.key.is_empty() || self.controls.iter().any(|c| matches!(c, Control::List { .. })) {
+        if self.key.is_empty()
+            || self
+                .controls
+                .iter()
+                .any(|c| matches!(c, Control::List { .. }))
+        {
             return Ok(());
         }
         let list = self.list().unwrap_or(0);
         let word = Word {
-            text: format!("key={}", String::from_utf8_lossy(&std::mem::take(&mut self.key))),
+            text: format!(
+                "key={}",
+                String::from_utf8_lossy(&std::mem::take(&mut self.key))
+            ),
             span: self.key_span,
         };
         self.add_field_pair(&word, list)
@@ -1110,7 +1330,11 @@ impl<'h> Builder<'h> {
 }
 
 fn key_dependency(span: Span) -> Diagnostic {
-    err(span, "Key field needs a watch, syscall or exe path given prior to it").with_help(
+    err(
+        span,
+        "Key field needs a watch, syscall or exe path given prior to it",
+    )
+    .with_help(
         "on the user, task and exclude lists a key needs an exe field; elsewhere add -S or a path",
     )
 }
@@ -1183,9 +1407,13 @@ fn determine_machine(arch: &str, host: Machine) -> Option<Machine> {
         machine
     };
     let ok = match machine {
-        Machine::X86 | Machine::Ppc | Machine::S390 | Machine::Arm | Machine::Riscv32 => bits != Bits::B64,
+        Machine::X86 | Machine::Ppc | Machine::S390 | Machine::Arm | Machine::Riscv32 => {
+            bits != Bits::B64
+        }
         Machine::Aarch64 | Machine::Ppc64le => bits != Bits::B32,
-        Machine::X86_64 | Machine::Ppc64 | Machine::S390x | Machine::Riscv64 | Machine::IoUring => true,
+        Machine::X86_64 | Machine::Ppc64 | Machine::S390x | Machine::Riscv64 | Machine::IoUring => {
+            true
+        }
     };
     ok.then_some(machine)
 }
@@ -1194,11 +1422,17 @@ fn determine_machine(arch: &str, host: Machine) -> Option<Machine> {
 fn numeric_setting(w: &Word, span: Span, what: &str) -> Result<u32, Diagnostic> {
     if !cnum::starts_with_digit(&w.text) {
         let at = if w.text.is_empty() { span } else { w.span };
-        return Err(err(at, format!("{what} must be a numeric value was {}", w.text)));
+        return Err(err(
+            at,
+            format!("{what} must be a numeric value was {}", w.text),
+        ));
     }
     let p = cnum::strtoul(&w.text, 0);
     if p.overflow {
-        return Err(err(w.span, format!("Error converting {}", what.to_ascii_lowercase())));
+        return Err(err(
+            w.span,
+            format!("Error converting {}", what.to_ascii_lowercase()),
+        ));
     }
     Ok(p.value as u32)
 }

@@ -65,7 +65,11 @@ impl Diagnostic {
         self.file = file.map(str::to_string);
         self.line = line;
         let start = self.span.start.min(source.len());
-        self.column = source.get(..start).map(|s| s.chars().count()).unwrap_or(start) + 1;
+        self.column = source
+            .get(..start)
+            .map(|s| s.chars().count())
+            .unwrap_or(start)
+            + 1;
         self.source = Some(source.to_string());
         self
     }
@@ -77,7 +81,10 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         match &self.file {
-            Some(f) => format!("{f}:{}:{}: {kind}: {}", self.line, self.column, self.message),
+            Some(f) => format!(
+                "{f}:{}:{}: {kind}: {}",
+                self.line, self.column, self.message
+            ),
             None => format!("{}:{}: {kind}: {}", self.line, self.column, self.message),
         }
     }
@@ -87,14 +94,22 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.headline())?;
         if let Some(src) = &self.source {
-            let shown: String = src.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let shown: String = src
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
             writeln!(f, "  | {shown}")?;
             let width = src
                 .get(self.span.start.min(src.len())..self.span.end.min(src.len()))
                 .map(|s| s.chars().count())
                 .unwrap_or(0)
                 .max(1);
-            writeln!(f, "  | {}{}", " ".repeat(self.column - 1), "^".repeat(width))?;
+            writeln!(
+                f,
+                "  | {}{}",
+                " ".repeat(self.column - 1),
+                "^".repeat(width)
+            )?;
         }
         if let Some(h) = &self.help {
             writeln!(f, "  = help: {h}")?;

@@ -68,7 +68,12 @@ impl Host {
 
     /// A host whose answers are given: for tests and for validating rules
     /// meant for another machine.
-    pub fn fixed(machine: Machine, users: &[(&str, u32)], groups: &[(&str, u32)], dirs: &[&str]) -> Host {
+    pub fn fixed(
+        machine: Machine,
+        users: &[(&str, u32)],
+        groups: &[(&str, u32)],
+        dirs: &[&str],
+    ) -> Host {
         Host {
             machine,
             features: feature::MAINLINE,
@@ -83,7 +88,10 @@ impl Host {
     /// The uid of a user name.
     pub fn uid(&self, name: &str) -> Option<u32> {
         match &self.names {
-            Names::System => nix::unistd::User::from_name(name).ok().flatten().map(|u| u.uid.as_raw()),
+            Names::System => nix::unistd::User::from_name(name)
+                .ok()
+                .flatten()
+                .map(|u| u.uid.as_raw()),
             Names::Fixed { users, .. } => users.get(name).copied(),
         }
     }
@@ -91,7 +99,10 @@ impl Host {
     /// The gid of a group name.
     pub fn gid(&self, name: &str) -> Option<u32> {
         match &self.names {
-            Names::System => nix::unistd::Group::from_name(name).ok().flatten().map(|g| g.gid.as_raw()),
+            Names::System => nix::unistd::Group::from_name(name)
+                .ok()
+                .flatten()
+                .map(|g| g.gid.as_raw()),
             Names::Fixed { groups, .. } => groups.get(name).copied(),
         }
     }

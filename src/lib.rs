@@ -11,9 +11,16 @@
 //! Everything except [`netlink::socket`] is pure and testable without root.
 #![deny(missing_docs)]
 
-pub mod lock;
-pub mod netlink;
-pub mod tables;
+pub mod apply;
+pub mod cnum;
 pub mod codec;
+pub mod compile;
+pub mod diag;
+pub mod host;
+pub mod listing;
+pub mod lock;
 pub mod model;
+pub mod netlink;
+pub mod rulefile;
 pub mod syntax;
+pub mod tables;

@@ -94,7 +94,11 @@ impl<'h> Printer<'h> {
                     if watch {
                         let _ = write!(out, "-w {}", String::from_utf8_lossy(b));
                     } else {
-                        let kind = if f.number == field::WATCH { "path" } else { "dir" };
+                        let kind = if f.number == field::WATCH {
+                            "path"
+                        } else {
+                            "dir"
+                        };
                         let _ = write!(out, " -F {kind}{op}{}", String::from_utf8_lossy(b));
                     }
                 }
@@ -171,7 +175,9 @@ impl<'h> Printer<'h> {
                         let _ = write!(out, " -F {name}{op}{}", *v as i32);
                     }
                 },
-                (Value::Num(v), field::LOGINUID | field::SESSIONID) if self.interpret && *v == u32::MAX => {
+                (Value::Num(v), field::LOGINUID | field::SESSIONID)
+                    if self.interpret && *v == u32::MAX =>
+                {
                     let _ = write!(out, " -F {name}{op}unset");
                 }
                 (Value::Num(v), _) => {
@@ -193,7 +199,11 @@ impl<'h> Printer<'h> {
                 let _ = write!(out, " -F arch{op}{}", tables::machine_name(m));
             }
             Some(_) => {
-                let bits = if value & 0x8000_0000 != 0 { "b64" } else { "b32" };
+                let bits = if value & 0x8000_0000 != 0 {
+                    "b64"
+                } else {
+                    "b32"
+                };
                 let _ = write!(out, " -F arch{op}{bits}");
             }
         }
@@ -205,7 +215,11 @@ impl<'h> Printer<'h> {
             return 0;
         }
         let uring = r.list == FilterList::IoUring;
-        let words = if uring { tables::IO_URING_OP_LAST_REFERENCE as usize } else { MASK_WORDS - 1 };
+        let words = if uring {
+            tables::IO_URING_OP_LAST_REFERENCE as usize
+        } else {
+            MASK_WORDS - 1
+        };
         if r.mask.0[..words].iter().all(|w| *w == u32::MAX) {
             out.push_str(" -S all");
             return words;

@@ -1,2 +1,294 @@
-//! The kaudit binary.
-fn main() {}
+//! The `kaudit` binary: the native command-line interface.
+//!
+//! Only this file touches argv, stdout, stderr and exit codes. Exit codes:
+//! 0 success; 1 bad input or a kernel refusal; 2 usage error (from clap);
+//! 4 not privileged; 3 the kernel's audit configuration is locked (`-e 2`).
+
+use clap::{Parser, Subcommand};
+use kaudit::apply::{self, contains};
+use kaudit::codec::decode;
+use kaudit::compile::{compile_args, Compiled, RuleOp};
+use kaudit::diag::{Diagnostic, Severity};
+use kaudit::host::Host;
+use kaudit::listing::list_text;
+use kaudit::lock::MachineLock;
+use kaudit::model::Rule;
+use kaudit::netlink::socket::NetlinkTransport;
+use kaudit::netlink::{Request, Transport, TransportError};
+use kaudit::rulefile::compile_files;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "kaudit",
+    version,
+    about = "Load, list and delete Linux audit rules (auditctl-compatible)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load rules files (auditctl syntax) into the kernel, in order.
+    ///
+    /// Every line of every file is checked first; if any has an error,
+    /// nothing is sent. Lines the kernel refuses stop the load, unless a
+    /// `-i` or `-c` line came before them (as with `auditctl -R`).
+    Load {
+        /// Check and show what would be sent, without touching the kernel.
+        #[arg(long)]
+        dry_run: bool,
+        /// Rules files.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// List the kernel's rules, exactly as `auditctl -l` prints them.
+    List {
+        /// Only rules whose key contains this text.
+        #[arg(short, long)]
+        key: Option<String>,
+    },
+    /// Delete rules: by rule text (`kaudit delete -- -a always,exit -S open`)
+    /// or by key (`kaudit delete --key KEY`, rules with exactly that key).
+    Delete {
+        /// Delete every rule that has this key (one of its keys, exactly).
+        #[arg(short, long, conflicts_with = "rule")]
+        key: Option<String>,
+        /// The rule, in auditctl syntax (`-a`/`-w` forms are accepted and
+        /// mean the same rule).
+        #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
+        rule: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let host = Host::detect();
+    let result = match cli.command {
+        Command::Load { dry_run, files } => load(&files, dry_run, &host),
+        Command::List { key } => list(key.as_deref(), &host),
+        Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("kaudit: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<TransportError> for Failure {
+    fn from(e: TransportError) -> Failure {
+        let code = match &e {
+            TransportError::PermissionDenied(_) => 4,
+            _ => 1,
+        };
+        Failure {
+            message: e.to_string(),
+            code,
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: 1,
+    }
+}
+
+fn report(diags: &[Diagnostic]) -> bool {
+    let mut errors = false;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in diags {
+        errors |= d.severity == Severity::Error;
+        let _ = write!(err, "{d}");
+    }
+    errors
+}
+
+/// Opens the kernel connection for a change: privilege, the machine lock,
+/// and the immutable check, before anything is sent.
+fn open_for_change() -> Result<(NetlinkTransport, MachineLock), Failure> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(Failure {
+            message: "changing audit rules needs root (CAP_AUDIT_CONTROL)".into(),
+            code: 4,
+        });
+    }
+    let lock =
+        MachineLock::acquire().map_err(|e| fail(format!("cannot take the kaudit lock: {e}")))?;
+    let mut t = NetlinkTransport::open()?;
+    let status = t.get_status()?;
+    if status.enabled == 2 {
+        return Err(Failure {
+            message: "The audit system is in immutable mode, no rule changes allowed".into(),
+            code: 3,
+        });
+    }
+    Ok((t, lock))
+}
+
+fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
+    let (entries, diags) = compile_files(files, host);
+    if report(&diags) {
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        return Err(fail(format!(
+            "{errors} error(s); nothing was sent to the kernel"
+        )));
+    }
+    if dry_run {
+        let mut out = String::new();
+        for e in &entries {
+            out.push_str(&format!(
+                "{}:{}: {}\n",
+                e.origin.file,
+                e.origin.line,
+                describe(&e.compiled, host)
+            ));
+        }
+        print!("{out}");
+        return Ok(0);
+    }
+    let (mut t, _lock) = open_for_change()?;
+    let outcome = apply::apply(&entries, &mut t)?;
+    for f in &outcome.failures {
+        eprintln!("{}:{}: error: {}", f.origin.file, f.origin.line, f.message);
+        eprintln!("  | {}", f.text);
+    }
+    eprintln!(
+        "kaudit: {} rule(s) added, {} deleted, {} setting(s) changed{}",
+        outcome.added,
+        outcome.deleted,
+        outcome.settings,
+        if outcome.stopped {
+            "; stopped at the first refused line"
+        } else {
+            ""
+        }
+    );
+    Ok(if outcome.failed { 1 } else { 0 })
+}
+
+fn describe(c: &Compiled, host: &Host) -> String {
+    let rule_text = |op: &RuleOp, r: &Rule| {
+        let verb = match op {
+            RuleOp::Append => "add",
+            RuleOp::Prepend => "prepend",
+            RuleOp::Delete => "delete",
+        };
+        format!(
+            "{verb} {}",
+            list_text(std::slice::from_ref(&r.as_stored()), host).trim_end()
+        )
+    };
+    match c {
+        Compiled::Rule { op, rule } => rule_text(op, rule),
+        Compiled::Mixed { controls, op, rule } => format!("{controls:?}; {}", rule_text(op, rule)),
+        Compiled::Control(c) => format!("{c:?}"),
+        Compiled::Nothing | Compiled::Deprecated => String::new(),
+    }
+}
+
+fn kernel_rules(t: &mut NetlinkTransport) -> Result<Vec<(Vec<u8>, Rule)>, Failure> {
+    t.list_rules()?
+        .into_iter()
+        .map(|b| match decode(&b) {
+            Ok(r) => Ok((b, r)),
+            Err(e) => Err(fail(format!(
+                "the kernel sent a rule kaudit cannot read: {e}"
+            ))),
+        })
+        .collect()
+}
+
+fn list(key: Option<&str>, host: &Host) -> Result<u8, Failure> {
+    let mut t = NetlinkTransport::open()?;
+    let rules: Vec<Rule> = kernel_rules(&mut t)?.into_iter().map(|(_, r)| r).collect();
+    let text = match key {
+        // auditctl prints nothing (not "No rules") when rules exist but none match.
+        Some(k) if !rules.is_empty() => {
+            let shown: Vec<Rule> = rules
+                .into_iter()
+                .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k.as_bytes())))
+                .collect();
+            if shown.is_empty() {
+                String::new()
+            } else {
+                list_text(&shown, host)
+            }
+        }
+        _ => list_text(&rules, host),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    Ok(0)
+}
+
+fn delete(key: Option<&str>, rule: &[String], host: &Host) -> Result<u8, Failure> {
+    let requests: Vec<Request> = if let Some(k) = key {
+        let (mut t, _lock) = open_for_change()?;
+        let doomed: Vec<Request> = kernel_rules(&mut t)?
+            .into_iter()
+            .filter(|(_, r)| r.keys().contains(&k.as_bytes()))
+            .map(|(b, _)| Request::del_rule(b))
+            .collect();
+        return run_deletes(&mut t, doomed, &format!("with key {k}"));
+    } else {
+        if rule.is_empty() {
+            return Err(Failure {
+                message: "give a rule to delete, or --key KEY".into(),
+                code: 2,
+            });
+        }
+        match compile_args(rule, host) {
+            Ok(Compiled::Rule { rule, .. }) => {
+                vec![Request::del_rule(kaudit::codec::encode(&rule.as_stored()))]
+            }
+            Ok(_) => return Err(fail("that is not a rule")),
+            Err(d) => {
+                report(&[d.at(None, 1, &kaudit::syntax::join_argv(rule))]);
+                return Err(fail("nothing was deleted"));
+            }
+        }
+    };
+    let (mut t, _lock) = open_for_change()?;
+    run_deletes(&mut t, requests, "matching that text")
+}
+
+fn run_deletes(
+    t: &mut NetlinkTransport,
+    requests: Vec<Request>,
+    what: &str,
+) -> Result<u8, Failure> {
+    if requests.is_empty() {
+        return Err(fail(format!("no rule {what}")));
+    }
+    let acks = t.execute(&requests)?;
+    let mut code = 0;
+    for a in &acks {
+        if let Err(e) = a {
+            eprintln!(
+                "kaudit: Error sending delete rule data request ({})",
+                apply::strerror(*e)
+            );
+            code = 1;
+        }
+    }
+    let n = acks.iter().filter(|a| a.is_ok()).count();
+    eprintln!("kaudit: {n} rule(s) deleted");
+    Ok(code)
+}

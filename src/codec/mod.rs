@@ -57,14 +57,25 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeError::TooShort(n) => {
-                write!(f, "rule message is {n} bytes, shorter than the {HEADER_LEN}-byte header")
+                write!(
+                    f,
+                    "rule message is {n} bytes, shorter than the {HEADER_LEN}-byte header"
+                )
             }
-            DecodeError::TooManyFields(n) => write!(f, "rule claims {n} fields, more than {MAX_FIELDS}"),
+            DecodeError::TooManyFields(n) => {
+                write!(f, "rule claims {n} fields, more than {MAX_FIELDS}")
+            }
             DecodeError::BufferTruncated { buflen, present } => {
-                write!(f, "rule buffer claims {buflen} bytes but {present} are present")
+                write!(
+                    f,
+                    "rule buffer claims {buflen} bytes but {present} are present"
+                )
             }
             DecodeError::FieldOverrun { index } => {
-                write!(f, "field {index}'s string runs past the end of the rule buffer")
+                write!(
+                    f,
+                    "field {index}'s string runs past the end of the rule buffer"
+                )
             }
         }
     }
@@ -189,8 +200,13 @@ mod tests {
     fn encodes_the_documented_layout() {
         let mut rule = Rule::new(FilterList::Exit, Action::Always);
         rule.mask.set(257);
-        rule.fields.push(Field::num(field::ARCH, Operator::Equal, 0xC000_003E));
-        rule.fields.push(Field::bytes(field::FILTERKEY, Operator::Equal, b"ab".to_vec()));
+        rule.fields
+            .push(Field::num(field::ARCH, Operator::Equal, 0xC000_003E));
+        rule.fields.push(Field::bytes(
+            field::FILTERKEY,
+            Operator::Equal,
+            b"ab".to_vec(),
+        ));
         let b = encode(&rule);
         assert_eq!(b.len(), 1042);
         assert_eq!(&b[0..4], &4u32.to_ne_bytes());
@@ -212,7 +228,8 @@ mod tests {
     fn unknown_numbers_survive() {
         let mut rule = Rule::new(FilterList::Other(9), Action::Other(7));
         rule.prepend = true;
-        rule.fields.push(Field::num(150, Operator::Other(0x1234), 99));
+        rule.fields
+            .push(Field::num(150, Operator::Other(0x1234), 99));
         rule.trailing = b"xyz".to_vec();
         let b = encode(&rule);
         assert_eq!(decode(&b).unwrap(), rule);
@@ -227,7 +244,10 @@ mod tests {
         assert_eq!(decode(&b), Err(DecodeError::TooManyFields(65)));
         let mut b = vec![0u8; HEADER_LEN];
         put(&mut b, OFF_BUFLEN, 4);
-        assert!(matches!(decode(&b), Err(DecodeError::BufferTruncated { .. })));
+        assert!(matches!(
+            decode(&b),
+            Err(DecodeError::BufferTruncated { .. })
+        ));
         let mut b = vec![0u8; HEADER_LEN + 2];
         put(&mut b, OFF_FIELD_COUNT, 1);
         put(&mut b, OFF_FIELDS, field::WATCH);

@@ -263,7 +263,9 @@ pub fn parse_line(text: &str) -> Result<ParsedLine, SyntaxError> {
         match item.as_rule() {
             Rule::comment => return Ok(ParsedLine::Comment),
             Rule::command => {
-                return Ok(ParsedLine::Options(item.into_inner().map(lower_option).collect()));
+                return Ok(ParsedLine::Options(
+                    item.into_inner().map(lower_option).collect(),
+                ));
             }
             _ => {}
         }
@@ -287,7 +289,10 @@ fn operator(p: &Pair<'_, Rule>) -> (Operator, Span) {
 
 /// The argument pair of an option (its last inner pair), as a word.
 fn arg_word(p: Pair<'_, Rule>) -> Word {
-    p.into_inner().last().map(|a| Word::of(&a)).unwrap_or_default()
+    p.into_inner()
+        .last()
+        .map(|a| Word::of(&a))
+        .unwrap_or_default()
 }
 
 fn lower_option(p: Pair<'_, Rule>) -> Opt {
@@ -388,7 +393,10 @@ fn lower_option(p: Pair<'_, Rule>) -> Opt {
                 Some("-r") => ValueLetter::Rate,
                 _ => ValueLetter::Backlog,
             };
-            OptKind::Value(letter, inner.next().map(|a| Word::of(&a)).unwrap_or_default())
+            OptKind::Value(
+                letter,
+                inner.next().map(|a| Word::of(&a)).unwrap_or_default(),
+            )
         }
         Rule::opt_message => OptKind::Message(arg_word(p)),
         Rule::opt_equiv => OptKind::Equiv(arg_word(p)),
@@ -449,7 +457,10 @@ mod tests {
         assert_eq!(parse_line("    ").unwrap(), ParsedLine::Blank);
         assert_eq!(parse_line("  # x -a y").unwrap(), ParsedLine::Comment);
         // A TAB is not a separator, so this first word is `\t#`, not a comment.
-        assert!(matches!(parse_line("\t# x").unwrap(), ParsedLine::Options(_)));
+        assert!(matches!(
+            parse_line("\t# x").unwrap(),
+            ParsedLine::Options(_)
+        ));
     }
 
     #[test]
@@ -457,7 +468,13 @@ mod tests {
         for text in ["-Fuid=0", "-F uid=0", "-F  uid=0"] {
             match &opts(text)[0] {
                 OptKind::Field(f) => {
-                    assert_eq!((f.name.text.as_str(), f.value.as_ref().unwrap().text.as_str()), ("uid", "0"))
+                    assert_eq!(
+                        (
+                            f.name.text.as_str(),
+                            f.value.as_ref().unwrap().text.as_str()
+                        ),
+                        ("uid", "0")
+                    )
                 }
                 other => panic!("{other:?}"),
             }
@@ -470,10 +487,16 @@ mod tests {
     fn list_action_in_either_order() {
         for text in ["-a always,exit", "-a exit,always", "-aexit,always"] {
             let o = opts(text);
-            assert!(matches!(&o[0], OptKind::Rule(RuleLetter::Append, Ok(_))), "{text}");
+            assert!(
+                matches!(&o[0], OptKind::Rule(RuleLetter::Append, Ok(_))),
+                "{text}"
+            );
         }
         assert!(matches!(&opts("-a a,b,c")[0], OptKind::Rule(_, Err(w)) if w.text == "a,b,c"));
-        assert!(matches!(&opts("-d always")[0], OptKind::Rule(RuleLetter::Delete, Err(_))));
+        assert!(matches!(
+            &opts("-d always")[0],
+            OptKind::Rule(RuleLetter::Delete, Err(_))
+        ));
     }
 
     #[test]
@@ -519,7 +542,10 @@ mod tests {
     fn syscall_lists_skip_empty_items() {
         match &opts("-S open,,close,")[0] {
             OptKind::Syscall(Ok(items)) => {
-                assert_eq!(items.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["open", "close"]);
+                assert_eq!(
+                    items.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+                    ["open", "close"]
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -527,11 +553,19 @@ mod tests {
 
     #[test]
     fn long_options_and_abbreviations() {
-        assert!(matches!(&opts("--backlog_wait_time 60000")[0], OptKind::BacklogWaitTime(w) if w.text == "60000"));
+        assert!(
+            matches!(&opts("--backlog_wait_time 60000")[0], OptKind::BacklogWaitTime(w) if w.text == "60000")
+        );
         assert!(matches!(&opts("--back=5")[0], OptKind::BacklogWaitTime(w) if w.text == "5"));
         assert!(matches!(&opts("--sig HUP")[0], OptKind::Signal(w) if w.text == "HUP"));
-        assert!(matches!(&opts("--loginuid")[0], OptKind::Flag(Flag::LoginuidImmutable)));
-        assert!(matches!(&opts("--reset-lost")[0], OptKind::Flag(Flag::ResetLost)));
+        assert!(matches!(
+            &opts("--loginuid")[0],
+            OptKind::Flag(Flag::LoginuidImmutable)
+        ));
+        assert!(matches!(
+            &opts("--reset-lost")[0],
+            OptKind::Flag(Flag::ResetLost)
+        ));
         // `--reset` is ambiguous between two options.
         assert!(matches!(&opts("--reset")[0], OptKind::Stray(_)));
     }

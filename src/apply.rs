@@ -1,0 +1,361 @@
+//! Compiled lines to kernel requests, in order, through a [`Transport`].
+//!
+//! Consecutive rule lines go to the kernel together (many requests per
+//! datagram); each acknowledgement is matched to its line. Error handling
+//! follows auditctl's rules files: by default the first refused line stops
+//! the load; after a `-i` line, refusals are reported and skipped; after a
+//! `-c` line, they are skipped but the load fails at the end.
+//!
+//! Because a batch is processed by the kernel as a whole, a refusal in the
+//! middle of a batch in stop mode is followed by undoing the requests of the
+//! same batch that came after it, so the kernel ends as if the load had
+//! stopped at the refused line, exactly as a line-by-line load would.
+
+use crate::codec::{decode, encode};
+use crate::compile::{Compiled, RuleOp};
+use crate::model::{field, Control, Rule};
+use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use crate::netlink::{AUDIT_SET, AUDIT_SET_FEATURE};
+use crate::rulefile::{Entry, Origin};
+
+/// What to do when the kernel refuses a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorMode {
+    /// Stop at the first refusal (the default).
+    Stop,
+    /// Report and go on; succeed (`-i`).
+    Ignore,
+    /// Report and go on; fail at the end (`-c`).
+    Continue,
+}
+
+/// A line the kernel (or the loader) refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Where the line came from.
+    pub origin: Origin,
+    /// The line.
+    pub text: String,
+    /// Why, in auditctl's words.
+    pub message: String,
+}
+
+/// The result of applying a set of lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Rules added.
+    pub added: usize,
+    /// Rules deleted.
+    pub deleted: usize,
+    /// Settings changed.
+    pub settings: usize,
+    /// Refused lines.
+    pub failures: Vec<Failure>,
+    /// Whether the load stopped early (stop mode).
+    pub stopped: bool,
+    /// Whether the load counts as failed (stop mode refusal, or `-c`).
+    pub failed: bool,
+}
+
+/// `AUDIT_STATUS_*` mask bits.
+mod status_mask {
+    pub const ENABLED: u32 = 0x01;
+    pub const FAILURE: u32 = 0x02;
+    pub const RATE_LIMIT: u32 = 0x08;
+    pub const BACKLOG_LIMIT: u32 = 0x10;
+    pub const BACKLOG_WAIT_TIME: u32 = 0x20;
+    pub const LOST: u32 = 0x40;
+    pub const BACKLOG_WAIT_TIME_ACTUAL: u32 = 0x80;
+}
+
+/// `strerror` for the errnos the kernel returns to rule requests.
+pub fn strerror(errno: i32) -> String {
+    std::io::Error::from_raw_os_error(errno)
+        .to_string()
+        .split(" (os error")
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn rule_request(op: RuleOp, rule: &Rule) -> Request {
+    match op {
+        RuleOp::Delete => Request::del_rule(encode(&rule.as_stored())),
+        _ => Request::add_rule(encode(rule)),
+    }
+}
+
+fn refusal_message(op: RuleOp, errno: i32) -> String {
+    match op {
+        RuleOp::Delete => format!(
+            "Error sending delete rule data request ({})",
+            strerror(errno)
+        ),
+        _ if errno == libc::EEXIST => {
+            "Error sending add rule data request (Rule exists)".to_string()
+        }
+        _ => format!("Error sending add rule data request ({})", strerror(errno)),
+    }
+}
+
+/// Applies compiled lines in order.
+pub fn apply(entries: &[Entry], transport: &mut dyn Transport) -> Result<Outcome, TransportError> {
+    let mut out = Outcome::default();
+    let mut mode = ErrorMode::Stop;
+    let mut i = 0;
+    while i < entries.len() {
+        // A run of consecutive rule lines goes as one batch.
+        let run_end = entries[i..]
+            .iter()
+            .position(|e| !matches!(e.compiled, Compiled::Rule { .. }))
+            .map_or(entries.len(), |p| i + p);
+        if run_end > i {
+            let run = &entries[i..run_end];
+            if !apply_rules(run, transport, mode, &mut out)? {
+                return Ok(out);
+            }
+            i = run_end;
+            continue;
+        }
+        let entry = &entries[i];
+        let (controls, rule) = match &entry.compiled {
+            Compiled::Control(c) => (c.as_slice(), None),
+            Compiled::Mixed { controls, op, rule } => (controls.as_slice(), Some((*op, rule))),
+            _ => (&[][..], None),
+        };
+        for c in controls {
+            match control(c, transport, &mut out)? {
+                ControlResult::Mode(m) => mode = m,
+                ControlResult::Done => {}
+                ControlResult::Refused(message) => {
+                    if !record_failure(&mut out, mode, entry, message) {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        if let Some((op, rule)) = rule {
+            let single = Entry {
+                compiled: Compiled::Rule {
+                    op,
+                    rule: rule.clone(),
+                },
+                ..entry.clone()
+            };
+            if !apply_rules(std::slice::from_ref(&single), transport, mode, &mut out)? {
+                return Ok(out);
+            }
+        }
+        i += 1;
+    }
+    if mode == ErrorMode::Continue && !out.failures.is_empty() {
+        out.failed = true;
+    }
+    Ok(out)
+}
+
+/// Records a refusal; false when the load must stop.
+fn record_failure(out: &mut Outcome, mode: ErrorMode, entry: &Entry, message: String) -> bool {
+    out.failures.push(Failure {
+        origin: entry.origin.clone(),
+        text: entry.text.clone(),
+        message,
+    });
+    if mode == ErrorMode::Stop {
+        out.stopped = true;
+        out.failed = true;
+        return false;
+    }
+    true
+}
+
+/// Sends a run of rule lines as one batch; false when the load must stop.
+fn apply_rules(
+    run: &[Entry],
+    transport: &mut dyn Transport,
+    mode: ErrorMode,
+    out: &mut Outcome,
+) -> Result<bool, TransportError> {
+    let rules: Vec<(RuleOp, &Rule)> = run
+        .iter()
+        .filter_map(|e| match &e.compiled {
+            Compiled::Rule { op, rule } => Some((*op, rule)),
+            _ => None,
+        })
+        .collect();
+    let requests: Vec<Request> = rules.iter().map(|(op, r)| rule_request(*op, r)).collect();
+    let mut acks = transport.execute(&requests)?;
+    // auditctl retries a refused `dir` watch as a `path` watch (for kernels
+    // that predate dir watches).
+    for (k, (op, rule)) in rules.iter().enumerate() {
+        if acks[k] == Err(libc::EINVAL)
+            && rule.fields.first().is_some_and(|f| f.number == field::DIR)
+        {
+            let mut retry = (*rule).clone();
+            retry.fields[0].number = field::WATCH;
+            acks[k] = transport.execute(&[rule_request(*op, &retry)])?[0];
+        }
+    }
+    for (k, ack) in acks.iter().enumerate() {
+        let (op, rule) = rules[k];
+        match ack {
+            Ok(_) => match op {
+                RuleOp::Delete => out.deleted += 1,
+                _ => out.added += 1,
+            },
+            Err(errno) => {
+                if !record_failure(out, mode, &run[k], refusal_message(op, *errno)) {
+                    undo_after(&rules[k + 1..], &acks[k + 1..], transport, out)?;
+                    let _ = rule;
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Undoes the requests of a batch that the kernel applied after a refusal.
+fn undo_after(
+    rules: &[(RuleOp, &Rule)],
+    acks: &[Result<u32, i32>],
+    transport: &mut dyn Transport,
+    out: &mut Outcome,
+) -> Result<(), TransportError> {
+    let mut undo = Vec::new();
+    for ((op, rule), ack) in rules.iter().zip(acks).rev() {
+        if ack.is_ok() {
+            undo.push(match op {
+                RuleOp::Delete => Request::add_rule(encode(&rule.as_stored())),
+                _ => Request::del_rule(encode(&rule.as_stored())),
+            });
+        }
+    }
+    if !undo.is_empty() {
+        transport.execute(&undo)?;
+        out.added = out.added.saturating_sub(undo.len());
+    }
+    Ok(())
+}
+
+enum ControlResult {
+    Done,
+    Mode(ErrorMode),
+    Refused(String),
+}
+
+fn set_status(
+    transport: &mut dyn Transport,
+    mask: u32,
+    fill: impl FnOnce(&mut AuditStatus),
+) -> Result<Result<u32, i32>, TransportError> {
+    let mut s = AuditStatus {
+        mask,
+        ..AuditStatus::default()
+    };
+    fill(&mut s);
+    Ok(transport.execute(&[Request::new(AUDIT_SET, s.to_bytes().to_vec())])?[0])
+}
+
+fn control(
+    c: &Control,
+    transport: &mut dyn Transport,
+    out: &mut Outcome,
+) -> Result<ControlResult, TransportError> {
+    use status_mask::*;
+    let ack = match c {
+        Control::IgnoreErrors => return Ok(ControlResult::Mode(ErrorMode::Ignore)),
+        Control::ContinueOnErrors => return Ok(ControlResult::Mode(ErrorMode::Continue)),
+        Control::DeleteAll { key } => {
+            let mut requests = Vec::new();
+            for bytes in transport.list_rules()? {
+                let Ok(rule) = decode(&bytes) else { continue };
+                let matches = match key {
+                    None => true,
+                    Some(k) => rule.key_bytes().is_some_and(|rk| contains(rk, k)),
+                };
+                if matches {
+                    requests.push(Request::del_rule(bytes));
+                }
+            }
+            let acks = transport.execute(&requests)?;
+            out.deleted += acks.iter().filter(|a| a.is_ok()).count();
+            return Ok(match acks.iter().find_map(|a| a.err()) {
+                Some(e) => ControlResult::Refused(format!("Error deleting rule ({})", strerror(e))),
+                None => ControlResult::Done,
+            });
+        }
+        Control::SetEnabled(v) => set_status(transport, ENABLED, |s| s.enabled = *v)?,
+        Control::SetFailure(v) => set_status(transport, FAILURE, |s| s.failure = *v)?,
+        Control::SetRateLimit(v) => set_status(transport, RATE_LIMIT, |s| s.rate_limit = *v)?,
+        Control::SetBacklogLimit(v) => {
+            set_status(transport, BACKLOG_LIMIT, |s| s.backlog_limit = *v)?
+        }
+        Control::SetBacklogWaitTime(v) => {
+            set_status(transport, BACKLOG_WAIT_TIME, |s| s.backlog_wait_time = *v)?
+        }
+        Control::ResetLost => set_status(transport, LOST, |_| {})?,
+        Control::ResetBacklogWaitTimeActual => {
+            set_status(transport, BACKLOG_WAIT_TIME_ACTUAL, |_| {})?
+        }
+        Control::LoginuidImmutable => {
+            let bit = 1 << 1;
+            let f = AuditFeatures {
+                vers: 1,
+                mask: bit,
+                features: bit,
+                lock: bit,
+            };
+            transport.execute(&[Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())])?[0]
+        }
+        other => {
+            return Ok(ControlResult::Refused(format!(
+                "{} is not supported in rules files loaded by kaudit",
+                describe(other)
+            )))
+        }
+    };
+    Ok(match ack {
+        Ok(_) => {
+            out.settings += 1;
+            ControlResult::Done
+        }
+        Err(e) => ControlResult::Refused(format!(
+            "Error sending {} request ({})",
+            describe(c),
+            strerror(e)
+        )),
+    })
+}
+
+fn describe(c: &Control) -> &'static str {
+    match c {
+        Control::SetEnabled(_) => "enable",
+        Control::SetFailure(_) => "failure",
+        Control::SetRateLimit(_) => "rate limit",
+        Control::SetBacklogLimit(_) => "backlog limit",
+        Control::SetBacklogWaitTime(_) => "backlog_wait_time",
+        Control::ResetLost => "reset lost",
+        Control::ResetBacklogWaitTimeActual => "reset backlog_wait_time_actual",
+        Control::LoginuidImmutable => "loginuid immutable",
+        Control::List { .. } => "-l",
+        Control::Status { .. } => "-s",
+        Control::Signal(_) => "--signal",
+        Control::UserMessage(_) => "-m",
+        Control::MakeEquivalent { .. } => "-q",
+        Control::Trim => "-t",
+        Control::Version => "-v",
+        Control::Help => "-h",
+        Control::ReadRules(_) => "-R",
+        Control::DeleteAll { .. } => "-D",
+        Control::IgnoreErrors => "-i",
+        Control::ContinueOnErrors => "-c",
+    }
+}
+
+/// Whether `needle` occurs in `haystack` (auditctl's key match for `-k`
+/// with `-l` and `-D`: a substring of the raw key bytes, separators
+/// included; an empty needle matches).
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,428 @@
+//! An in-memory stand-in for the kernel, for tests that must not need root.
+//!
+//! It files rules as opaque payload bytes and mimics only the bookkeeping of
+//! the real kernel, never its validation (the live-kernel tests cover that):
+//!
+//! * A rule goes to the filter list named by the u32 at offset 0 with the
+//!   prepend flag `0x10` masked off; lists are 0..=7. The stored copy has
+//!   `0x10` cleared, as the kernel clears it before storing. Prepend puts
+//!   the rule first in its list, otherwise it goes last.
+//! * `AUDIT_ADD_RULE` of a payload byte-identical to a stored rule gives
+//!   `EEXIST`; `AUDIT_DEL_RULE` removes the stored rule byte-identical to
+//!   the payload, or gives `ENOENT`. The payload is compared *as sent*, so
+//!   a delete carrying the prepend flag finds nothing, and a prepend add of
+//!   an existing rule is accepted and stores a second copy. Both are what
+//!   the 6.18 kernel does (observed live): its duplicate check compares the
+//!   new rule's flags, still holding `0x10`, with the stored flags, already
+//!   cleared.
+//! * The only payloads refused for their shape are those the fake cannot
+//!   file: shorter than 4 bytes or naming a list above 7 (`EINVAL`).
+//! * `AUDIT_SET` applies the masked fields of the status; `enabled` above 2
+//!   or `failure` above 2 give `EINVAL`. A mask of exactly
+//!   `AUDIT_STATUS_LOST` (or `..._BACKLOG_WAIT_TIME_ACTUAL`) resets that
+//!   counter and acks with its old value. Once `enabled` is 2 (locked),
+//!   `AUDIT_SET`, `AUDIT_ADD_RULE` and `AUDIT_DEL_RULE` give `EPERM`.
+//! * Listing returns lists 0..=7 in order, each in stored order.
+//! * Other known control messages are acked with 0; unknown types in the
+//!   control range 1000..=1099 give `EINVAL`.
+//!
+//! Test knobs: [`FakeKernel::refuse_next`], [`FakeKernel::set_refusal`] and
+//! the counters in [`FakeKernel::stats`].
+
+use std::collections::VecDeque;
+
+use super::{
+    read_u32, Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, TransportStats,
+    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES,
+    AUDIT_MAKE_EQUIV, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_STATUS_BACKLOG_LIMIT,
+    AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED,
+    AUDIT_STATUS_FAILURE, AUDIT_STATUS_LOST, AUDIT_STATUS_PID, AUDIT_STATUS_RATE_LIMIT, AUDIT_TRIM,
+    AUDIT_USER,
+};
+
+/// The prepend flag in `audit_rule_data.flags`.
+pub const AUDIT_FILTER_PREPEND: u32 = 0x10;
+/// Number of filter lists the fake keeps (0..=7).
+pub const LIST_COUNT: usize = 8;
+
+/// A hook that may refuse a request: return `Some(errno)` to NACK it.
+pub type RefusalHook = Box<dyn FnMut(&Request) -> Option<i32> + Send>;
+
+/// An in-memory kernel implementing [`Transport`]. See the module docs for
+/// exactly what it mimics.
+pub struct FakeKernel {
+    lists: [Vec<Vec<u8>>; LIST_COUNT],
+    status: AuditStatus,
+    features: AuditFeatures,
+    refusals: VecDeque<i32>,
+    hook: Option<RefusalHook>,
+    stats: TransportStats,
+}
+
+impl std::fmt::Debug for FakeKernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeKernel")
+            .field("lists", &self.lists)
+            .field("status", &self.status)
+            .field("features", &self.features)
+            .field("refusals", &self.refusals)
+            .field("hook", &self.hook.is_some())
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl Default for FakeKernel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeKernel {
+    /// A fake with no rules and the status the 6.18 test machine reports
+    /// (enabled 0, failure 1, backlog_limit 64, backlog_wait_time 15000,
+    /// feature bitmap 0x7f).
+    pub fn new() -> Self {
+        FakeKernel {
+            lists: Default::default(),
+            status: AuditStatus {
+                failure: 1,
+                backlog_limit: 64,
+                feature_bitmap: 0x7f,
+                backlog_wait_time: 15000,
+                backlog_wait_time_actual: Some(0),
+                ..AuditStatus::default()
+            },
+            features: AuditFeatures {
+                vers: super::AUDIT_FEATURE_VERSION,
+                mask: u32::MAX,
+                features: 0,
+                lock: 0,
+            },
+            refusals: VecDeque::new(),
+            hook: None,
+            stats: TransportStats::default(),
+        }
+    }
+
+    /// NACKs the next `n` requests (of any type, including queries) with
+    /// `errno`, before any other processing.
+    pub fn refuse_next(&mut self, n: usize, errno: i32) {
+        self.refusals.extend(std::iter::repeat(errno).take(n));
+    }
+
+    /// Installs (or with `None` removes) a hook consulted for every request
+    /// after [`refuse_next`](Self::refuse_next); `Some(errno)` NACKs it.
+    pub fn set_refusal(&mut self, hook: Option<RefusalHook>) {
+        self.hook = hook;
+    }
+
+    /// Counters: one datagram per `execute` or query call, one request per
+    /// message.
+    pub fn stats(&self) -> TransportStats {
+        self.stats
+    }
+
+    /// The current status.
+    pub fn status(&self) -> &AuditStatus {
+        &self.status
+    }
+
+    /// Mutable access to the status, to set up a test.
+    pub fn status_mut(&mut self) -> &mut AuditStatus {
+        &mut self.status
+    }
+
+    /// The stored rules of filter list `list` (empty for unknown lists).
+    pub fn rules(&self, list: usize) -> &[Vec<u8>] {
+        self.lists.get(list).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The total number of stored rules.
+    pub fn rule_count(&self) -> usize {
+        self.lists.iter().map(Vec::len).sum()
+    }
+
+    fn refusal(&mut self, req: &Request) -> Option<i32> {
+        if let Some(errno) = self.refusals.pop_front() {
+            return Some(errno);
+        }
+        self.hook.as_mut().and_then(|hook| hook(req))
+    }
+
+    fn locked(&self) -> bool {
+        self.status.enabled == 2
+    }
+
+    /// Splits a rule payload into its list number and the bytes to store
+    /// (prepend bit cleared).
+    fn file(payload: &[u8]) -> Result<(usize, bool, Vec<u8>), i32> {
+        let flags = read_u32(payload, 0).ok_or(libc::EINVAL)?;
+        let list = (flags & !AUDIT_FILTER_PREPEND) as usize;
+        if list >= LIST_COUNT {
+            return Err(libc::EINVAL);
+        }
+        let mut stored = payload.to_vec();
+        stored[0..4].copy_from_slice(&(list as u32).to_ne_bytes());
+        Ok((list, flags & AUDIT_FILTER_PREPEND != 0, stored))
+    }
+
+    fn add_rule(&mut self, payload: &[u8]) -> Ack {
+        if self.locked() {
+            return Err(libc::EPERM);
+        }
+        let (list, prepend, stored) = Self::file(payload)?;
+        let rules = &mut self.lists[list];
+        if rules.iter().any(|r| r.as_slice() == payload) {
+            return Err(libc::EEXIST);
+        }
+        if prepend {
+            rules.insert(0, stored);
+        } else {
+            rules.push(stored);
+        }
+        Ok(0)
+    }
+
+    fn del_rule(&mut self, payload: &[u8]) -> Ack {
+        if self.locked() {
+            return Err(libc::EPERM);
+        }
+        let (list, _, _) = Self::file(payload)?;
+        let rules = &mut self.lists[list];
+        match rules.iter().position(|r| r.as_slice() == payload) {
+            Some(i) => {
+                rules.remove(i);
+                Ok(0)
+            }
+            None => Err(libc::ENOENT),
+        }
+    }
+
+    fn set_status(&mut self, payload: &[u8]) -> Ack {
+        let new = AuditStatus::from_bytes(payload).map_err(|_| libc::EINVAL)?;
+        if self.locked() {
+            return Err(libc::EPERM);
+        }
+        let m = new.mask;
+        if m & AUDIT_STATUS_ENABLED != 0 && new.enabled > 2 {
+            return Err(libc::EINVAL);
+        }
+        if m & AUDIT_STATUS_FAILURE != 0 && new.failure > 2 {
+            return Err(libc::EINVAL);
+        }
+        let s = &mut self.status;
+        if m & AUDIT_STATUS_ENABLED != 0 {
+            s.enabled = new.enabled;
+        }
+        if m & AUDIT_STATUS_FAILURE != 0 {
+            s.failure = new.failure;
+        }
+        if m & AUDIT_STATUS_PID != 0 {
+            s.pid = new.pid;
+        }
+        if m & AUDIT_STATUS_RATE_LIMIT != 0 {
+            s.rate_limit = new.rate_limit;
+        }
+        if m & AUDIT_STATUS_BACKLOG_LIMIT != 0 {
+            s.backlog_limit = new.backlog_limit;
+        }
+        if m & AUDIT_STATUS_BACKLOG_WAIT_TIME != 0 {
+            s.backlog_wait_time = new.backlog_wait_time;
+        }
+        if m == AUDIT_STATUS_LOST {
+            return Ok(std::mem::take(&mut s.lost));
+        }
+        if m == AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL {
+            let old = s.backlog_wait_time_actual.unwrap_or(0);
+            if s.backlog_wait_time_actual.is_some() {
+                s.backlog_wait_time_actual = Some(0);
+            }
+            return Ok(old);
+        }
+        Ok(0)
+    }
+
+    fn set_features(&mut self, payload: &[u8]) -> Ack {
+        let new = AuditFeatures::from_bytes(payload).map_err(|_| libc::EINVAL)?;
+        let f = &mut self.features;
+        if new.mask & f.lock != 0 {
+            return Err(libc::EPERM);
+        }
+        f.features = (f.features & !new.mask) | (new.features & new.mask);
+        f.lock |= new.lock & new.mask;
+        Ok(0)
+    }
+
+    fn handle(&mut self, req: &Request) -> Ack {
+        self.stats.requests_sent += 1;
+        if let Some(errno) = self.refusal(req) {
+            return Err(errno);
+        }
+        match req.msg_type {
+            AUDIT_ADD_RULE => self.add_rule(&req.payload),
+            AUDIT_DEL_RULE => self.del_rule(&req.payload),
+            AUDIT_SET => self.set_status(&req.payload),
+            AUDIT_SET_FEATURE => self.set_features(&req.payload),
+            AUDIT_GET | AUDIT_GET_FEATURE | AUDIT_LIST_RULES | AUDIT_USER | AUDIT_TRIM
+            | AUDIT_MAKE_EQUIV => Ok(0),
+            1000..=1099 => Err(libc::EINVAL),
+            _ => Ok(0),
+        }
+    }
+
+    /// Runs one query request and turns a NACK into the error the real
+    /// transport would give.
+    fn query(&mut self, msg_type: u16) -> Result<(), TransportError> {
+        self.stats.datagrams_sent += 1;
+        match self.handle(&Request::new(msg_type, Vec::new())) {
+            Ok(_) => Ok(()),
+            Err(errno) => Err(TransportError::from_nack(msg_type, errno)),
+        }
+    }
+}
+
+impl Transport for FakeKernel {
+    fn execute(&mut self, requests: &[Request]) -> Result<Vec<Ack>, TransportError> {
+        if !requests.is_empty() {
+            self.stats.datagrams_sent += 1;
+        }
+        Ok(requests.iter().map(|r| self.handle(r)).collect())
+    }
+
+    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
+        self.query(AUDIT_LIST_RULES)?;
+        Ok(self.lists.iter().flatten().cloned().collect())
+    }
+
+    fn get_status(&mut self) -> Result<AuditStatus, TransportError> {
+        self.query(AUDIT_GET)?;
+        Ok(self.status)
+    }
+
+    fn get_features(&mut self) -> Result<AuditFeatures, TransportError> {
+        self.query(AUDIT_GET_FEATURE)?;
+        Ok(self.features)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(list: u32, tag: u8) -> Vec<u8> {
+        let mut r = vec![0u8; 1040];
+        r[0..4].copy_from_slice(&list.to_ne_bytes());
+        r[4] = 2;
+        r[12] = tag;
+        r
+    }
+
+    #[test]
+    fn duplicate_and_missing() {
+        let mut k = FakeKernel::new();
+        let r = rule(4, 1);
+        let mut pre = r.clone();
+        pre[0] |= 0x10;
+        let acks = k
+            .execute(&[
+                Request::add_rule(r.clone()),
+                Request::add_rule(r.clone()),
+                Request::add_rule(pre.clone()),
+                Request::del_rule(pre),
+                Request::del_rule(r.clone()),
+                Request::del_rule(r.clone()),
+                Request::del_rule(r),
+            ])
+            .unwrap();
+        assert_eq!(
+            acks,
+            vec![
+                Ok(0),
+                Err(libc::EEXIST),
+                Ok(0),
+                Err(libc::ENOENT),
+                Ok(0),
+                Ok(0),
+                Err(libc::ENOENT),
+            ]
+        );
+        assert_eq!(k.rule_count(), 0);
+        assert_eq!(k.stats().datagrams_sent, 1);
+        assert_eq!(k.stats().requests_sent, 7);
+    }
+
+    #[test]
+    fn prepend_order_and_list_order() {
+        let mut k = FakeKernel::new();
+        let acks = k
+            .execute(&[
+                Request::add_rule(rule(4, 1)),
+                Request::add_rule(rule(4 | 0x10, 2)),
+                Request::add_rule(rule(1, 3)),
+                Request::add_rule(rule(4, 4)),
+                Request::add_rule(rule(9, 5)),
+            ])
+            .unwrap();
+        assert_eq!(acks[..4], [Ok(0), Ok(0), Ok(0), Ok(0)]);
+        assert_eq!(acks[4], Err(libc::EINVAL));
+        let tags: Vec<(u8, u8)> = k
+            .list_rules()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0], r[12]))
+            .collect();
+        assert_eq!(tags, vec![(1, 3), (4, 2), (4, 1), (4, 4)]);
+    }
+
+    #[test]
+    fn lock_gives_eperm_and_reset_returns_old() {
+        let mut k = FakeKernel::new();
+        k.status_mut().lost = 7;
+        let reset = AuditStatus {
+            mask: AUDIT_STATUS_LOST,
+            ..Default::default()
+        };
+        let lock = AuditStatus {
+            mask: AUDIT_STATUS_ENABLED,
+            enabled: 2,
+            ..Default::default()
+        };
+        let acks = k
+            .execute(&[Request::set_status(&reset), Request::set_status(&lock)])
+            .unwrap();
+        assert_eq!(acks, vec![Ok(7), Ok(0)]);
+        assert_eq!(k.get_status().unwrap().lost, 0);
+        let acks = k
+            .execute(&[
+                Request::add_rule(rule(4, 1)),
+                Request::del_rule(rule(4, 1)),
+                Request::set_status(&reset),
+            ])
+            .unwrap();
+        assert_eq!(acks, vec![Err(libc::EPERM); 3]);
+        assert_eq!(k.list_rules().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn refusal_knobs() {
+        let mut k = FakeKernel::new();
+        k.refuse_next(1, libc::ENOMEM);
+        k.set_refusal(Some(Box::new(|r: &Request| {
+            (r.payload.get(12) == Some(&9)).then_some(libc::EINVAL)
+        })));
+        let acks = k
+            .execute(&[
+                Request::add_rule(rule(4, 1)),
+                Request::add_rule(rule(4, 9)),
+                Request::add_rule(rule(4, 1)),
+            ])
+            .unwrap();
+        assert_eq!(acks, vec![Err(libc::ENOMEM), Err(libc::EINVAL), Ok(0)]);
+        k.refuse_next(1, libc::EPERM);
+        assert!(matches!(
+            k.get_status(),
+            Err(TransportError::PermissionDenied(_))
+        ));
+    }
+}

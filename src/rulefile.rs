@@ -1,0 +1,167 @@
+//! Rules files: text to compiled lines, each with its origin.
+//!
+//! Lines are split at `\n` only, as auditctl's `fgets` splits them, so a CR
+//! from a CRLF file stays in the line (and auditctl would put it in a key;
+//! kaudit does the same, for identical kernel rules, and warns).
+//!
+//! Every line is compiled before anything is sent, and every error of every
+//! file is collected, so that bad input is reported whole and changes nothing.
+
+use crate::compile::{compile_line, Compiled};
+use crate::diag::{Diagnostic, Severity};
+use crate::host::Host;
+use crate::syntax::Span;
+
+/// Where a line came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The file's name as given.
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+}
+
+/// One meaningful line of a rules file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The line's text.
+    pub text: String,
+    /// What it means.
+    pub compiled: Compiled,
+}
+
+/// auditctl reads lines into a 6144-byte buffer; longer lines are split.
+pub const MAX_LINE: usize = 6143;
+
+/// Compiles a whole rules file. Returns the meaningful lines (blank lines,
+/// comments and `possible` rules are dropped) and the diagnostics, errors and
+/// warnings, in line order.
+pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let mut entries = Vec::new();
+    let mut diags = Vec::new();
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if text.ends_with('\n') {
+        lines.pop();
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let number = i + 1;
+        if line.len() > MAX_LINE {
+            diags.push(
+                Diagnostic::error(
+                    Span {
+                        start: MAX_LINE,
+                        end: line.len(),
+                    },
+                    format!(
+                        "line is {} bytes long; auditctl reads at most {MAX_LINE}",
+                        line.len()
+                    ),
+                )
+                .at(Some(file), number, line),
+            );
+            continue;
+        }
+        if line.ends_with('\r') {
+            let mut w = Diagnostic::error(
+                Span {
+                    start: line.len() - 1,
+                    end: line.len(),
+                },
+                "line ends with a carriage return, which becomes part of its last word",
+            )
+            .with_help("convert the file to Unix line endings");
+            w.severity = Severity::Warning;
+            diags.push(w.at(Some(file), number, line));
+        }
+        match compile_line(line, host) {
+            Ok(Compiled::Nothing) | Ok(Compiled::Deprecated) => {}
+            Ok(compiled) => entries.push(Entry {
+                origin: Origin {
+                    file: file.to_string(),
+                    line: number,
+                },
+                text: line.to_string(),
+                compiled,
+            }),
+            Err(d) => diags.push(d.at(Some(file), number, line)),
+        }
+    }
+    (entries, diags)
+}
+
+/// Reads and compiles rules files. An unreadable file is a diagnostic too.
+pub fn compile_files(paths: &[String], host: &Host) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let mut entries = Vec::new();
+    let mut diags = Vec::new();
+    for path in paths {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let (e, d) = compile_text(path, &text, host);
+                    entries.extend(e);
+                    diags.extend(d);
+                }
+                Err(e) => {
+                    let valid = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes());
+                    let line = text[..valid.min(text.len())].matches('\n').count() + 1;
+                    let mut d = Diagnostic::error(Span::default(), "the file is not valid UTF-8");
+                    d.file = Some(path.clone());
+                    d.line = line;
+                    diags.push(d);
+                }
+            },
+            Err(e) => {
+                let mut d =
+                    Diagnostic::error(Span::default(), format!("cannot read the file: {e}"));
+                d.file = Some(path.clone());
+                diags.push(d);
+            }
+        }
+    }
+    (entries, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::Machine;
+
+    fn host() -> Host {
+        Host::fixed(Machine::X86_64, &[], &[], &[])
+    }
+
+    #[test]
+    fn every_error_is_collected_with_its_line() {
+        let text = "# c\n\n-a always,exit -S open -k a\n-a always,exit -F bogus=1\n-w relative\n";
+        let (entries, diags) = compile_text("t.rules", text, &host());
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].origin.line, 3);
+        let lines: Vec<usize> = diags.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [4, 5]);
+        assert_eq!(
+            diags[0].headline(),
+            "t.rules:4:19: error: -F unknown field: bogus"
+        );
+    }
+
+    #[test]
+    fn crlf_is_kept_and_warned_about() {
+        let (entries, diags) =
+            compile_text("t.rules", "-a always,exit -S open -k crlf\r\n", &host());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].severity, Severity::Warning);
+        match &entries[0].compiled {
+            Compiled::Rule { rule, .. } => assert_eq!(rule.key_bytes(), Some(&b"crlf\r"[..])),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn last_line_without_newline_counts() {
+        let (entries, _) = compile_text("t", "-a always,exit -S open", &host());
+        assert_eq!(entries.len(), 1);
+    }
+}
