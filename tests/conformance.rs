@@ -196,7 +196,7 @@ impl Harness {
     fn reference_load(&mut self, base: &[Vec<u8>], text: &str) -> Outcome {
         let run = self.reference.load_line(text);
         let why = format!("exit {}: {}", run.code, run.output.replace('\n', " / "));
-        self.observe(base, why, |h, _| Ok(h.reference.list()))
+        self.observe(base, why, |h, _| h.reference.list())
     }
 
     fn kaudit_load(&mut self, base: &[Vec<u8>], text: &str) -> Option<Outcome> {
@@ -264,8 +264,8 @@ impl Harness {
                     Ok(Compiled::NoRule(w)) => Outcome::Nothing {
                         why: format!("control: {w}"),
                     },
-                    Ok(_) => Outcome::Odd {
-                        what: "a control line compiled to a rule".to_string(),
+                    Ok(_) => Outcome::Nothing {
+                        why: "control line with a rule: parsed, not executed".to_string(),
                     },
                 });
                 (None, k)
@@ -411,7 +411,7 @@ fn conformance_against_reference_auditctl() {
             None => {}
         }
         let mut v = verdict(case, &r, &k);
-        if v == Verdict::Differing && known.contains_key(&case.text) {
+        if v == Verdict::Differing && known.contains_key(&known::normalize(&case.text)) {
             v = Verdict::Known;
         }
         *counts
@@ -435,7 +435,10 @@ fn conformance_against_reference_auditctl() {
             Some(o) => writeln!(entry, "    kaudit:    {}", o.describe()).unwrap(),
             None => writeln!(entry, "    kaudit:    (not run)").unwrap(),
         }
-        if let Some(reason) = known.get(&case.text).filter(|_| v == Verdict::Known) {
+        if let Some(reason) = known
+            .get(&known::normalize(&case.text))
+            .filter(|_| v == Verdict::Known)
+        {
             writeln!(entry, "    known: {reason}").unwrap();
         }
         if matches!(v, Verdict::Differing | Verdict::Known) {

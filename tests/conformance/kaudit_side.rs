@@ -1,12 +1,10 @@
-//! The kaudit side, through the library API only. Everything the test
-//! needs from the library under test goes through this one module.
-//!
-//! STUB: the library API (`kaudit::host`, `kaudit::compile`, `kaudit::codec`,
-//! `kaudit::listing`) is not in main yet. Until it is, `Kaudit::new` reports
-//! it as unavailable and the test runs the reference side only.
+//! The kaudit side, through the library API only: everything the test needs
+//! from the library under test goes through this one module.
+
+use kaudit::compile::{compile_line, Compiled as K, RuleOp};
+use kaudit::host::Host;
 
 /// What compiling one line gave.
-#[allow(dead_code)] // constructed only once the library API is wired in
 pub enum Compiled {
     /// A rule to add: the `audit_rule_data` bytes to send.
     Add(Vec<u8>),
@@ -17,21 +15,47 @@ pub enum Compiled {
 }
 
 /// The library under test.
-pub struct Kaudit {}
+pub struct Kaudit {
+    host: Host,
+}
 
 impl Kaudit {
-    /// The library, or why it cannot be used yet.
+    /// The library, or why it cannot be used.
     pub fn new() -> Result<Kaudit, String> {
-        Err("kaudit library API (host, compile, codec, listing) is not in main yet".to_string())
+        Ok(Kaudit {
+            host: Host::detect(),
+        })
     }
 
     /// Compiles one rules-file line; Err is the diagnostic ("LINE:COL: message").
-    pub fn compile(&self, _line: &str) -> Result<Compiled, String> {
-        Err("unavailable".to_string())
+    pub fn compile(&self, line: &str) -> Result<Compiled, String> {
+        let rule_bytes = |op: RuleOp, rule: &kaudit::model::Rule| match op {
+            RuleOp::Append | RuleOp::Prepend => Compiled::Add(kaudit::codec::encode(rule)),
+            RuleOp::Delete => Compiled::Delete(kaudit::codec::encode(rule)),
+        };
+        match compile_line(line, &self.host) {
+            Err(d) => {
+                let d = d.at(None, 1, line);
+                Err(format!("{}:{}: {}", d.line, d.column, d.message))
+            }
+            Ok(K::Nothing) => Ok(Compiled::NoRule("nothing".to_string())),
+            Ok(K::Deprecated) => Ok(Compiled::NoRule("deprecated (possible)".to_string())),
+            Ok(K::Control(c)) => Ok(Compiled::NoRule(format!("control {c:?}"))),
+            Ok(K::Rule { op, rule }) => Ok(rule_bytes(op, &rule)),
+            Ok(K::Mixed { op, rule, .. }) => Ok(rule_bytes(op, &rule)),
+        }
     }
 
     /// The `-l` lines kaudit prints for this kernel table (raw listed rules).
-    pub fn list_lines(&self, _table: &[Vec<u8>]) -> Result<Vec<String>, String> {
-        Err("unavailable".to_string())
+    pub fn list_lines(&self, table: &[Vec<u8>]) -> Result<Vec<String>, String> {
+        let rules = table
+            .iter()
+            .map(|b| kaudit::codec::decode(b).map_err(|e| format!("decode: {e:?}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let text = kaudit::listing::list_text(&rules, &self.host);
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(text.lines().map(str::to_string).collect())
     }
 }

@@ -87,10 +87,16 @@ impl Reference {
         r
     }
 
-    /// `auditctl -l`, one entry per printed line.
-    pub fn list(&self) -> Vec<String> {
+    /// `auditctl -l`, one entry per printed line; Err when it fails or crashes.
+    pub fn list(&self) -> Result<Vec<String>, String> {
         let r = self.run(&["-l".as_ref()]);
-        r.stdout.lines().map(str::to_string).collect()
+        if r.code != 0 {
+            return Err(match r.code {
+                -1 => "auditctl -l was killed by a signal (crashed)".to_string(),
+                c => format!("auditctl -l exited {c}: {}", r.output),
+            });
+        }
+        Ok(r.stdout.lines().map(str::to_string).collect())
     }
 }
 
