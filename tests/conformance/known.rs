@@ -11,7 +11,25 @@
 
 use std::collections::HashMap;
 
-/// Case text to reason.
+/// A case text with the per-case key numbers (`kct-123`) replaced by
+/// `kct-N`, so that entries survive the matrix growing.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find("kct-") {
+        out.push_str(&rest[..p + 4]);
+        rest = &rest[p + 4..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push('N');
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Normalized case text to reason.
 pub fn load(path: &std::path::Path) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let Ok(text) = std::fs::read_to_string(path) else {
@@ -26,7 +44,7 @@ pub fn load(path: &std::path::Path) -> HashMap<String, String> {
                 !r.is_empty(),
                 "known-diffs.toml: the diff for {c:?} needs a reason"
             );
-            out.insert(c, r);
+            out.insert(normalize(&c), r);
         }
         *reason = None;
     };
