@@ -43,8 +43,14 @@ use std::time::Instant;
 /// What one side did with one line.
 #[derive(Clone, Debug)]
 enum Outcome {
-    /// One rule appeared: its listed bytes and its `-l` line.
-    Added { bytes: Vec<u8>, line: String },
+    /// One rule appeared: its listed bytes, its `-l` line, and its position
+    /// in the kernel table (of `of` rules).
+    Added {
+        bytes: Vec<u8>,
+        line: String,
+        index: usize,
+        of: usize,
+    },
     /// One rule disappeared (delete lines): its listed bytes.
     Removed { bytes: Vec<u8> },
     /// Nothing changed in the kernel; why.
@@ -56,9 +62,16 @@ enum Outcome {
 impl Outcome {
     fn describe(&self) -> String {
         match self {
-            Outcome::Added { bytes, line } => {
-                format!("added: {line}\n        bytes: {}", decode::short(bytes))
-            }
+            Outcome::Added {
+                bytes,
+                line,
+                index,
+                of,
+            } => format!(
+                "added (rule {} of {of}): {line}\n        bytes: {}",
+                index + 1,
+                decode::short(bytes)
+            ),
             Outcome::Removed { bytes } => format!("removed: {}", decode::short(bytes)),
             Outcome::Nothing { why } => format!("no rule: {why}"),
             Outcome::Odd { what } => format!("odd: {what}"),
@@ -182,7 +195,12 @@ impl Harness {
                     ),
                     Err(e) => format!("<listing failed: {e}>"),
                 };
-                Outcome::Added { bytes, line }
+                Outcome::Added {
+                    bytes,
+                    line,
+                    index: idx,
+                    of: now.len(),
+                }
             }
             (0, 1) => Outcome::Removed {
                 bytes: removed.into_iter().next().unwrap(),
@@ -271,9 +289,16 @@ impl Harness {
                 (None, k)
             }
             Kind::Add => {
-                let r = self.reference_load(&snap, &case.text);
-                self.restore(&snap, case);
-                let k = self.kaudit_load(&snap, &case.text);
+                // The table both sides start from: the snapshot, plus the
+                // case's fixture rule if it has one.
+                if let Some(setup) = &case.setup {
+                    let run = self.reference.load_line(setup);
+                    assert_eq!(run.code, 0, "fixture {setup:?} failed: {}", run.output);
+                }
+                let base = self.list();
+                let r = self.reference_load(&base, &case.text);
+                self.restore(&base, case);
+                let k = self.kaudit_load(&base, &case.text);
                 self.restore(&snap, case);
                 (Some(r), k)
             }
@@ -307,13 +332,17 @@ fn verdict(case: &Case, r: &Option<Outcome>, k: &Option<Outcome>) -> Verdict {
             Some(Outcome::Added {
                 bytes: rb,
                 line: rl,
+                index: ri,
+                ..
             }),
             Outcome::Added {
                 bytes: kb,
                 line: kl,
+                index: ki,
+                ..
             },
         ) => {
-            if rb == kb && rl == kl {
+            if rb == kb && rl == kl && ri == ki {
                 Verdict::Identical
             } else {
                 Verdict::Differing
@@ -403,6 +432,10 @@ fn conformance_against_reference_auditctl() {
     let mut differences = Vec::new();
     let mut ref_accepted = 0usize;
     let mut ref_rejected = 0usize;
+    // How kaudit rejected what both rejected: with a diagnostic, or not at
+    // compile time (the kernel refused, or the line compiled to no rule).
+    let mut rejected_compile = 0usize;
+    let mut rejected_other = 0usize;
     for case in &all {
         let (r, k) = h.run_case(case);
         match &r {
@@ -411,6 +444,14 @@ fn conformance_against_reference_auditctl() {
             None => {}
         }
         let mut v = verdict(case, &r, &k);
+        if v == Verdict::RejectedByBoth {
+            match &k {
+                Some(Outcome::Nothing { why }) if why.starts_with("compile error") => {
+                    rejected_compile += 1
+                }
+                _ => rejected_other += 1,
+            }
+        }
         if v == Verdict::Differing && known.contains_key(&known::normalize(&case.text)) {
             v = Verdict::Known;
         }
@@ -462,8 +503,10 @@ fn conformance_against_reference_auditctl() {
     let elapsed = start.elapsed();
     let get = |k: &str| counts.get(k).copied().unwrap_or(0);
     println!(
-        "conformance: identical {}, differing {}, rejected by both {}, known {}, reference only {} \
-         (reference accepted {ref_accepted}, rejected {ref_rejected}); {} cases in {:.1} s; full report {}",
+        "conformance: identical {}, differing {}, rejected by both {} (kaudit: {rejected_compile} \
+         with a diagnostic, {rejected_other} by the kernel or as no rule), known {}, reference only {} \
+         (reference accepted {ref_accepted}, rejected {ref_rejected}); {} cases in {:.1} s; \
+         full report {}",
         get("identical"),
         get("differing"),
         get("rejected by both"),

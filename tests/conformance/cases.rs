@@ -23,6 +23,10 @@ pub struct Case {
     pub text: String,
     /// What it does.
     pub kind: Kind,
+    /// A rule line the reference loads first (part of the table both sides
+    /// start from): a fixture on the same list, so that `-A` versus `-a`
+    /// shows in the position of the new rule.
+    pub setup: Option<String>,
 }
 
 /// Classifies a line by its option tokens (split on spaces, as `-R` does).
@@ -118,6 +122,7 @@ pub fn corpus(dir: &Path) -> Vec<Case> {
                 origin: format!("corpus:{rel}:{}", i + 1),
                 text: line.to_string(),
                 kind: classify(line),
+                setup: None,
             });
         }
     }
@@ -191,7 +196,15 @@ impl Gen {
             origin: format!("matrix:{group}"),
             text,
             kind,
+            setup: None,
         });
+    }
+
+    /// Adds a case that starts from a table holding the `setup` rule too.
+    fn push_after(&mut self, group: &str, setup: &str, f: impl FnOnce(&str) -> String) {
+        self.push(group, f);
+        let last = self.out.len() - 1;
+        self.out[last].setup = Some(setup.replace("{K}", &format!("kct-{last}-fixture")));
     }
 }
 
@@ -737,14 +750,30 @@ pub fn matrix() -> Vec<Case> {
 
     // -A prepend and list,action in both orders, with a body fit for the list.
     let bodies = [
-        ("exit", "-F arch=b64 -S openat -k {K}"),
-        ("task", "-F uid=0"),
-        ("user", "-F uid=0"),
-        ("exclude", "-F msgtype=EOE"),
-        ("filesystem", "-F fstype=debugfs"),
-        ("io_uring", "-S openat -k {K}"),
+        (
+            "exit",
+            "-F arch=b64 -S openat -k {K}",
+            "-a always,exit -F arch=b64 -S close -k {K}",
+        ),
+        ("task", "-F uid=0", "-a never,task -F uid=4242"),
+        ("user", "-F uid=0", "-a never,user -F uid=4242"),
+        (
+            "exclude",
+            "-F msgtype=EOE",
+            "-a never,exclude -F msgtype=CWD",
+        ),
+        (
+            "filesystem",
+            "-F fstype=debugfs",
+            "-a never,filesystem -F fstype=tracefs",
+        ),
+        (
+            "io_uring",
+            "-S openat -k {K}",
+            "-a always,io_uring -S close -k {K}",
+        ),
     ];
-    for (list, body) in bodies {
+    for (list, body, fixture) in bodies {
         for action in ["always", "never"] {
             for opt in ["-a", "-A"] {
                 g.push("list-action", |k| {
@@ -752,6 +781,9 @@ pub fn matrix() -> Vec<Case> {
                 });
                 g.push("list-action", |k| {
                     format!("{opt} {list},{action} {}", body.replace("{K}", k))
+                });
+                g.push_after("prepend-order", fixture, |k| {
+                    format!("{opt} {action},{list} {}", body.replace("{K}", k))
                 });
             }
         }
