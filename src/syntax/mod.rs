@@ -212,6 +212,8 @@ pub enum OptKind {
     Flag(Flag),
     /// An unknown option or stray word.
     Stray(Word),
+    /// An option that takes an argument, at the end of the line without one.
+    MissingArgument(String),
 }
 
 /// One option occurrence.
@@ -295,8 +297,34 @@ fn arg_word(p: Pair<'_, Rule>) -> Word {
         .unwrap_or_default()
 }
 
+/// The option's name (`-k`, `--signal`) when its argument is missing: the
+/// argument matched nothing (only possible at the end of the line).
+fn missing_argument(p: &Pair<'_, Rule>) -> Option<String> {
+    let mut inner = p.clone().into_inner();
+    let name = match p.as_rule() {
+        Rule::opt_rule | Rule::opt_value => inner.next()?.as_str().to_string(),
+        Rule::long_option => format!("--{}", inner.next()?.as_str()),
+        _ => p.as_str().get(..2)?.to_string(),
+    };
+    let arg = inner.last();
+    let empty = match &arg {
+        None => true,
+        Some(a) if a.as_rule() == Rule::long_arg => a.as_str().is_empty(),
+        Some(a) => a.as_str().is_empty(),
+    };
+    let takes_arg = !matches!(p.as_rule(), Rule::opt_flag | Rule::stray)
+        && !(p.as_rule() == Rule::long_option && arg.is_none());
+    (takes_arg && empty).then_some(name)
+}
+
 fn lower_option(p: Pair<'_, Rule>) -> Opt {
     let span = Span::of(&p);
+    if let Some(name) = missing_argument(&p) {
+        return Opt {
+            kind: OptKind::MissingArgument(name),
+            span,
+        };
+    }
     let rule = p.as_rule();
     let kind = match rule {
         Rule::opt_rule => {
