@@ -312,8 +312,11 @@ fn missing_argument(p: &Pair<'_, Rule>) -> Option<String> {
         Some(a) if a.as_rule() == Rule::long_arg => a.as_str().is_empty(),
         Some(a) => a.as_str().is_empty(),
     };
-    let takes_arg = !matches!(p.as_rule(), Rule::opt_flag | Rule::stray)
-        && !(p.as_rule() == Rule::long_option && arg.is_none());
+    // Flags take no argument, and neither do the long options whose pair has
+    // no argument part (`--help`, `--reset-lost`, ...).
+    let flag = matches!(p.as_rule(), Rule::opt_flag | Rule::stray);
+    let argless_long = p.as_rule() == Rule::long_option && arg.is_none();
+    let takes_arg = !(flag || argless_long);
     (takes_arg && empty).then_some(name)
 }
 
