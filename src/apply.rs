@@ -204,9 +204,16 @@ fn apply_rules(
                 _ => out.added += 1,
             },
             Err(errno) => {
-                if !record_failure(out, mode, &run[k], refusal_message(op, *errno)) {
+                let mut message = refusal_message(op, *errno);
+                if *errno == libc::ENOENT && op != RuleOp::Delete {
+                    if let Some(path) = watched_path(rule) {
+                        message.push_str(&format!(
+                            ": the kernel watches {path} through its directory, which does not exist"
+                        ));
+                    }
+                }
+                if !record_failure(out, mode, &run[k], message) {
                     undo_after(&rules[k + 1..], &acks[k + 1..], transport, out)?;
-                    let _ = rule;
                     return Ok(false);
                 }
             }
@@ -358,4 +365,14 @@ fn describe(c: &Control) -> &'static str {
 /// included; an empty needle matches).
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The path of a rule's path or dir field.
+fn watched_path(rule: &Rule) -> Option<String> {
+    rule.fields.iter().find_map(|f| match (&f.value, f.number) {
+        (crate::model::Value::Bytes(b), field::WATCH | field::DIR) => {
+            Some(String::from_utf8_lossy(b).into_owned())
+        }
+        _ => None,
+    })
 }

@@ -18,6 +18,7 @@
 use crate::cnum;
 use crate::diag::Diagnostic;
 use crate::host::{feature, Host};
+use crate::kernel_rules;
 use crate::model::{
     field, perm, Action, Control, Field, FilterList, Operator, Rule, SyscallMask, Value,
 };
@@ -122,6 +123,8 @@ struct Builder<'h> {
     elf: Option<u32>,
     key: Vec<u8>,
     key_span: Span,
+    /// Where each field of `rule.fields` was written, for kernel checks.
+    field_spans: Vec<Span>,
     controls: Vec<Control>,
     rule_requested: bool,
     deprecated: bool,
@@ -145,10 +148,16 @@ impl<'h> Builder<'h> {
             elf: None,
             key: Vec::new(),
             key_span: Span::default(),
+            field_spans: Vec::new(),
             controls: Vec::new(),
             rule_requested: false,
             deprecated: false,
         }
+    }
+
+    fn push_field(&mut self, f: Field, span: Span) {
+        self.rule.fields.push(f);
+        self.field_spans.push(span);
     }
 
     /// The list of the rule being built, if `-a`/`-A`/`-d`/`-w`/`-W` set one.
@@ -197,6 +206,16 @@ impl<'h> Builder<'h> {
             self.rule.list = FilterList::from_number(list);
             self.rule.action = Action::from_number(self.action.unwrap_or(0));
             self.rule.prepend = op == RuleOp::Prepend;
+            if let Err(r) = kernel_rules::check(&self.rule) {
+                let at = r
+                    .field
+                    .and_then(|i| self.field_spans.get(i).copied())
+                    .or_else(|| opts.first().map(|o| o.span))
+                    .unwrap_or_default();
+                return Err(err(at, r.message).with_help(
+                    "auditctl would send this rule and the kernel would refuse it (EINVAL)",
+                ));
+            }
             let rule = self.rule;
             if self.controls.is_empty() {
                 return Ok(Compiled::Rule { op, rule });
@@ -1046,11 +1065,14 @@ impl<'h> Builder<'h> {
                 }
             }
         };
-        self.rule.fields.push(Field {
-            number,
-            op,
-            value: val,
-        });
+        self.push_field(
+            Field {
+                number,
+                op,
+                value: val,
+            },
+            whole.span,
+        );
         self.rule_requested = true;
         Ok(())
     }
@@ -1148,9 +1170,7 @@ impl<'h> Builder<'h> {
                 "compare uid-type fields with each other, or gid-type fields with each other",
             ));
         };
-        self.rule
-            .fields
-            .push(Field::num(field::FIELD_COMPARE, op, code));
+        self.push_field(Field::num(field::FIELD_COMPARE, op, code), expr.whole.span);
         self.rule_requested = true;
         Ok(())
     }
@@ -1201,12 +1221,11 @@ impl<'h> Builder<'h> {
             return Err(err(span, "Watches may not include fields or actions"));
         }
         self.rule.mask = SyscallMask::ALL;
-        self.rule
-            .fields
-            .push(Field::bytes(kind, Operator::Equal, p.into_bytes()));
-        self.rule
-            .fields
-            .push(Field::num(field::PERM, Operator::Equal, perm::ALL));
+        self.push_field(
+            Field::bytes(kind, Operator::Equal, p.into_bytes()),
+            path.span,
+        );
+        self.push_field(Field::num(field::PERM, Operator::Equal, perm::ALL), span);
         self.perm_added = true;
         self.rule_requested = true;
         Ok(())
@@ -1262,9 +1281,7 @@ impl<'h> Builder<'h> {
             if self.rule.fields.len() >= FIELD_LIMIT {
                 return Err(err(span, "Too many fields when adding permissions"));
             }
-            self.rule
-                .fields
-                .push(Field::num(field::PERM, Operator::Equal, bits));
+            self.push_field(Field::num(field::PERM, Operator::Equal, bits), span);
         }
         self.perm_added = true;
         self.rule_requested = true;

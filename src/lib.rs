@@ -17,6 +17,7 @@ pub mod codec;
 pub mod compile;
 pub mod diag;
 pub mod host;
+pub mod kernel_rules;
 pub mod listing;
 pub mod lock;
 pub mod model;

@@ -200,6 +200,8 @@ fn printable_exit_rule() -> impl Strategy<Value = Rule> {
             }
             rule
         })
+        // Only rules the kernel would hold can come back in a listing.
+        .prop_filter("kernel-valid", |r| kaudit::kernel_rules::check(r).is_ok())
 }
 
 fn reparse(rule: &Rule) -> Rule {
