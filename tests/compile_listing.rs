@@ -189,6 +189,32 @@ fn rejections_carry_the_reference_reason_and_a_column() {
             23,
         ),
         ("-a always,exit -F gid=-1", "Unknown group: -1", 23),
+        // Refused by the kernel's own checks; caught before sending.
+        (
+            "-a always,exit -S open -F uid&1",
+            "the kernel takes no bit test (&) on uid; bit tests work on a0-a3, pers and devminor",
+            27,
+        ),
+        (
+            "-a always,filesystem -F pid=1",
+            "the filesystem list takes only fstype and key fields, not pid",
+            25,
+        ),
+        (
+            "-a always,exit -S open -F path!=/etc/hosts",
+            "the kernel takes only = for path, not !=",
+            27,
+        ),
+        (
+            "-a always,exit -S open -F uid=-1",
+            "uid -1 (unset) is not a valid user id; only auid can be compared with unset",
+            27,
+        ),
+        (
+            "-a always,exit -S open -F exe=/a -F exe=/b",
+            "a rule can have only one exe field",
+            35,
+        ),
     ];
     for (line, message, column) in cases {
         match compile_line(line, &host()) {
