@@ -213,7 +213,7 @@ fn rejections_carry_the_reference_reason_and_a_column() {
         (
             "-a always,exit -S open -F exe=/a -F exe=/b",
             "a rule can have only one exe field",
-            35,
+            37,
         ),
     ];
     for (line, message, column) in cases {
