@@ -237,70 +237,44 @@ impl<'h> Builder<'h> {
     /// Words consumed by `-l`, `-s`, `-D` after themselves (`-l -k KEY`,
     /// `-l -i`, `-s -i`, `-D -k KEY`), as auditctl inspects them by position.
     fn trailing_consumed(&mut self, opt: &Opt, rest: &[Opt]) -> Result<usize, Diagnostic> {
-        let is = |o: Option<&Opt>, f: Flag| matches!(o.map(|o| &o.kind), Some(OptKind::Flag(x)) if *x == f);
-        match &opt.kind {
-            OptKind::Flag(Flag::List) => {
-                if let Some(Opt {
-                    kind: OptKind::Key(k),
-                    ..
-                }) = rest.first()
-                {
-                    if rest.len() == 1 {
-                        self.controls.push(Control::List {
-                            key: Some(k.text.as_bytes().to_vec()),
-                            interpret: false,
-                        });
-                        return Ok(1);
-                    }
-                }
-                if is(rest.first(), Flag::Ignore) && rest.len() == 1 {
-                    self.controls.push(Control::List {
-                        key: None,
-                        interpret: true,
-                    });
-                    return Ok(1);
-                }
-                if let Some(o) = rest.first() {
-                    return Err(err(o.span, "Only -k or -i options are allowed"));
-                }
-                self.controls.push(Control::List {
-                    key: None,
-                    interpret: false,
-                });
-                Ok(0)
-            }
-            OptKind::Flag(Flag::Status) => {
-                if is(rest.first(), Flag::Ignore) && rest.len() == 1 {
-                    self.controls.push(Control::Status { interpret: true });
-                    return Ok(1);
-                }
-                if let Some(o) = rest.first() {
-                    return Err(err(o.span, "Only -i option is allowed"));
-                }
-                self.controls.push(Control::Status { interpret: false });
-                Ok(0)
-            }
-            OptKind::Flag(Flag::DeleteAll) => {
-                if let Some(Opt {
-                    kind: OptKind::Key(k),
-                    ..
-                }) = rest.first()
-                {
-                    if rest.len() == 1 {
-                        self.controls.push(Control::DeleteAll {
-                            key: Some(k.text.as_bytes().to_vec()),
-                        });
-                        return Ok(1);
-                    }
-                }
-                if let Some(o) = rest.first() {
-                    return Err(err(o.span, "Only the -k option is allowed"));
-                }
-                self.controls.push(Control::DeleteAll { key: None });
-                Ok(0)
-            }
-            _ => Ok(0),
+        // The only shapes auditctl accepts: nothing, or exactly one `-k KEY`
+        // (for -l and -D) or one `-i` (for -l and -s).
+        let only = match rest {
+            [o] => Some(&o.kind),
+            _ => None,
+        };
+        let key = match only {
+            Some(OptKind::Key(k)) => Some(k.text.as_bytes().to_vec()),
+            _ => None,
+        };
+        let interpret = matches!(only, Some(OptKind::Flag(Flag::Ignore)));
+        let (control, allowed, complaint) = match &opt.kind {
+            OptKind::Flag(Flag::List) => (
+                Control::List {
+                    key: key.clone(),
+                    interpret,
+                },
+                key.is_some() || interpret,
+                "Only -k or -i options are allowed",
+            ),
+            OptKind::Flag(Flag::Status) => (
+                Control::Status { interpret },
+                interpret,
+                "Only -i option is allowed",
+            ),
+            OptKind::Flag(Flag::DeleteAll) => (
+                Control::DeleteAll { key: key.clone() },
+                key.is_some(),
+                "Only the -k option is allowed",
+            ),
+            _ => return Ok(0),
+        };
+        let consumed = usize::from(allowed);
+        if let Some(extra) = rest.get(consumed) {
+            return Err(err(extra.span, complaint));
         }
+        self.controls.push(control);
+        Ok(consumed)
     }
 
     /// Handles one option; `Ok(true)` when it ends the option loop.
