@@ -38,6 +38,7 @@ use kaudit_side::{Compiled, Kaudit};
 use nl::AuditSocket;
 use oracle::Reference;
 use std::fmt::Write as _;
+use std::io::Write;
 use std::time::Instant;
 
 /// What one side did with one line.
@@ -502,7 +503,10 @@ fn conformance_against_reference_auditctl() {
     }
     let elapsed = start.elapsed();
     let get = |k: &str| counts.get(k).copied().unwrap_or(0);
-    println!(
+    // Written to the process's stderr directly: libtest captures print!
+    // output of passing tests, and these counts belong in every CI log.
+    let _ = writeln!(
+        std::io::stderr(),
         "conformance: identical {}, differing {}, rejected by both {} (kaudit: {rejected_compile} \
          with a diagnostic, {rejected_other} by the kernel or as no rule), known {}, reference only {} \
          (reference accepted {ref_accepted}, rejected {ref_rejected}); {} cases in {:.1} s; \
