@@ -13,10 +13,13 @@
 
 use crate::codec::{decode, encode};
 use crate::compile::{Compiled, RuleOp};
+use crate::host::Host;
+use crate::listing::list_text;
 use crate::model::{field, Control, Rule};
 use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
-use crate::netlink::{AUDIT_SET, AUDIT_SET_FEATURE};
+use crate::netlink::{AUDIT_MAKE_EQUIV, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_TRIM, AUDIT_USER};
 use crate::rulefile::{Entry, Origin};
+use crate::status::{feature_line, status_block};
 
 /// What to do when the kernel refuses a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +58,11 @@ pub struct Outcome {
     pub stopped: bool,
     /// Whether the load counts as failed (stop mode refusal, or `-c`).
     pub failed: bool,
+    /// What auditctl prints on stdout for these lines: status blocks after
+    /// settings, listings for `-l` and after `-D`, `-s`, `-v`.
+    pub stdout: String,
+    /// Informational messages (auditctl prints them on stderr): `lost: N`.
+    pub notes: Vec<String>,
 }
 
 /// `AUDIT_STATUS_*` mask bits.
@@ -99,7 +107,11 @@ fn refusal_message(op: RuleOp, errno: i32) -> String {
 }
 
 /// Applies compiled lines in order.
-pub fn apply(entries: &[Entry], transport: &mut dyn Transport) -> Result<Outcome, TransportError> {
+pub fn apply(
+    entries: &[Entry],
+    transport: &mut dyn Transport,
+    host: &Host,
+) -> Result<Outcome, TransportError> {
     let mut out = Outcome::default();
     let mut mode = ErrorMode::Stop;
     let mut i = 0;
@@ -123,16 +135,28 @@ pub fn apply(entries: &[Entry], transport: &mut dyn Transport) -> Result<Outcome
             Compiled::Mixed { controls, op, rule } => (controls.as_slice(), Some((*op, rule))),
             _ => (&[][..], None),
         };
+        // auditctl prints one status block per line however many settings
+        // it changes: the reply to the first setting's status request.
+        let mut block: Option<String> = None;
         for c in controls {
-            match control(c, transport, &mut out)? {
+            match control(c, transport, host, &mut out)? {
                 ControlResult::Mode(m) => mode = m,
                 ControlResult::Done => {}
+                ControlResult::Set(b) => {
+                    block.get_or_insert(b);
+                }
                 ControlResult::Refused(message) => {
+                    if let Some(b) = block.take() {
+                        out.stdout.push_str(&b);
+                    }
                     if !record_failure(&mut out, mode, entry, message) {
                         return Ok(out);
                     }
                 }
             }
+        }
+        if let Some(b) = block {
+            out.stdout.push_str(&b);
         }
         if let Some((op, rule)) = rule {
             let single = Entry {
@@ -248,6 +272,8 @@ fn undo_after(
 enum ControlResult {
     Done,
     Mode(ErrorMode),
+    /// A setting changed; the status block auditctl prints for it.
+    Set(String),
     Refused(String),
 }
 
@@ -264,9 +290,52 @@ fn set_status(
     Ok(transport.execute(&[Request::new(AUDIT_SET, s.to_bytes().to_vec())])?[0])
 }
 
+/// The kernel's rules as `-l` prints them, filtered by key as auditctl
+/// filters: a substring of the raw key; nothing at all (not `No rules`) when
+/// rules exist but none match.
+pub fn listing(
+    transport: &mut dyn Transport,
+    host: &Host,
+    key: Option<&[u8]>,
+) -> Result<String, TransportError> {
+    let rules: Vec<Rule> = transport
+        .list_rules()?
+        .iter()
+        .filter_map(|b| decode(b).ok())
+        .collect();
+    Ok(match key {
+        Some(k) if !rules.is_empty() => {
+            let shown: Vec<Rule> = rules
+                .into_iter()
+                .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k)))
+                .collect();
+            if shown.is_empty() {
+                String::new()
+            } else {
+                list_text(&shown, host)
+            }
+        }
+        _ => list_text(&rules, host),
+    })
+}
+
+/// `-s`: the status block and the loginuid_immutable line.
+pub fn status_report(
+    transport: &mut dyn Transport,
+    interpret: bool,
+) -> Result<String, TransportError> {
+    let s = transport.get_status()?;
+    let mut text = status_block(&s, interpret);
+    if let Ok(f) = transport.get_features() {
+        text.push_str(&feature_line(&f));
+    }
+    Ok(text)
+}
+
 fn control(
     c: &Control,
     transport: &mut dyn Transport,
+    host: &Host,
     out: &mut Outcome,
 ) -> Result<ControlResult, TransportError> {
     use status_mask::*;
@@ -287,10 +356,29 @@ fn control(
             }
             let acks = transport.execute(&requests)?;
             out.deleted += acks.iter().filter(|a| a.is_ok()).count();
-            return Ok(match acks.iter().find_map(|a| a.err()) {
-                Some(e) => ControlResult::Refused(format!("Error deleting rule ({})", strerror(e))),
-                None => ControlResult::Done,
-            });
+            if let Some(e) = acks.iter().find_map(|a| a.err()) {
+                return Ok(ControlResult::Refused(format!(
+                    "Error deleting rule ({})",
+                    strerror(e)
+                )));
+            }
+            // auditctl lists again after deleting.
+            out.stdout
+                .push_str(&listing(transport, host, key.as_deref())?);
+            return Ok(ControlResult::Done);
+        }
+        Control::List { key, .. } => {
+            out.stdout
+                .push_str(&listing(transport, host, key.as_deref())?);
+            return Ok(ControlResult::Done);
+        }
+        Control::Status { interpret } => {
+            out.stdout.push_str(&status_report(transport, *interpret)?);
+            return Ok(ControlResult::Done);
+        }
+        Control::Version => {
+            out.stdout.push_str(&version_line());
+            return Ok(ControlResult::Done);
         }
         Control::SetEnabled(v) => set_status(transport, ENABLED, |s| s.enabled = *v)?,
         Control::SetFailure(v) => set_status(transport, FAILURE, |s| s.failure = *v)?,
@@ -301,9 +389,24 @@ fn control(
         Control::SetBacklogWaitTime(v) => {
             set_status(transport, BACKLOG_WAIT_TIME, |s| s.backlog_wait_time = *v)?
         }
-        Control::ResetLost => set_status(transport, LOST, |_| {})?,
-        Control::ResetBacklogWaitTimeActual => {
-            set_status(transport, BACKLOG_WAIT_TIME_ACTUAL, |_| {})?
+        Control::ResetLost | Control::ResetBacklogWaitTimeActual => {
+            let (mask, label) = match c {
+                Control::ResetLost => (LOST, "lost"),
+                _ => (BACKLOG_WAIT_TIME_ACTUAL, "backlog_wait_time_actual"),
+            };
+            // The kernel answers with the old counter in the ack.
+            return Ok(match set_status(transport, mask, |_| {})? {
+                Ok(old) => {
+                    out.notes.push(format!("{label}: {old}"));
+                    out.settings += 1;
+                    ControlResult::Done
+                }
+                Err(e) => ControlResult::Refused(format!(
+                    "Error sending {} request ({})",
+                    describe(c),
+                    strerror(e)
+                )),
+            });
         }
         Control::LoginuidImmutable => {
             let bit = 1 << 1;
@@ -313,26 +416,90 @@ fn control(
                 features: bit,
                 lock: bit,
             };
-            transport.execute(&[Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())])?[0]
+            let ack =
+                transport.execute(&[Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())])?[0];
+            return Ok(match ack {
+                Ok(_) => {
+                    out.settings += 1;
+                    ControlResult::Done
+                }
+                Err(e) => ControlResult::Refused(format!(
+                    "Error sending {} request ({})",
+                    describe(c),
+                    strerror(e)
+                )),
+            });
         }
+        Control::UserMessage(text) => {
+            transport.execute(&[Request::new(AUDIT_USER, user_message(text))])?[0]
+        }
+        Control::MakeEquivalent { mount, subtree } => {
+            let mut payload = Vec::with_capacity(8 + mount.len() + subtree.len());
+            payload.extend_from_slice(&(mount.len() as u32).to_ne_bytes());
+            payload.extend_from_slice(&(subtree.len() as u32).to_ne_bytes());
+            payload.extend_from_slice(mount);
+            payload.extend_from_slice(subtree);
+            transport.execute(&[Request::new(AUDIT_MAKE_EQUIV, payload)])?[0]
+        }
+        Control::Trim => transport.execute(&[Request::new(AUDIT_TRIM, Vec::new())])?[0],
         other => {
             return Ok(ControlResult::Refused(format!(
-                "{} is not supported in rules files loaded by kaudit",
+                "{} is not supported in a rules file",
                 describe(other)
             )))
         }
     };
     Ok(match ack {
-        Ok(_) => {
-            out.settings += 1;
-            ControlResult::Done
-        }
         Err(e) => ControlResult::Refused(format!(
             "Error sending {} request ({})",
             describe(c),
             strerror(e)
         )),
+        Ok(_)
+            if matches!(
+                c,
+                Control::SetEnabled(_)
+                    | Control::SetFailure(_)
+                    | Control::SetRateLimit(_)
+                    | Control::SetBacklogLimit(_)
+                    | Control::SetBacklogWaitTime(_)
+            ) =>
+        {
+            out.settings += 1;
+            ControlResult::Set(status_block(&transport.get_status()?, false))
+        }
+        Ok(_) => ControlResult::Done,
     })
+}
+
+/// `-v`. kaudit reports itself, and the auditctl release whose behaviour it
+/// reproduces.
+pub fn version_line() -> String {
+    format!(
+        "auditctl version {} (kaudit {})\n",
+        crate::REFERENCE_VERSION,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The text of an `AUDIT_USER` message for `-m`, with the fields libaudit's
+/// user-message helper adds.
+fn user_message(text: &str) -> Vec<u8> {
+    let exe = std::fs::read_link("/proc/self/exe")
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "?".into());
+    let tty = std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .map(|p| p.display().to_string())
+        .filter(|p| p.starts_with("/dev/"))
+        .map(|p| p.trim_start_matches("/dev/").to_string())
+        .unwrap_or_else(|| "?".into());
+    format!("text={text} exe=\"{exe}\" hostname={host} addr=? terminal={tty} res=success")
+        .into_bytes()
 }
 
 fn describe(c: &Control) -> &'static str {

@@ -78,11 +78,30 @@ const FIELD_LIMIT: usize = MAX_FIELDS - 1;
 /// Compiles one line of the rule language (a rules-file line, or a command
 /// line joined with [`syntax::join_argv`]).
 pub fn compile_line(text: &str, host: &Host) -> Result<Compiled, Diagnostic> {
+    compile_line_with_warnings(text, host).0
+}
+
+/// [`compile_line`], plus the warnings auditctl prints for the line (32/64-bit
+/// syscall mismatch, old-style watch, relative or wildcard watch paths).
+pub fn compile_line_with_warnings(
+    text: &str,
+    host: &Host,
+) -> (Result<Compiled, Diagnostic>, Vec<Diagnostic>) {
     match syntax::parse_line(text) {
-        Err(e) => Err(Diagnostic::error(e.span, e.message)),
-        Ok(ParsedLine::Blank) | Ok(ParsedLine::Comment) => Ok(Compiled::Nothing),
-        Ok(ParsedLine::Options(opts)) => Builder::new(host).run(&opts),
+        Err(e) => (Err(Diagnostic::error(e.span, e.message)), Vec::new()),
+        Ok(ParsedLine::Blank) | Ok(ParsedLine::Comment) => (Ok(Compiled::Nothing), Vec::new()),
+        Ok(ParsedLine::Options(opts)) => {
+            let mut b = Builder::new(host);
+            let result = b.run(&opts);
+            (result, b.warnings)
+        }
     }
+}
+
+fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+    let mut d = Diagnostic::error(span, message);
+    d.severity = crate::diag::Severity::Warning;
+    d
 }
 
 /// Compiles a command line given as arguments (without the program name).
@@ -125,6 +144,8 @@ struct Builder<'h> {
     key_span: Span,
     /// Where each field of `rule.fields` was written, for kernel checks.
     field_spans: Vec<Span>,
+    /// What auditctl says without failing (on stderr).
+    warnings: Vec<Diagnostic>,
     controls: Vec<Control>,
     rule_requested: bool,
     deprecated: bool,
@@ -149,6 +170,7 @@ impl<'h> Builder<'h> {
             key: Vec::new(),
             key_span: Span::default(),
             field_spans: Vec::new(),
+            warnings: Vec::new(),
             controls: Vec::new(),
             rule_requested: false,
             deprecated: false,
@@ -169,7 +191,7 @@ impl<'h> Builder<'h> {
         }
     }
 
-    fn run(mut self, opts: &[Opt]) -> Result<Compiled, Diagnostic> {
+    fn run(&mut self, opts: &[Opt]) -> Result<Compiled, Diagnostic> {
         let mut stop_at = None;
         for (i, opt) in opts.iter().enumerate() {
             // These options end auditctl's option loop ("success, no reply"):
@@ -216,22 +238,20 @@ impl<'h> Builder<'h> {
                     "auditctl would send this rule and the kernel would refuse it (EINVAL)",
                 ));
             }
-            let rule = self.rule;
-            if self.controls.is_empty() {
+            let rule =
+                std::mem::replace(&mut self.rule, Rule::new(FilterList::Exit, Action::Never));
+            let controls = std::mem::take(&mut self.controls);
+            if controls.is_empty() {
                 return Ok(Compiled::Rule { op, rule });
             }
-            return Ok(Compiled::Mixed {
-                controls: self.controls,
-                op,
-                rule,
-            });
+            return Ok(Compiled::Mixed { controls, op, rule });
         }
         if self.syscall_added {
             let span = opts.first().map(|o| o.span).unwrap_or_default();
             return Err(err(span, "Error - no list specified")
                 .with_help("add -a always,exit (or another list and action) to this rule"));
         }
-        Ok(Compiled::Control(self.controls))
+        Ok(Compiled::Control(std::mem::take(&mut self.controls)))
     }
 
     /// Words consumed by `-l`, `-s`, `-D` after themselves (`-l -k KEY`,
@@ -562,7 +582,8 @@ impl<'h> Builder<'h> {
             }
             _ => {}
         }
-        if self.elf.is_none() {
+        let unknown_arch = self.elf.is_none();
+        if unknown_arch {
             self.elf = tables::machine_audit_arch(self.host.machine);
         }
         // `-S ,` (only separators): strtok finds no item, so auditctl adds
@@ -580,7 +601,42 @@ impl<'h> Builder<'h> {
             }
         }
         self.syscall_added = true;
+        if unknown_arch && self.add != ListSlot::Unset {
+            self.check_mismatch(items, span);
+        }
         Ok(())
+    }
+
+    /// auditctl's `check_rule_mismatch`: without an arch, on a 64-bit machine
+    /// with a 32-bit ABI, warn when the names mean other syscalls there.
+    fn check_mismatch(&mut self, items: &[Word], span: Span) {
+        let m32 = match self.host.machine {
+            Machine::X86_64 => Machine::X86,
+            Machine::Ppc64 => Machine::Ppc,
+            Machine::S390x => Machine::S390,
+            _ => return,
+        };
+        let mut other = SyscallMask::EMPTY;
+        for item in items {
+            if item.text == "all" {
+                other = SyscallMask::ALL;
+                continue;
+            }
+            let nr = tables::syscall_by_name(m32, &item.text)
+                .map(|n| n as i64)
+                .or_else(|| {
+                    cnum::starts_with_digit(&item.text).then(|| cnum::strtol(&item.text, 0).value)
+                });
+            if let Some(n) = nr.filter(|n| (0..2048).contains(n)) {
+                other.set(n as u32);
+            }
+        }
+        if other != self.rule.mask {
+            self.warnings.push(warning(
+                span,
+                "WARNING - 32/64 bit syscall mismatch, you should specify an arch",
+            ));
+        }
     }
 
     /// The machine whose syscall table names syscalls now.
@@ -1181,6 +1237,18 @@ impl<'h> Builder<'h> {
         if base_len > NAME_MAX {
             return Err(err(path.span, "The base name of the path is too big"));
         }
+        if p.contains("..") {
+            self.warnings.push(warning(
+                path.span,
+                "Warning - relative path notation is not supported",
+            ));
+        }
+        if p.contains(['*', '?']) {
+            self.warnings.push(warning(
+                path.span,
+                "Warning - wildcard notation is not supported",
+            ));
+        }
         if p.len() > 2 && p.ends_with('/') {
             while p.len() > 1 && p.ends_with('/') {
                 p.pop();
@@ -1202,6 +1270,10 @@ impl<'h> Builder<'h> {
         self.push_field(Field::num(field::PERM, Operator::Equal, perm::ALL), span);
         self.perm_added = true;
         self.rule_requested = true;
+        if !remove {
+            self.warnings
+                .push(warning(span, "Old style watch rules are slower"));
+        }
         Ok(())
     }
 

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+pub mod cli;
 pub mod cnum;
 pub mod codec;
 pub mod compile;
@@ -23,5 +24,9 @@ pub mod lock;
 pub mod model;
 pub mod netlink;
 pub mod rulefile;
+pub mod status;
 pub mod syntax;
 pub mod tables;
+
+/// The reference auditctl release whose behaviour kaudit reproduces.
+pub const REFERENCE_VERSION: &str = "4.2.1";

@@ -32,6 +32,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The auditctl-compatible interface: `kaudit auditctl ARGS...` is
+    /// `auditctl ARGS...` (also reached by running kaudit as `auditctl`).
+    Auditctl {
+        /// auditctl's arguments.
+        #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
+        args: Vec<String>,
+    },
     /// Load rules files (auditctl syntax) into the kernel, in order.
     ///
     /// Every line of every file is checked first; if any has an error,
@@ -65,9 +72,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let argv0 = argv.first().cloned().unwrap_or_default();
+    let (personality, skip) = kaudit::cli::personality(&argv0, &argv[1..]);
+    if personality == kaudit::cli::Personality::Auditctl {
+        return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+    }
     let cli = Cli::parse();
     let host = Host::detect();
     let result = match cli.command {
+        // Handled before clap parses (see above); kept for help output.
+        Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
         Command::Load { dry_run, files } => load(&files, dry_run, &host),
         Command::List { key } => list(key.as_deref(), &host),
         Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
@@ -164,7 +179,7 @@ fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
         return Ok(0);
     }
     let (mut t, _lock) = open_for_change()?;
-    let outcome = apply::apply(&entries, &mut t)?;
+    let outcome = apply::apply(&entries, &mut t, host)?;
     for f in &outcome.failures {
         eprintln!("{}:{}: error: {}", f.origin.file, f.origin.line, f.message);
         eprintln!("  | {}", f.text);

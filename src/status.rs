@@ -1,0 +1,103 @@
+//! Kernel status as text: the `auditctl -s` block and the shorter block
+//! auditctl prints after a setting changes.
+
+use crate::netlink::{AuditFeatures, AuditStatus};
+use std::fmt::Write;
+
+/// `AUDIT_FEATURE_LOGINUID_IMMUTABLE` as a mask bit.
+const LOGINUID_IMMUTABLE: u32 = 1 << 1;
+
+fn enabled_word(e: u32) -> &'static str {
+    match e {
+        0 => "disable",
+        1 => "enabled",
+        2 => "enabled+immutable",
+        _ => "unknown",
+    }
+}
+
+fn failure_word(f: u32) -> &'static str {
+    match f {
+        0 => "silent",
+        1 => "printk",
+        2 => "panic",
+        _ => "unknown",
+    }
+}
+
+/// The status lines (`enabled` .. `backlog_wait_time_actual`), as auditctl
+/// prints them; with `interpret`, words for enabled and failure.
+/// `backlog_wait_time_actual` is printed only when the kernel sent the
+/// 44-byte structure.
+pub fn status_block(s: &AuditStatus, interpret: bool) -> String {
+    let mut out = String::new();
+    if interpret {
+        let _ = writeln!(
+            out,
+            "enabled {}\nfailure {}",
+            enabled_word(s.enabled),
+            failure_word(s.failure)
+        );
+    } else {
+        let _ = writeln!(out, "enabled {}\nfailure {}", s.enabled, s.failure);
+    }
+    let _ = writeln!(
+        out,
+        "pid {}\nrate_limit {}\nbacklog_limit {}\nlost {}\nbacklog {}\nbacklog_wait_time {}",
+        s.pid, s.rate_limit, s.backlog_limit, s.lost, s.backlog, s.backlog_wait_time
+    );
+    if let Some(actual) = s.backlog_wait_time_actual {
+        let _ = writeln!(out, "backlog_wait_time_actual {actual}");
+    }
+    out
+}
+
+/// The `loginuid_immutable` line of `-s`, when the kernel knows the feature.
+pub fn feature_line(f: &AuditFeatures) -> String {
+    if f.mask & LOGINUID_IMMUTABLE == 0 {
+        return String::new();
+    }
+    format!(
+        "loginuid_immutable {} {}\n",
+        u32::from(f.features & LOGINUID_IMMUTABLE != 0),
+        if f.lock & LOGINUID_IMMUTABLE != 0 {
+            "locked"
+        } else {
+            "unlocked"
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_reference_layout() {
+        let s = AuditStatus {
+            failure: 1,
+            backlog_limit: 64,
+            feature_bitmap: 0x7f,
+            backlog_wait_time: 15000,
+            backlog_wait_time_actual: Some(0),
+            ..AuditStatus::default()
+        };
+        let f = AuditFeatures {
+            vers: 1,
+            mask: u32::MAX,
+            features: 0,
+            lock: 0,
+        };
+        assert_eq!(
+            status_block(&s, false) + &feature_line(&f),
+            "enabled 0\nfailure 1\npid 0\nrate_limit 0\nbacklog_limit 64\nlost 0\nbacklog 0\n\
+             backlog_wait_time 15000\nbacklog_wait_time_actual 0\nloginuid_immutable 0 unlocked\n"
+        );
+        assert!(status_block(&s, true).starts_with("enabled disable\nfailure printk\n"));
+        let old = AuditStatus {
+            backlog_wait_time_actual: None,
+            ..s
+        };
+        assert!(!status_block(&old, false).contains("actual"));
+    }
+}
