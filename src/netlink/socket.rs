@@ -61,11 +61,16 @@ use super::{
     AUDIT_FEATURES_LEN, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES,
 };
 
-/// Default cap on the size of one datagram we send: about 60 rules. The
-/// kernel runs a whole datagram under its audit control lock, so this also
-/// bounds how long one `sendmsg` blocks other audit control traffic (60
-/// deletes at about 12 ms each is under a second).
-pub const DEFAULT_MAX_DATAGRAM: usize = 64 * 1024;
+/// Default cap on the size of one datagram we send: about 950 rules, so that
+/// a 10,000-rule load takes a dozen `sendmsg` calls. Adds cost the kernel
+/// microseconds each; deletes are capped separately
+/// ([`MAX_DELETES_PER_DATAGRAM`]).
+pub const DEFAULT_MAX_DATAGRAM: usize = 1024 * 1024;
+/// The kernel runs a whole datagram under its audit control lock, and a rule
+/// delete costs about 12 ms on current kernels (an RCU grace period), so at
+/// most this many deletes go in one datagram: under a second of blocking
+/// other audit control traffic.
+pub const MAX_DELETES_PER_DATAGRAM: usize = 64;
 /// Receive buffer we ask for (the kernel doubles it for bookkeeping).
 const WANTED_RCVBUF: libc::c_int = 4 * 1024 * 1024;
 /// Conservative receive-buffer cost of one queued ack, skb overhead
@@ -105,6 +110,26 @@ pub struct NetlinkTransport {
 }
 
 /// Sets an int socket option.
+fn getsockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int) -> io::Result<usize> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` outlive the call and `len` is its exact size;
+    // the kernel writes at most `len` bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(value).unwrap_or(0))
+}
+
 fn setsockopt_int(
     fd: libc::c_int,
     level: libc::c_int,
@@ -182,12 +207,24 @@ impl NetlinkTransport {
             let _ = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, WANTED_RCVBUF);
         }
         let rcvbuf = socket.get_rx_buf_sz().map_err(TransportError::from_io)?;
+        // The send buffer bounds a datagram (netlink refuses one larger than
+        // it with EMSGSIZE); SO_SNDBUF silently caps at wmem_max without
+        // CAP_NET_ADMIN, so read back what was granted.
+        let want =
+            libc::c_int::try_from(DEFAULT_MAX_DATAGRAM + 64 * 1024).unwrap_or(libc::c_int::MAX);
+        if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, want).is_err() {
+            let _ = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, want);
+        }
+        let sndbuf = getsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap_or(0);
+        let max_datagram = DEFAULT_MAX_DATAGRAM
+            .min(sndbuf.saturating_sub(4096))
+            .max(16 * 1024);
         Ok(NetlinkTransport {
             socket,
             next_seq: 1,
             wrapped: false,
             timeout: DEFAULT_TIMEOUT,
-            max_datagram: DEFAULT_MAX_DATAGRAM,
+            max_datagram,
             cap_ack,
             rcvbuf,
             recv_buf: Vec::with_capacity(RECV_BUF),
@@ -496,20 +533,23 @@ impl Transport for NetlinkTransport {
         let mut buf = Vec::with_capacity(self.max_datagram.min(1 << 20));
         let mut start = 0;
         while start < requests.len() {
-            let (mut size, mut acks_size) = (0usize, 0usize);
+            let (mut size, mut acks_size, mut deletes) = (0usize, 0usize, 0usize);
             let mut end = start;
             while end < requests.len() {
                 let len = requests[end].payload.len();
                 let msg = align4(NLMSG_HDRLEN.saturating_add(len));
                 let ack = ack_cost(self.cap_ack, len);
+                let delete = usize::from(requests[end].msg_type == super::AUDIT_DEL_RULE);
                 if end > start
                     && (size.saturating_add(msg) > self.max_datagram
-                        || acks_size.saturating_add(ack) > self.ack_budget())
+                        || acks_size.saturating_add(ack) > self.ack_budget()
+                        || deletes + delete > MAX_DELETES_PER_DATAGRAM)
                 {
                     break;
                 }
                 size = size.saturating_add(msg);
                 acks_size = acks_size.saturating_add(ack);
+                deletes += delete;
                 end += 1;
             }
             self.execute_datagram(&mut buf, &requests[start..end], &mut acks)?;
