@@ -1,0 +1,575 @@
+//! Differential command-line test of the `auditctl` personality (issue 3),
+//! on the live kernel.
+//!
+//! Every step of `cli_auditctl/script.rs` (command lines and `-R` rule files
+//! from `cli_auditctl/files/`) runs once with the reference auditctl and once
+//! with kaudit run as `auditctl` (a symlink to the kaudit binary; some steps
+//! as `kaudit auditctl ...`). Between the two runs the kernel rule table is
+//! put back as it was before the step, deleting what the step added by its
+//! exact bytes. Compared after each run: stdout byte for byte, the exit code,
+//! whether stderr is empty, and the whole kernel rule table. A difference
+//! fails the test unless `tests/known-diffs.toml` lists it in a `[[cli]]`
+//! entry. The counts and every difference are written to stderr.
+//!
+//! Every step holds the machine lock (`kaudit::lock::MachineLock`); settings
+//! are only ever set to their current values, checked after each run and
+//! restored if they moved; the table and the settings must end as they began.
+//! Skips loudly without root, kernel audit support or the reference cache
+//! (`scripts/fetch-reference.sh`); with KAUDIT_REQUIRE_KERNEL=1 those panic.
+//! KAUDIT_CLI_FILTER=TEXT runs only the steps whose line contains TEXT.
+
+#[path = "cli_auditctl/known.rs"]
+mod known;
+#[path = "cli_auditctl/script.rs"]
+mod script;
+
+use kaudit::lock::MachineLock;
+use kaudit::netlink::socket::NetlinkTransport;
+use kaudit::netlink::{
+    AuditStatus, Request, Transport, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
+    AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT,
+};
+use script::{Step, Values};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a single auditctl run may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn skip(reason: &str) {
+    if std::env::var("KAUDIT_REQUIRE_KERNEL").as_deref() == Ok("1") {
+        panic!("cli_auditctl: KAUDIT_REQUIRE_KERNEL=1 but: {reason}");
+    }
+    let mut e = std::io::stderr();
+    let _ = writeln!(e, "\n**************************************************");
+    let _ = writeln!(e, "SKIP (cli_auditctl): {reason}");
+    let _ = writeln!(e, "**************************************************\n");
+}
+
+fn reference_cache() -> PathBuf {
+    match std::env::var("KAUDIT_REF_CACHE") {
+        Ok(p) => PathBuf::from(p),
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference"),
+    }
+}
+
+/// The kernel, through the library's transport.
+struct Kernel(NetlinkTransport);
+
+impl Kernel {
+    fn list(&mut self) -> Vec<Vec<u8>> {
+        self.0
+            .list_rules()
+            .expect("AUDIT_LIST_RULES")
+            .into_iter()
+            .map(|mut p| {
+                if p.len() >= 1040 {
+                    let buflen = u32::from_ne_bytes(p[1036..1040].try_into().unwrap()) as usize;
+                    p.truncate((1040 + buflen).min(p.len()));
+                }
+                p
+            })
+            .collect()
+    }
+
+    fn status(&mut self) -> AuditStatus {
+        self.0.get_status().expect("AUDIT_GET")
+    }
+
+    /// Sends one request; the errno of a NACK (0 when acknowledged).
+    fn one(&mut self, req: Request) -> i32 {
+        match self.0.execute(&[req]).expect("netlink").first() {
+            Some(Ok(_)) => 0,
+            Some(Err(e)) => *e,
+            None => panic!("no acknowledgement"),
+        }
+    }
+}
+
+/// The settings a step could change, as (name, mask bit, value).
+fn settings(s: &AuditStatus) -> [(&'static str, u32, u32); 5] {
+    [
+        ("enabled", AUDIT_STATUS_ENABLED, s.enabled),
+        ("failure", AUDIT_STATUS_FAILURE, s.failure),
+        ("rate_limit", AUDIT_STATUS_RATE_LIMIT, s.rate_limit),
+        ("backlog_limit", AUDIT_STATUS_BACKLOG_LIMIT, s.backlog_limit),
+        (
+            "backlog_wait_time",
+            AUDIT_STATUS_BACKLOG_WAIT_TIME,
+            s.backlog_wait_time,
+        ),
+    ]
+}
+
+/// Puts back any setting that differs from `start` (never `enabled` 2, which
+/// cannot be undone, and which no step sends); returns what had moved.
+fn restore_settings(k: &mut Kernel, start: &AuditStatus) -> Vec<String> {
+    let now = k.status();
+    let mut moved = Vec::new();
+    let mut fix = now;
+    fix.mask = 0;
+    for ((name, bit, want), (_, _, got)) in settings(start).into_iter().zip(settings(&now)) {
+        if want != got {
+            moved.push(format!("{name} {want} -> {got}"));
+            fix.mask |= bit;
+        }
+    }
+    if fix.mask != 0 {
+        fix.enabled = start.enabled;
+        fix.failure = start.failure;
+        fix.rate_limit = start.rate_limit;
+        fix.backlog_limit = start.backlog_limit;
+        fix.backlog_wait_time = start.backlog_wait_time;
+        let e = k.one(Request::set_status(&fix));
+        if e != 0 {
+            moved.push(format!("restoring them failed: errno {e}"));
+        }
+    }
+    moved
+}
+
+/// Restores the settings at the end even when the test panics.
+struct SettingsGuard {
+    start: AuditStatus,
+}
+
+impl Drop for SettingsGuard {
+    fn drop(&mut self) {
+        if let Ok(t) = NetlinkTransport::open() {
+            let _lock = MachineLock::acquire();
+            let moved = restore_settings(&mut Kernel(t), &self.start);
+            if !moved.is_empty() {
+                let _ = writeln!(std::io::stderr(), "cli_auditctl: restored {moved:?}");
+            }
+        }
+    }
+}
+
+/// Rules of `after` not matched in `before` (multiset of bytes), and rules of
+/// `before` missing from `after`.
+fn diff(before: &[Vec<u8>], after: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let mut left: Vec<Option<&Vec<u8>>> = before.iter().map(Some).collect();
+    let mut added = Vec::new();
+    for r in after {
+        match left.iter().position(|b| *b == Some(r)) {
+            Some(p) => left[p] = None,
+            None => added.push(r.clone()),
+        }
+    }
+    (added, left.into_iter().flatten().cloned().collect())
+}
+
+/// One rule as kaudit's `-l` line (for reports).
+fn show(rule: &[u8], host: &kaudit::host::Host) -> String {
+    match kaudit::codec::decode(rule) {
+        Ok(r) => kaudit::listing::list_text(&[r], host)
+            .trim_end()
+            .to_string(),
+        Err(e) => format!("<undecodable rule, {} bytes: {e:?}>", rule.len()),
+    }
+}
+
+/// What one run did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    table: Vec<Vec<u8>>,
+    millis: u128,
+}
+
+/// Runs a program with its output in files (so a hang can be timed out).
+fn run_program(program: &Path, args: &[String], dir: &Path, tag: &str) -> (i32, Vec<u8>, Vec<u8>) {
+    let out_path = dir.join(format!(".{tag}.stdout"));
+    let err_path = dir.join(format!(".{tag}.stderr"));
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()));
+    let start = Instant::now();
+    let code = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st.code().unwrap_or(-1);
+        }
+        if start.elapsed() > RUN_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -2;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let stdout = std::fs::read(&out_path).unwrap_or_default();
+    let mut stderr = std::fs::read(&err_path).unwrap_or_default();
+    if code == -2 {
+        stderr.extend_from_slice(b"<cli_auditctl: killed after the timeout>");
+    }
+    (code, stdout, stderr)
+}
+
+struct Harness {
+    kernel: Kernel,
+    host: kaudit::host::Host,
+    reference: PathBuf,
+    kaudit: PathBuf,
+    symlink: PathBuf,
+    dir: PathBuf,
+    start: AuditStatus,
+    values: Values,
+    /// Things that went wrong in the harness itself (must stay empty).
+    problems: Vec<String>,
+}
+
+impl Harness {
+    /// The step's arguments with fixtures and values filled in.
+    fn args(&self, step: &Step) -> Vec<String> {
+        step.args
+            .iter()
+            .map(|a| {
+                let a = self.values.fill(a);
+                match a.strip_prefix('@') {
+                    Some(name) => self.dir.join(name).to_string_lossy().into_owned(),
+                    None => a,
+                }
+            })
+            .collect()
+    }
+
+    /// Brings the table back to `base` followed by `setup` (in order).
+    fn reset(&mut self, base: &[Vec<u8>], setup: &[Vec<u8>], step: &str) {
+        let now = self.kernel.list();
+        let (added, removed) = diff(base, &now);
+        for r in &added {
+            let e = self.kernel.one(Request::del_rule(r.clone()));
+            if e != 0 {
+                self.problems.push(format!(
+                    "{step}: delete failed (errno {e}): {}",
+                    show(r, &self.host)
+                ));
+            }
+        }
+        for r in removed.iter().chain(setup) {
+            let e = self.kernel.one(Request::add_rule(r.clone()));
+            if e != 0 {
+                self.problems.push(format!(
+                    "{step}: re-add failed (errno {e}): {}",
+                    show(r, &self.host)
+                ));
+            }
+        }
+        if !removed.is_empty() {
+            self.problems.push(format!(
+                "{step}: {} rule(s) from before the step were removed and re-added at the end",
+                removed.len()
+            ));
+        }
+        let want: Vec<Vec<u8>> = base.iter().chain(setup).cloned().collect();
+        if self.kernel.list() != want {
+            self.problems
+                .push(format!("{step}: the table could not be put back"));
+        }
+    }
+
+    fn run_side(&mut self, step: &Step, kaudit_side: bool) -> Run {
+        let args = self.args(step);
+        let start = Instant::now();
+        let (code, stdout, stderr) = if !kaudit_side {
+            run_program(&self.reference.clone(), &args, &self.dir.clone(), "ref")
+        } else if step.via_kaudit {
+            let mut a = vec!["auditctl".to_string()];
+            a.extend(args);
+            run_program(&self.kaudit.clone(), &a, &self.dir.clone(), "kaudit")
+        } else {
+            run_program(&self.symlink.clone(), &args, &self.dir.clone(), "kaudit")
+        };
+        let millis = start.elapsed().as_millis();
+        let table = self.kernel.list();
+        let moved = restore_settings(&mut self.kernel, &self.start);
+        if !moved.is_empty() {
+            self.problems.push(format!(
+                "{}: {} changed settings: {}",
+                step.name,
+                if kaudit_side {
+                    "kaudit"
+                } else {
+                    "the reference"
+                },
+                moved.join(", ")
+            ));
+        }
+        Run {
+            code,
+            stdout,
+            stderr,
+            table,
+            millis,
+        }
+    }
+
+    /// Loads the step's setup rules with the reference; their kernel bytes.
+    fn setup(&mut self, step: &Step, base: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        if step.setup.is_empty() {
+            return Vec::new();
+        }
+        let file = self.dir.join(".setup.rules");
+        let text: String = step
+            .setup
+            .iter()
+            .map(|l| self.values.fill(l) + "\n")
+            .collect();
+        std::fs::write(&file, text).expect("write setup file");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (code, _, err) = run_program(
+            &self.reference.clone(),
+            &["-R".to_string(), file.to_string_lossy().into_owned()],
+            &self.dir.clone(),
+            "setup",
+        );
+        let now = self.kernel.list();
+        let (added, removed) = diff(base, &now);
+        if code != 0 || added.len() != step.setup.len() || !removed.is_empty() {
+            self.problems.push(format!(
+                "{}: setup did not load its {} rule(s) (exit {code}, {} added): {}",
+                step.name,
+                step.setup.len(),
+                added.len(),
+                String::from_utf8_lossy(&err).trim()
+            ));
+        }
+        now[base.len().min(now.len())..].to_vec()
+    }
+}
+
+/// Which comparisons differ between the two runs.
+fn compare(r: &Run, k: &Run) -> Vec<&'static str> {
+    let mut d = Vec::new();
+    if r.stdout != k.stdout {
+        d.push("stdout");
+    }
+    if r.code != k.code {
+        d.push("exit");
+    }
+    if r.stderr.is_empty() != k.stderr.is_empty() {
+        d.push("stderr");
+    }
+    if r.table != k.table {
+        d.push("table");
+    }
+    d
+}
+
+fn indent(b: &[u8]) -> String {
+    let t = String::from_utf8_lossy(b);
+    if t.is_empty() {
+        return "      (empty)".to_string();
+    }
+    t.lines()
+        .map(|l| format!("      |{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn report(step: &Step, aspects: &[&str], r: &Run, k: &Run, host: &kaudit::host::Host) -> String {
+    let mut s = format!(
+        "  step: {}\n    differs in: {}\n",
+        step.name,
+        aspects.join(", ")
+    );
+    s += &format!("    exit: reference {}, kaudit {}\n", r.code, k.code);
+    s += &format!("    reference stdout:\n{}\n", indent(&r.stdout));
+    s += &format!("    kaudit stdout:\n{}\n", indent(&k.stdout));
+    s += &format!("    reference stderr:\n{}\n", indent(&r.stderr));
+    s += &format!("    kaudit stderr:\n{}\n", indent(&k.stderr));
+    if r.table != k.table {
+        let (only_k, only_r) = diff(&r.table, &k.table);
+        if only_k.is_empty() && only_r.is_empty() {
+            s += "    table: same rules, different order\n";
+        }
+        for x in &only_r {
+            s += &format!("    table: only after the reference: {}\n", show(x, host));
+        }
+        for x in &only_k {
+            s += &format!("    table: only after kaudit:        {}\n", show(x, host));
+        }
+    }
+    s
+}
+
+/// Copies the fixtures into `dir` (values filled, mode 0600) and makes the
+/// special ones.
+fn make_fixtures(dir: &Path, values: &Values) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli_auditctl/files");
+    let mut n = 0;
+    for e in std::fs::read_dir(&src).expect("read fixtures") {
+        let e = e.unwrap();
+        let bytes = std::fs::read(e.path()).unwrap();
+        // Fill placeholders without touching other bytes (CR, TAB, ...).
+        let text = String::from_utf8(bytes).expect("fixtures are UTF-8");
+        let dst = dir.join(e.file_name());
+        std::fs::write(&dst, values.fill(&text)).unwrap();
+        std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o600)).unwrap();
+        n += 1;
+    }
+    assert!(n >= 20, "at least 20 rule files, found {n}");
+    let ww = dir.join("world-writable.rules");
+    std::fs::copy(dir.join("01-good.rules"), &ww).unwrap();
+    std::fs::set_permissions(&ww, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::create_dir(dir.join("dir.rules")).unwrap();
+}
+
+#[test]
+fn auditctl_personality_matches_reference() {
+    let mut err = std::io::stderr();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("not root");
+    }
+    let reference = reference_cache().join("auditctl");
+    if !reference.is_file() {
+        return skip(&format!(
+            "no reference auditctl at {} (run scripts/fetch-reference.sh)",
+            reference.display()
+        ));
+    }
+    let transport = match NetlinkTransport::open() {
+        Ok(t) => t,
+        Err(e) => return skip(&format!("no kernel audit support: {e:?}")),
+    };
+    let mut kernel = Kernel(transport);
+    if let Err(e) = kernel.0.list_rules() {
+        return skip(&format!("cannot list the kernel's rules: {e:?}"));
+    }
+
+    let dir = std::env::temp_dir().join(format!("kaudit-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let symdir = dir.join("bin");
+    std::fs::create_dir(&symdir).unwrap();
+    let symlink = symdir.join("auditctl");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &symlink).unwrap();
+
+    let (start_table, start) = {
+        let _lock = MachineLock::acquire().expect("machine lock");
+        (kernel.list(), kernel.status())
+    };
+    let _guard = SettingsGuard { start };
+    if start.enabled == 2 {
+        return skip("the kernel's audit configuration is immutable (enabled 2)");
+    }
+    let values = Values {
+        backlog: start.backlog_limit,
+        rate: start.rate_limit,
+        bwt: start.backlog_wait_time,
+        failure: start.failure,
+        enabled: start.enabled,
+        lost: start.lost,
+    };
+    make_fixtures(&dir, &values);
+
+    let known = known::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/known-diffs.toml"));
+    let filter = std::env::var("KAUDIT_CLI_FILTER").ok();
+    let steps: Vec<Step> = script::steps()
+        .into_iter()
+        .filter(|s| filter.as_deref().is_none_or(|f| s.name.contains(f)))
+        .collect();
+    if filter.is_none() {
+        assert!(
+            steps.len() >= 150,
+            "at least 150 steps, have {}",
+            steps.len()
+        );
+    }
+    let mut h = Harness {
+        kernel,
+        host: kaudit::host::Host::detect(),
+        reference,
+        kaudit: PathBuf::from(env!("CARGO_BIN_EXE_kaudit")),
+        symlink,
+        dir: dir.clone(),
+        start,
+        values,
+        problems: Vec::new(),
+    };
+
+    let t0 = Instant::now();
+    let (mut identical, mut known_n, mut differing) = (0, 0, 0);
+    let mut known_report = String::new();
+    let mut diff_report = String::new();
+    let (mut ref_ms, mut k_ms) = (0u128, 0u128);
+    for step in &steps {
+        let lock = MachineLock::acquire().expect("machine lock");
+        let base = h.kernel.list();
+        let setup = h.setup(step, &base);
+        let r = h.run_side(step, false);
+        h.reset(&base, &setup, &step.name);
+        let k = h.run_side(step, true);
+        h.reset(&base, &[], &step.name);
+        drop(lock);
+        ref_ms += r.millis;
+        k_ms += k.millis;
+        let aspects = compare(&r, &k);
+        if aspects.is_empty() {
+            identical += 1;
+            if known.contains_key(&step.name) {
+                h.problems.push(format!(
+                    "{}: listed in known-diffs.toml but now identical (remove the entry)",
+                    step.name
+                ));
+            }
+            continue;
+        }
+        match known.get(&step.name) {
+            Some(kn) if aspects.iter().all(|a| kn.differs.iter().any(|d| d == a)) => {
+                known_n += 1;
+                known_report += &format!(
+                    "  known: {} [{}]: {}\n",
+                    step.name,
+                    aspects.join(", "),
+                    kn.reason
+                );
+            }
+            _ => {
+                differing += 1;
+                diff_report += &report(step, &aspects, &r, &k, &h.host);
+            }
+        }
+    }
+
+    let (end_table, end) = {
+        let _lock = MachineLock::acquire().expect("machine lock");
+        (h.kernel.list(), h.kernel.status())
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let _ = writeln!(
+        err,
+        "\ncli_auditctl: {} steps in {:.1} s (reference {:.1} s, kaudit {:.1} s of runs): \
+         {identical} identical, {known_n} known, {differing} differing",
+        steps.len(),
+        t0.elapsed().as_secs_f64(),
+        ref_ms as f64 / 1000.0,
+        k_ms as f64 / 1000.0,
+    );
+    if !known_report.is_empty() {
+        let _ = write!(err, "cli_auditctl: known differences:\n{known_report}");
+    }
+    if !diff_report.is_empty() {
+        let _ = write!(err, "cli_auditctl: differences:\n{diff_report}");
+    }
+    for p in &h.problems {
+        let _ = writeln!(err, "cli_auditctl: harness problem: {p}");
+    }
+    assert_eq!(end_table, start_table, "the kernel rule table changed");
+    for ((name, _, a), (_, _, b)) in settings(&h.start).into_iter().zip(settings(&end)) {
+        assert_eq!(a, b, "setting {name} changed");
+    }
+    assert!(h.problems.is_empty(), "harness problems (see stderr)");
+    assert_eq!(differing, 0, "differences from the reference (see stderr)");
+}
