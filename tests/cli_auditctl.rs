@@ -8,8 +8,8 @@
 //! put back as it was before the step, deleting what the step added by its
 //! exact bytes. Compared after each run: stdout byte for byte, the exit code,
 //! whether stderr is empty, and the whole kernel rule table. A difference
-//! fails the test unless `tests/known-diffs.toml` lists it in a `[[cli]]`
-//! entry. The counts and every difference are written to stderr.
+//! fails the test unless a `[[cli]]` entry of `tests/known-diffs.toml` or
+//! `tests/cli_auditctl/known-diffs.toml` lists it. The counts and every difference are written to stderr.
 //!
 //! Every step holds the machine lock (`kaudit::lock::MachineLock`); settings
 //! are only ever set to their current values, checked after each run and
@@ -473,7 +473,14 @@ fn auditctl_personality_matches_reference() {
     };
     make_fixtures(&dir, &values);
 
-    let known = known::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/known-diffs.toml"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut known = known::load(&root.join("tests/known-diffs.toml"));
+    for (step, k) in known::load(&root.join("tests/cli_auditctl/known-diffs.toml")) {
+        assert!(
+            known.insert(step.clone(), k).is_none(),
+            "known diffs: {step:?} is listed twice"
+        );
+    }
     let filter = std::env::var("KAUDIT_CLI_FILTER").ok();
     let steps: Vec<Step> = script::steps()
         .into_iter()

@@ -139,6 +139,12 @@ kaudit: <empty>
 -l -k kcli extra
 -l -s
 -i -l
+-s -l
+-w /etc/hosts -p wa -k kcli-wl -l
+-a always,exit -F arch=b64 -S openat -k kcli-av -v
+-b {backlog} -l
+-D -k kcli -l
+-e {enabled} -b {backlog}
 -w /etc/hosts -p wa -k kcli-l1 ;; -a always,exit -F arch=b64 -S openat -k kcli-l2 => -l
 -w /etc/hosts -p wa -k kcli-l1 ;; -a always,exit -F arch=b64 -S openat -k kcli-l2 => -l -k kcli-l2
 -w /etc/hosts -p wa -k kcli-l1 ;; -a always,exit -F arch=b64 -S openat -k kcli-l2 => -l -k l1
@@ -325,8 +331,11 @@ kaudit: -b {backlog}
 -a always,exit -F arch=b64 -S openat -k kcli-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 -a always,exit -F arch=b64 -S openat -k
 -Z
---bogus
 --
+-- -l
+--b{bwt}
+--bogus
+--bogus-option
 - s
 word
 -l word
