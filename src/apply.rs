@@ -14,7 +14,7 @@
 use crate::codec::{decode, encode};
 use crate::compile::{Compiled, RuleOp};
 use crate::host::Host;
-use crate::listing::list_text;
+use crate::listing::list_text_with;
 use crate::model::{field, Control, Rule};
 use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::netlink::{AUDIT_MAKE_EQUIV, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_TRIM, AUDIT_USER};
@@ -63,6 +63,9 @@ pub struct Outcome {
     pub stdout: String,
     /// Informational messages (auditctl prints them on stderr): `lost: N`.
     pub notes: Vec<String>,
+    /// A line that ends the whole run at once with this exit code, whatever
+    /// `-i`/`-c` say (auditctl exits from inside `--signal`).
+    pub abort: Option<u8>,
 }
 
 /// `AUDIT_STATUS_*` mask bits.
@@ -152,6 +155,11 @@ pub fn apply(
                     if !record_failure(&mut out, mode, entry, message) {
                         return Ok(out);
                     }
+                }
+                ControlResult::Abort(code, message) => {
+                    record_failure(&mut out, ErrorMode::Stop, entry, message);
+                    out.abort = Some(code);
+                    return Ok(out);
                 }
             }
         }
@@ -275,6 +283,8 @@ enum ControlResult {
     /// A setting changed; the status block auditctl prints for it.
     Set(String),
     Refused(String),
+    /// End the run now with this exit code.
+    Abort(u8, String),
 }
 
 fn set_status(
@@ -297,6 +307,7 @@ pub fn listing(
     transport: &mut dyn Transport,
     host: &Host,
     key: Option<&[u8]>,
+    interpret: bool,
 ) -> Result<String, TransportError> {
     let rules: Vec<Rule> = transport
         .list_rules()?
@@ -312,10 +323,10 @@ pub fn listing(
             if shown.is_empty() {
                 String::new()
             } else {
-                list_text(&shown, host)
+                list_text_with(&shown, host, interpret)
             }
         }
-        _ => list_text(&rules, host),
+        _ => list_text_with(&rules, host, interpret),
     })
 }
 
@@ -364,12 +375,12 @@ fn control(
             }
             // auditctl lists again after deleting.
             out.stdout
-                .push_str(&listing(transport, host, key.as_deref())?);
+                .push_str(&listing(transport, host, key.as_deref(), false)?);
             return Ok(ControlResult::Done);
         }
-        Control::List { key, .. } => {
+        Control::List { key, interpret } => {
             out.stdout
-                .push_str(&listing(transport, host, key.as_deref())?);
+                .push_str(&listing(transport, host, key.as_deref(), *interpret)?);
             return Ok(ControlResult::Done);
         }
         Control::Status { interpret } => {
@@ -380,6 +391,11 @@ fn control(
             out.stdout.push_str(&version_line());
             return Ok(ControlResult::Done);
         }
+        Control::Help => {
+            out.stdout.push_str(crate::usage::usage());
+            return Ok(ControlResult::Done);
+        }
+        Control::Signal(name) => return Ok(signal(name, transport)),
         Control::SetEnabled(v) => set_status(transport, ENABLED, |s| s.enabled = *v)?,
         Control::SetFailure(v) => set_status(transport, FAILURE, |s| s.failure = *v)?,
         Control::SetRateLimit(v) => set_status(transport, RATE_LIMIT, |s| s.rate_limit = *v)?,
@@ -542,4 +558,73 @@ fn watched_path(rule: &Rule) -> Option<String> {
         }
         _ => None,
     })
+}
+
+/// `--signal`: find auditd through AUDIT_GET and signal it with a pidfd.
+/// Failures end the run (auditctl exits from here): 1, or 2 when auditd is
+/// not running.
+fn signal(name: &str, transport: &mut dyn Transport) -> ControlResult {
+    let sig = match name.to_ascii_lowercase().as_str() {
+        "term" | "stop" => libc::SIGTERM,
+        "hup" | "reload" => libc::SIGHUP,
+        "usr1" | "rotate" => libc::SIGUSR1,
+        "usr2" | "resume" => libc::SIGUSR2,
+        "cont" | "state" => libc::SIGCONT,
+        _ => return ControlResult::Abort(1, format!("{name} is an unsupported signal")),
+    };
+    let status = match transport.get_status() {
+        Ok(s) => s,
+        Err(TransportError::Disabled) => {
+            return ControlResult::Abort(1, "The audit system is disabled".into())
+        }
+        Err(e) => return ControlResult::Abort(1, format!("Error talking to the kernel: {e}")),
+    };
+    if status.pid == 0 {
+        return ControlResult::Abort(2, "Auditd is not running".into());
+    }
+    match send_signal(status.pid as i32, sig) {
+        Ok(()) => ControlResult::Done,
+        Err(e) => ControlResult::Abort(1, format!("Failed sending signal to auditd ({e})")),
+    }
+}
+
+/// Signals `pid` through a pidfd (so a recycled pid is never hit); for TERM,
+/// waits up to 4 s for the process to exit.
+fn send_signal(pid: i32, sig: i32) -> Result<(), String> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    // SAFETY: fd is a valid pidfd we own; a null siginfo is allowed.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            fd,
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    let result = if rc < 0 {
+        Err(std::io::Error::last_os_error().to_string())
+    } else if sig == libc::SIGTERM {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: pfd is one valid pollfd.
+        let n = unsafe { libc::poll(&mut pfd, 1, 4000) };
+        if n == 0 {
+            Err("timeout".into())
+        } else {
+            Ok(())
+        }
+    } else {
+        Ok(())
+    };
+    // SAFETY: fd is ours and closed once.
+    unsafe { libc::close(fd) };
+    result
 }

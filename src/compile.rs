@@ -194,6 +194,13 @@ impl<'h> Builder<'h> {
     fn run(&mut self, opts: &[Opt]) -> Result<Compiled, Diagnostic> {
         let mut stop_at = None;
         for (i, opt) in opts.iter().enumerate() {
+            // `--` ends getopt's options; anything after it is a stray word.
+            if matches!(&opt.kind, OptKind::Stray(w) if w.text == "--") {
+                if let Some(extra) = opts.get(i + 1) {
+                    return Err(err(extra.span, "parameter passed without an option given"));
+                }
+                break;
+            }
             // These options end auditctl's option loop ("success, no reply"):
             // anything after them is an error.
             if self.option(opt, opts, i)? {
@@ -209,6 +216,9 @@ impl<'h> Builder<'h> {
             if let Some(extra) = opts[i + 1 + consumed..].first() {
                 return Err(err(extra.span, "parameter passed without an option given"));
             }
+            // These options mean "done, no rule to send": a rule built by
+            // options before them is dropped, as auditctl drops it.
+            return Ok(Compiled::Control(std::mem::take(&mut self.controls)));
         }
         self.finish_key()?;
         if self.rule_requested {

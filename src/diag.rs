@@ -15,6 +15,9 @@ pub enum Severity {
     Error,
     /// The line is accepted but probably not what was meant.
     Warning,
+    /// Information auditctl prints about an accepted line (for example that
+    /// old-style watches are slower); the native commands do not show it.
+    Note,
 }
 
 /// One diagnostic about one line.
@@ -79,6 +82,7 @@ impl Diagnostic {
         let kind = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         match &self.file {
             Some(f) => format!(

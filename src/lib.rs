@@ -27,6 +27,7 @@ pub mod rulefile;
 pub mod status;
 pub mod syntax;
 pub mod tables;
+pub mod usage;
 
 /// The reference auditctl release whose behaviour kaudit reproduces.
 pub const REFERENCE_VERSION: &str = "4.2.1";

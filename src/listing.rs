@@ -19,15 +19,18 @@ use std::fmt::Write;
 
 /// `auditctl -l` for a rule table: one line per rule, or `No rules`.
 pub fn list_text(rules: &[Rule], host: &Host) -> String {
+    list_text_with(rules, host, false)
+}
+
+/// `auditctl -l`, or with `interpret`, `auditctl -l -i`: machine names for
+/// arch fields and `unset` for an unset auid or sessionid. (auditctl's
+/// interpretation of a0..a3 values is not reproduced; they stay hex.)
+pub fn list_text_with(rules: &[Rule], host: &Host, interpret: bool) -> String {
     if rules.is_empty() {
         return "No rules\n".to_string();
     }
     let mut out = String::new();
-    let mut printer = Printer {
-        host,
-        elf: None,
-        interpret: false,
-    };
+    let mut printer = Printer::new(host, interpret);
     for rule in rules {
         printer.rule(rule, &mut out);
     }

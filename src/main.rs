@@ -125,7 +125,7 @@ fn report(diags: &[Diagnostic]) -> bool {
     let mut errors = false;
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    for d in diags {
+    for d in diags.iter().filter(|d| d.severity != Severity::Note) {
         errors |= d.severity == Severity::Error;
         let _ = write!(err, "{d}");
     }

@@ -7,7 +7,7 @@
 //! Every line is compiled before anything is sent, and every error of every
 //! file is collected, so that bad input is reported whole and changes nothing.
 
-use crate::compile::{compile_line, Compiled};
+use crate::compile::{compile_line_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
 use crate::syntax::Span;
@@ -75,7 +75,9 @@ pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Dia
             w.severity = Severity::Warning;
             diags.push(w.at(Some(file), number, line));
         }
-        match compile_line(line, host) {
+        let (result, warnings) = compile_line_with_warnings(line, host);
+        diags.extend(warnings.into_iter().map(|w| w.at(Some(file), number, line)));
+        match result {
             Ok(Compiled::Nothing) | Ok(Compiled::Deprecated) => {}
             Ok(compiled) => entries.push(Entry {
                 origin: Origin {
@@ -135,7 +137,7 @@ mod tests {
 
     #[test]
     fn every_error_is_collected_with_its_line() {
-        let text = "# c\n\n-a always,exit -S open -k a\n-a always,exit -F bogus=1\n-w relative\n";
+        let text = "# c\n\n-a always,exit -F arch=b64 -S open -k a\n-a always,exit -F bogus=1\n-w relative\n";
         let (entries, diags) = compile_text("t.rules", text, &host());
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].origin.line, 3);
@@ -149,8 +151,11 @@ mod tests {
 
     #[test]
     fn crlf_is_kept_and_warned_about() {
-        let (entries, diags) =
-            compile_text("t.rules", "-a always,exit -S open -k crlf\r\n", &host());
+        let (entries, diags) = compile_text(
+            "t.rules",
+            "-a always,exit -F arch=b64 -S open -k crlf\r\n",
+            &host(),
+        );
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].severity, Severity::Warning);
         match &entries[0].compiled {

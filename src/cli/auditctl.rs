@@ -68,45 +68,10 @@ pub fn main(args: &[String]) -> u8 {
     code
 }
 
-/// The usage text (`-h`, and no arguments).
-pub fn usage() -> &'static str {
-    "usage: auditctl [options]   (kaudit's auditctl-compatible interface)\n\
-     Rules:\n\
-     \x20   -a <list,action>          append a rule to the end of a list\n\
-     \x20   -A <list,action>          insert a rule at the head of a list\n\
-     \x20   -d <list,action>          delete the identical rule\n\
-     \x20   -S <syscall[,...]|all>    match syscalls (io_uring ops on the io_uring list)\n\
-     \x20   -F <field><op><value>     match a field; ops: = != < > <= >= & &=\n\
-     \x20   -C <field><op><field>     compare two fields (= or !=)\n\
-     \x20   -w <path> / -W <path>     add / remove a watch\n\
-     \x20   -p <r|w|x|a>              watch permissions\n\
-     \x20   -k <key>                  tag the rule with a key\n\
-     \x20   lists: user task exit exclude filesystem io_uring; actions: always never\n\
-     Listing and deleting:\n\
-     \x20   -l [-k key | -i]          list rules\n\
-     \x20   -D [-k key]               delete all rules (with that key)\n\
-     \x20   -s [-i]                   status\n\
-     Settings:\n\
-     \x20   -e <0|1|2>                disable, enable, or lock until reboot\n\
-     \x20   -f <0|1|2>                failure mode: silent, printk, panic\n\
-     \x20   -r <n>                    rate limit (messages/s)\n\
-     \x20   -b <n>                    backlog limit\n\
-     \x20   --backlog_wait_time <n>   backlog wait time (jiffies)\n\
-     \x20   --reset-lost, --reset_backlog_wait_time_actual, --loginuid-immutable\n\
-     Other:\n\
-     \x20   -R <file>                 load a rules file (alone)\n\
-     \x20   -i, -c                    in a rules file: ignore errors / continue and fail at the end\n\
-     \x20   -m <text>                 send a user message\n\
-     \x20   -q <mount,subtree>        make two trees equivalent for watches\n\
-     \x20   -t                        trim dead subtree watches\n\
-     \x20   --signal <sig>            signal auditd (TERM HUP USR1 USR2 CONT or stop reload rotate resume state)\n\
-     \x20   -v, -h, --help            version, this help\n"
-}
-
 /// Runs one auditctl invocation; returns the exit code.
 pub fn run(args: &[String], env: &mut Env) -> u8 {
     if args.is_empty() {
-        let _ = env.stdout.write_all(usage().as_bytes());
+        let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
         return 1;
     }
     let alone = |a: &str| args.len() == 1 && args[0] == a;
@@ -167,6 +132,17 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
     let compiled = match result {
         Ok(c) => c,
         Err(d) => {
+            // auditctl acts on options as it reads them: a leading -v or -h
+            // has printed its text before a later word fails.
+            match args[0].as_str() {
+                "-v" => {
+                    let _ = env.stdout.write_all(apply::version_line().as_bytes());
+                }
+                "-h" | "--help" => {
+                    let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
+                }
+                _ => {}
+            }
             let d = d.at(None, 1, &line);
             print_diag(env, &d);
             env.err("There was an error while processing parameters");
@@ -190,7 +166,7 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
     // Requests answered without the kernel.
     match controls {
         [Control::Help] => {
-            let _ = env.stdout.write_all(usage().as_bytes());
+            let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
             return 0;
         }
         [Control::Version] => {
@@ -198,7 +174,6 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
             return 0;
         }
         [Control::IgnoreErrors] | [Control::ContinueOnErrors] => return 0,
-        [Control::Signal(sig)] => return signal(sig, env),
         _ => {}
     }
     let mut transport = match (env.open)() {
@@ -228,6 +203,12 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
         Err(e) => return transport_failure(env, &e, 255),
     };
     finish(env, &outcome);
+    if let Some(code) = outcome.abort {
+        for f in &outcome.failures {
+            env.err(&f.message);
+        }
+        return code;
+    }
     if outcome.failures.is_empty() {
         0
     } else {
@@ -311,6 +292,7 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
     let mut tolerated_failure = false;
     for d in &diags {
         if d.severity != Severity::Error {
+            env.err(&d.headline());
             continue;
         }
         let tolerated = first_tolerant.is_some_and(|l| d.line > l);
@@ -333,6 +315,12 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         Err(e) => return transport_failure(env, &e, 1),
     };
     finish(env, &outcome);
+    if let Some(code) = outcome.abort {
+        for f in &outcome.failures {
+            env.err(&f.message);
+        }
+        return code;
+    }
     for f in &outcome.failures {
         env.err(&format!(
             "{}:{}: error: {}",
@@ -348,79 +336,4 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
     } else {
         0
     }
-}
-
-/// `--signal`: find auditd through AUDIT_GET and signal it with a pidfd.
-fn signal(name: &str, env: &mut Env) -> u8 {
-    let sig = match name.to_ascii_lowercase().as_str() {
-        "term" | "stop" => libc::SIGTERM,
-        "hup" | "reload" => libc::SIGHUP,
-        "usr1" | "rotate" => libc::SIGUSR1,
-        "usr2" | "resume" => libc::SIGUSR2,
-        "cont" | "state" => libc::SIGCONT,
-        _ => {
-            env.err(&format!("{name} is an unsupported signal"));
-            return 1;
-        }
-    };
-    let status = match (env.open)().and_then(|mut t| t.get_status()) {
-        Ok(s) => s,
-        Err(TransportError::Disabled) => {
-            env.err("The audit system is disabled");
-            return 1;
-        }
-        Err(e) => return transport_failure(env, &e, 1),
-    };
-    if status.pid == 0 {
-        env.err("Auditd is not running");
-        return 2;
-    }
-    match send_signal(status.pid as i32, sig) {
-        Ok(()) => 0,
-        Err(e) => {
-            env.err(&format!("Failed sending signal to auditd ({e})"));
-            1
-        }
-    }
-}
-
-/// Signals `pid` through a pidfd (so a recycled pid is never hit); for TERM,
-/// waits up to 4 s for the process to exit.
-fn send_signal(pid: i32, sig: i32) -> Result<(), String> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error().to_string());
-    }
-    // SAFETY: fd is a valid pidfd we own; a null siginfo is allowed.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            fd,
-            sig,
-            std::ptr::null::<libc::siginfo_t>(),
-            0,
-        )
-    };
-    let result = if rc < 0 {
-        Err(std::io::Error::last_os_error().to_string())
-    } else if sig == libc::SIGTERM {
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: pfd is one valid pollfd.
-        let n = unsafe { libc::poll(&mut pfd, 1, 4000) };
-        if n == 0 {
-            Err("timeout".into())
-        } else {
-            Ok(())
-        }
-    } else {
-        Ok(())
-    };
-    // SAFETY: fd is ours and closed once.
-    unsafe { libc::close(fd) };
-    result
 }
