@@ -32,6 +32,10 @@ pub struct Entry {
     pub compiled: Compiled,
 }
 
+/// kaudit's own warning for a CRLF line (auditctl has none).
+pub const CRLF_WARNING: &str =
+    "line ends with a carriage return, which becomes part of its last word";
+
 /// auditctl reads lines into a 6144-byte buffer; longer lines are split.
 pub const MAX_LINE: usize = 6143;
 
@@ -69,7 +73,7 @@ pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Dia
                     start: line.len() - 1,
                     end: line.len(),
                 },
-                "line ends with a carriage return, which becomes part of its last word",
+                CRLF_WARNING,
             )
             .with_help("convert the file to Unix line endings");
             w.severity = Severity::Warning;

@@ -23,7 +23,7 @@ use crate::host::Host;
 use crate::model::Control;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::{Transport, TransportError};
-use crate::rulefile::{compile_text, Entry, Origin};
+use crate::rulefile::{compile_text, Entry, Origin, CRLF_WARNING};
 use crate::syntax::join_argv;
 use std::io::Write;
 
@@ -290,9 +290,18 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         .map(|e| e.origin.line);
     let mut fatal = false;
     let mut tolerated_failure = false;
+    // auditctl's own warnings go to syslog until the first rule of the file
+    // has been sent (it switches its messages to stderr then); kaudit's
+    // extra warnings always show.
+    let first_rule_line = entries
+        .iter()
+        .find(|e| matches!(e.compiled, Compiled::Rule { .. } | Compiled::Mixed { .. }))
+        .map_or(usize::MAX, |e| e.origin.line);
     for d in &diags {
         if d.severity != Severity::Error {
-            env.err(&d.headline());
+            if d.line > first_rule_line || d.message == CRLF_WARNING {
+                env.err(&d.headline());
+            }
             continue;
         }
         let tolerated = first_tolerant.is_some_and(|l| d.line > l);
