@@ -580,3 +580,129 @@ fn auditctl_personality_matches_reference() {
     assert!(h.problems.is_empty(), "harness problems (see stderr)");
     assert_eq!(differing, 0, "differences from the reference (see stderr)");
 }
+
+/// The reference's own sample workflow: `auditctl -R` on each file of the
+/// corpus's `upstream-samples/`, once with the reference and once with kaudit
+/// symlinked as `auditctl`, from the same starting table and settings. The
+/// stdout, exit code, resulting table and resulting settings must agree.
+///
+/// The samples change settings (`-b 8192`, `--backlog_wait_time 60000`) and
+/// start with `-D`; both are undone after each run. A sample with
+/// `--loginuid-immutable` (irreversible until reboot) or an active `-e 2` is
+/// never run on this machine's kernel. `-D` deletes every rule, so the test
+/// runs the samples only when the table holds no rule but its own.
+#[test]
+fn upstream_sample_workflow() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("not root");
+    }
+    let reference = reference_cache().join("auditctl");
+    let corpus = std::env::var("KAUDIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let samples = corpus.join("upstream-samples");
+    if !reference.is_file() || !samples.is_dir() {
+        return skip(&format!(
+            "no reference ({}) or no samples ({})",
+            reference.display(),
+            samples.display()
+        ));
+    }
+    let Ok(transport) = NetlinkTransport::open() else {
+        return skip("no kernel audit support");
+    };
+    let mut kernel = Kernel(transport);
+    let dir = std::env::temp_dir().join(format!("kaudit-samples-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    let symlink = dir.join("bin/auditctl");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &symlink).unwrap();
+
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&samples)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rules"))
+        .collect();
+    files.sort();
+    let lock = MachineLock::acquire().expect("machine lock");
+    let start = kernel.status();
+    let _guard = SettingsGuard { start };
+    if start.enabled == 2 {
+        return skip("the kernel's audit configuration is immutable");
+    }
+    if !kernel.list().is_empty() {
+        return skip("the kernel has rules of others; the samples' -D would delete them");
+    }
+    let mut err = std::io::stderr();
+    let (mut same, mut skipped, mut differing) = (0, Vec::new(), Vec::new());
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(file).unwrap();
+        let active = |opt: &str| text.lines().any(|l| l.trim_start().starts_with(opt));
+        if active("--loginuid-immutable") || active("-e 2") || active("-f 2") {
+            skipped.push(format!("{name} (irreversible setting; VM only)"));
+            continue;
+        }
+        // A private copy: auditctl refuses world-writable files, and the
+        // checkout's permissions are not ours to trust.
+        let copy = dir.join(&name);
+        std::fs::copy(file, &copy).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let args = vec!["-R".to_string(), copy.to_string_lossy().into_owned()];
+        let mut side = |program: &Path, kernel: &mut Kernel| {
+            let (code, stdout, _) = run_program(program, &args, &dir, "sample");
+            let table = kernel.list();
+            let status = kernel.status();
+            for r in &table {
+                assert_eq!(
+                    kernel.one(Request::del_rule(r.clone())),
+                    0,
+                    "cleanup of {name}"
+                );
+            }
+            restore_settings(kernel, &start);
+            (
+                code,
+                stdout,
+                table,
+                settings(&status).map(|(n, _, v)| (n, v)),
+            )
+        };
+        let r = side(&reference, &mut kernel);
+        let k = side(&symlink, &mut kernel);
+        if r == k {
+            same += 1;
+        } else {
+            differing.push(format!(
+                "{name}: exit {} vs {}; stdout {:?} vs {:?}; {} vs {} rules; settings {:?} vs {:?}",
+                r.0,
+                k.0,
+                String::from_utf8_lossy(&r.1),
+                String::from_utf8_lossy(&k.1),
+                r.2.len(),
+                k.2.len(),
+                r.3,
+                k.3
+            ));
+        }
+    }
+    drop(lock);
+    let _ = writeln!(
+        err,
+        "upstream samples: {} files, {same} identical, {} differing, {} skipped: {}",
+        files.len(),
+        differing.len(),
+        skipped.len(),
+        skipped.join(", ")
+    );
+    for d in &differing {
+        let _ = writeln!(err, "  DIFFERS {d}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        differing.is_empty(),
+        "{} sample files differ",
+        differing.len()
+    );
+}
