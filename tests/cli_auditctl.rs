@@ -650,7 +650,7 @@ fn upstream_sample_workflow() {
         std::fs::copy(file, &copy).unwrap();
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o640)).unwrap();
         let args = vec!["-R".to_string(), copy.to_string_lossy().into_owned()];
-        let mut side = |program: &Path, kernel: &mut Kernel| {
+        let side = |program: &Path, kernel: &mut Kernel| {
             let (code, stdout, _) = run_program(program, &args, &dir, "sample");
             let table = kernel.list();
             let status = kernel.status();
