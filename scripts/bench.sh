@@ -283,8 +283,8 @@ gen "$n1" "$work/r1000.rules"
 gen_deletes "$work/r1000.rules" "$work/d1000.rules"
 
 declare -a load1_ref=() load1_k=() list1_ref=() list1_k=() del_ref=() del_k=() floor=()
-deleters=(ref kaudit floor)
-[ ${#K_DEL[@]} -gt 0 ] || deleters=(ref floor)
+deleters=(reference kaudit floor)
+[ ${#K_DEL[@]} -gt 0 ] || deleters=(reference floor)
 
 # list_round N ARR_REF ARR_K OUTPREFIX: -l reps, alternating, outputs compared
 list_round() {
@@ -317,9 +317,9 @@ for ((c = 0; c < cycles; c++)); do
     list_round 3 list1_ref list1_k
     deleter=${deleters[c % ${#deleters[@]}]}
     case $deleter in
-        ref) timed /dev/null "${R_DEL[@]}"; del_ref+=("$T_US") ;;
+        reference) timed /dev/null "${R_DEL[@]}"; del_ref+=("$T_US") ;;
         kaudit) timed /dev/null "${K_DEL[@]}"; del_k+=("$T_US") ;;
-        floor) timed /dev/null "$REF" -R "$work/d1000.rules"; floor+=("$T_US") ;;
+        floor) timed /dev/null "$REF" -R "$work/d1000.rules"; floor+=("$T_US"); deleter="floor (raw -d)" ;;
     esac
     expect 0
     dirty=0
