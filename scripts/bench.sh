@@ -69,7 +69,7 @@ done
 [[ ${cycles:-6} == +([0-9]) && ${list_reps:-5} == +([0-9]) ]] || die "--cycles and --list-reps take numbers"
 cycles=${cycles:-6}
 if [ "$quick" = 1 ]; then list_reps=${list_reps:-5}; else list_reps=${list_reps:-11}; fi
-[ "$cycles" -ge 2 ] || die "--cycles must be at least 2"
+[ "$cycles" -ge 3 ] || die "--cycles must be at least 3 (one per deleter)"
 [ "$(id -u)" = 0 ] || {
     echo "bench: needs root (it loads rules into the kernel)" >&2
     exit 4
@@ -113,17 +113,26 @@ else
     stamp() { _now=$(date +%s%6N); }
 fi
 
+# "0.012" (seconds, from bash's time) -> 12 (ms)
+sec_ms() { local d=${1//[!0-9]/}; echo $((10#${d:-0})); }
+
 # timed OUT CMD...: runs CMD (stdout to OUT, stderr to the log, the lock's fd
-# closed), fails the run on a non-zero exit; sets T_US to its wall time in µs.
+# closed), fails the run on a non-zero exit; sets T_US to its wall time in µs
+# and T_USER/T_SYS to its CPU time in user space and in the kernel (ms; the
+# kernel handles audit netlink requests in the sender's context, so T_SYS is
+# the kernel's work on the rules).
 timed() {
-    local out=$1 t0 rc=0
+    local out=$1 t0 rc=0 TIMEFORMAT='%3U %3S' u sy
     shift
     stamp
     t0=$_now
-    "$@" >"$out" 2>>"$log" {lockfd}>&- || rc=$?
+    { time "$@" >"$out" 2>>"$log" {lockfd}>&- || rc=$?; } 2>"$work/cpu"
     stamp
     T_US=$((_now - t0))
     [ "$rc" = 0 ] || die "exit $rc from: $* (see $log)"
+    read -r u sy <"$work/cpu"
+    T_USER=$(sec_ms "$u")
+    T_SYS=$(sec_ms "$sy")
 }
 
 # median of the arguments (µs)
@@ -251,6 +260,17 @@ expect() {
     [ "$got" = "$1" ] || die "expected $1 kbench- rules in the kernel, found $got"
 }
 
+# CPU samples per measurement: cpu_user[NAME], cpu_sys[NAME] (space-separated ms)
+declare -A cpu_user=() cpu_sys=()
+cpu_add() { cpu_user[$1]+=" $2"; cpu_sys[$1]+=" $3"; }
+# cpu_of NAME -> "user U ms, kernel S ms" (medians)
+cpu_of() {
+    local -a u s
+    read -r -a u <<<"${cpu_user[$1]}"
+    read -r -a s <<<"${cpu_sys[$1]}"
+    echo "user $(median "${u[@]}") ms, kernel $(median "${s[@]}") ms"
+}
+
 report() { # report LABEL KAUDIT_US REF_US
     echo "$1: kaudit: $(ms "$2") ms, reference: $(ms "$3") ms, ratio $(ratio "$2" "$3")"
 }
@@ -293,8 +313,10 @@ list_round() {
     for ((i = 0; i < reps; i++)); do
         timed "$work/l.ref" "${R_LIST[@]}"
         a_ref+=("$T_US")
+        cpu_add "$2" "$T_USER" "$T_SYS"
         timed "$work/l.k" "${K_LIST[@]}"
         a_k+=("$T_US")
+        cpu_add "$3" "$T_USER" "$T_SYS"
     done
     [ "$(cksum <"$work/l.ref")" = "$(cksum <"$work/l.k")" ] ||
         die "-l outputs differ (kept in $work/l.ref, $work/l.k)"
@@ -306,13 +328,16 @@ for ((c = 0; c < cycles; c++)); do
     if ((c % 2 == 0)); then
         timed /dev/null "${R_LOAD[@]}" "$work/r1000.rules"
         load1_ref+=("$T_US")
+        cpu_add load1_ref "$T_USER" "$T_SYS"
         loader=reference
     else
         timed /dev/null "${K_LOAD[@]}" "$work/r1000.rules"
         load1_k+=("$T_US")
+        cpu_add load1_k "$T_USER" "$T_SYS"
         loader=kaudit
     fi
     load_us=$T_US
+    load_cpu="user $T_USER ms, kernel $T_SYS ms"
     expect "$n1"
     list_round 3 list1_ref list1_k
     deleter=${deleters[c % ${#deleters[@]}]}
@@ -323,7 +348,7 @@ for ((c = 0; c < cycles; c++)); do
     esac
     expect 0
     dirty=0
-    echo "  cycle $((c + 1)): load by $loader $(ms "$load_us") ms; delete by $deleter $(ms "$T_US") ms ($(per_rule "$T_US" "$n1") ms/rule)"
+    echo "  cycle $((c + 1)): load by $loader $(ms "$load_us") ms ($load_cpu); delete by $deleter $(ms "$T_US") ms ($(per_rule "$T_US" "$n1") ms/rule)"
 done
 
 m_load1_ref=$(median "${load1_ref[@]}")
@@ -353,9 +378,10 @@ if [ "$quick" = 0 ]; then
     dirty=1
     timed /dev/null "${R_LOAD[@]}" "$work/r10000.rules"
     load2_ref=$T_US
+    cpu_add load2_ref "$T_USER" "$T_SYS"
     expect "$n2"
     "$REF" -l >"$work/l10000.ref" 2>>"$log" {lockfd}>&-
-    echo "  load by reference $(ms "$load2_ref") ms"
+    echo "  load by reference $(ms "$load2_ref") ms (user $T_USER ms, kernel $T_SYS ms)"
     list_round "$list_reps" list2_ref list2_k
     if [ ${#K_DEL[@]} -gt 0 ]; then
         timed /dev/null "${K_DEL[@]}"
@@ -370,8 +396,9 @@ if [ "$quick" = 0 ]; then
     echo "  delete all by $del2_by $(ms "$T_US") ms ($(per_rule "$T_US" "$n2") ms/rule)"
     timed /dev/null "${K_LOAD[@]}" "$work/r10000.rules"
     load2_k=$T_US
+    cpu_add load2_k "$T_USER" "$T_SYS"
     expect "$n2"
-    echo "  load by kaudit $(ms "$load2_k") ms"
+    echo "  load by kaudit $(ms "$load2_k") ms (user $T_USER ms, kernel $T_SYS ms)"
     "$REF" -l >"$work/l10000.k" 2>>"$log" {lockfd}>&-
     [ "$(cksum <"$work/l10000.ref")" = "$(cksum <"$work/l10000.k")" ] ||
         die "the kernel tables after the two 10,000-rule loads differ"
@@ -417,5 +444,17 @@ if [ -n "$m_del_k" ]; then
 else
     echo "| -D -k of 1,000 rules | $(ms "$m_del_ref") ms | not measured | | | |"
 fi
+echo
+echo "CPU time of the measured process (median; \"kernel\" is system time, where the"
+echo "kernel checks and stores the rules; it is the same work for both tools):"
+echo
+echo "| measurement | reference | kaudit |"
+echo "|---|---|---|"
+echo "| load 1,000 rules | $(cpu_of load1_ref) | $(cpu_of load1_k) |"
+if [ "$quick" = 0 ]; then
+    echo "| load 10,000 rules | $(cpu_of load2_ref) | $(cpu_of load2_k) |"
+    echo "| -l with 10,000 rules | $(cpu_of list2_ref) | $(cpu_of list2_k) |"
+fi
+echo "| -l with 1,000 rules | $(cpu_of list1_ref) | $(cpu_of list1_k) |"
 echo
 echo "Kernel floor: $n1 rules deleted one by one (reference -R of -d/-W lines, one AUDIT_DEL_RULE and ack each), ${#floor[@]} runs, median $(ms "$m_floor") ms = $(per_rule "$m_floor" "$n1") ms per delete."
