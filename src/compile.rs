@@ -1281,8 +1281,10 @@ impl<'h> Builder<'h> {
         self.perm_added = true;
         self.rule_requested = true;
         if !remove {
-            self.warnings
-                .push(warning(span, "Old style watch rules are slower"));
+            // Information, not a warning: auditctl prints it for every -w.
+            let mut note = warning(span, "Old style watch rules are slower");
+            note.severity = crate::diag::Severity::Note;
+            self.warnings.push(note);
         }
         Ok(())
     }

@@ -43,14 +43,50 @@ pub const MAX_LINE: usize = 6143;
 /// comments and `possible` rules are dropped) and the diagnostics, errors and
 /// warnings, in line order.
 pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Diagnostic>) {
-    let mut entries = Vec::new();
-    let mut diags = Vec::new();
     let mut lines: Vec<&str> = text.split('\n').collect();
     if text.ends_with('\n') {
         lines.pop();
     }
+    // Lines compile independently, so large files are split between the
+    // machine's cores; results are joined back in line order.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if lines.len() < 512 || threads < 2 {
+        return compile_lines(file, &lines, 0, host);
+    }
+    let chunk = lines.len().div_ceil(threads);
+    let parts: Vec<(Vec<Entry>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, part)| scope.spawn(move || compile_lines(file, part, i * chunk, host)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut entries = Vec::with_capacity(lines.len());
+    let mut diags = Vec::new();
+    for (e, d) in parts {
+        entries.extend(e);
+        diags.extend(d);
+    }
+    (entries, diags)
+}
+
+/// Compiles `lines`, the first of which is line `offset + 1` of `file`.
+fn compile_lines(
+    file: &str,
+    lines: &[&str],
+    offset: usize,
+    host: &Host,
+) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let mut entries = Vec::new();
+    let mut diags = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let number = i + 1;
+        let number = offset + i + 1;
         if line.len() > MAX_LINE {
             diags.push(
                 Diagnostic::error(
@@ -166,6 +202,26 @@ mod tests {
             Compiled::Rule { rule, .. } => assert_eq!(rule.key_bytes(), Some(&b"crlf\r"[..])),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn large_files_keep_line_order_and_numbers() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            if i == 1234 {
+                text.push_str("-a always,exit -F bogus=1\n");
+            } else {
+                text.push_str(&format!("-a always,exit -F arch=b64 -S openat -k k{i}\n"));
+            }
+        }
+        let (entries, diags) = compile_text("big", &text, &host());
+        assert_eq!(entries.len(), 1999);
+        assert!(entries
+            .windows(2)
+            .all(|w| w[0].origin.line < w[1].origin.line));
+        assert_eq!(entries[1234].origin.line, 1236);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, 1235);
     }
 
     #[test]
