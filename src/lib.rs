@@ -23,6 +23,7 @@ pub mod listing;
 pub mod lock;
 pub mod model;
 pub mod netlink;
+pub mod plan;
 pub mod rulefile;
 pub mod status;
 pub mod syntax;
