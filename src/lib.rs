@@ -26,6 +26,7 @@ pub mod netlink;
 pub mod plan;
 pub mod rulefile;
 pub mod status;
+pub mod sync;
 pub mod syntax;
 pub mod tables;
 pub mod usage;
