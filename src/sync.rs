@@ -335,10 +335,7 @@ impl From<TransportError> for SyncError {
 type Table = Vec<Vec<u8>>;
 
 /// The whole table, and the managed part of it.
-fn managed(
-    t: &mut dyn Transport,
-    scope: &Scope,
-) -> Result<(Table, Table), TransportError> {
+fn managed(t: &mut dyn Transport, scope: &Scope) -> Result<(Table, Table), TransportError> {
     let all = t.list_rules()?;
     let mine = all
         .iter()
