@@ -62,6 +62,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The augenrules-compatible interface: merge /etc/audit/rules.d into
+    /// /etc/audit/audit.rules (`--check`, `--load`); loading goes through
+    /// sync. `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` override
+    /// the paths.
+    Augenrules {
+        /// augenrules's arguments.
+        #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
+        args: Vec<String>,
+    },
     /// Make the kernel match rules files or rules.d directories with the
     /// least change: kept rules stay in place and are never absent; a refusal
     /// part-way restores the previous rules and settings.
@@ -127,14 +136,26 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().cloned().unwrap_or_default();
     let (personality, skip) = kaudit::cli::personality(&argv0, &argv[1..]);
-    if personality == kaudit::cli::Personality::Auditctl {
-        return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+    match personality {
+        kaudit::cli::Personality::Auditctl => {
+            return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+        }
+        kaudit::cli::Personality::Augenrules => {
+            let cmd = if skip == 0 {
+                argv0.as_str()
+            } else {
+                "augenrules"
+            };
+            return ExitCode::from(kaudit::cli::augenrules::main(cmd, &argv[1 + skip..]));
+        }
+        kaudit::cli::Personality::Native => {}
     }
     let cli = Cli::parse();
     let host = Host::detect();
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
+        Command::Augenrules { args } => Ok(kaudit::cli::augenrules::main("augenrules", &args)),
         Command::Load { dry_run, files } => load(&files, dry_run, &host),
         Command::List { key, json } => list(key.as_deref(), json, &host),
         Command::Sync {
