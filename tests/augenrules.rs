@@ -28,6 +28,9 @@ fn corpus() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
 }
 
+/// A rules directory's files: (name, contents).
+type Files = Vec<(String, Vec<u8>)>;
+
 struct Side {
     code: i32,
     stdout: String,
@@ -72,9 +75,10 @@ fn augenrules_matches_the_reference_script() {
 
     // Directories: the upstream samples, the community sets, and the
     // reference's quirk cases.
-    let mut cases: Vec<(&str, Vec<(String, Vec<u8>)>, bool)> = Vec::new();
-    let read_dir = |d: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d)
+    // (name, files, whether kaudit must match the reference exactly)
+    let mut cases: Vec<(&str, Files, bool)> = Vec::new();
+    let read_dir = |d: &Path| -> Files {
+        let mut v: Files = std::fs::read_dir(d)
             .unwrap()
             .filter_map(|e| e.ok())
             .map(|e| {
