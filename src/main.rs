@@ -119,6 +119,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write man pages and shell completions into DIR (used by
+    /// scripts/install.sh).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output directory: man8/ and completions/ are made in it.
+        dir: std::path::PathBuf,
+    },
     /// Delete rules: by rule text (`kaudit delete -- -a always,exit -S open`)
     /// or by key (`kaudit delete --key KEY`, rules with exactly that key).
     Delete {
@@ -171,6 +178,7 @@ fn main() -> ExitCode {
             compare(&paths, scope.as_deref(), Compare::Check, json, &host)
         }
         Command::Status { json } => status(json),
+        Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
     };
     match result {
@@ -574,6 +582,40 @@ fn status(json: bool) -> Result<u8, Failure> {
         );
     } else {
         print!("{}", kaudit::apply::status_report(&mut t, false)?);
+    }
+    Ok(0)
+}
+
+/// Man pages (kaudit.8 and one per subcommand) and completions, all from the
+/// clap definitions above, so they never disagree with `--help`.
+fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
+    use clap::CommandFactory;
+    let io = |e: std::io::Error| fail(format!("cannot write the docs: {e}"));
+    let man = dir.join("man8");
+    let comp = dir.join("completions");
+    std::fs::create_dir_all(&man).map_err(io)?;
+    std::fs::create_dir_all(&comp).map_err(io)?;
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = |c: &clap::Command, name: &str| -> Result<(), Failure> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c.clone())
+            .title(name.to_uppercase())
+            .section("8")
+            .render(&mut buf)
+            .map_err(io)?;
+        std::fs::write(man.join(format!("{name}.8")), buf).map_err(io)
+    };
+    page(&cmd, "kaudit")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        page(sub, &format!("kaudit-{}", sub.get_name()))?;
+    }
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+    ] {
+        clap_complete::generate_to(shell, &mut cmd, "kaudit", &comp).map_err(io)?;
     }
     Ok(0)
 }
