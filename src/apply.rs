@@ -117,6 +117,28 @@ pub fn apply(
 ) -> Result<Outcome, TransportError> {
     let mut out = Outcome::default();
     let mut mode = ErrorMode::Stop;
+    // Rules that need kernel features are refused before anything is sent.
+    let rules: Vec<(&Entry, &Rule)> = entries
+        .iter()
+        .filter_map(|e| match &e.compiled {
+            Compiled::Rule { rule, .. } | Compiled::Mixed { rule, .. } => Some((e, rule)),
+            _ => None,
+        })
+        .collect();
+    if rules
+        .iter()
+        .any(|(_, r)| r.fields.iter().any(|f| f.number == field::CONTID))
+    {
+        let bitmap = transport.get_status()?.feature_bitmap;
+        if let Some((e, why)) = rules
+            .iter()
+            .find_map(|(e, r)| crate::kernel_rules::missing_support(r, bitmap).map(|w| (*e, w)))
+        {
+            out.abort = Some(1);
+            record_failure(&mut out, ErrorMode::Stop, e, why);
+            return Ok(out);
+        }
+    }
     let mut i = 0;
     while i < entries.len() {
         // A run of consecutive rule lines goes as one batch.

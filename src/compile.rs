@@ -678,6 +678,12 @@ impl<'h> Builder<'h> {
     /// libaudit's `audit_rule_io_uringbyname_data`.
     fn add_uring_op(&mut self, name: &str) -> bool {
         if name == "all" {
+            if self.host.extended {
+                for op in tables::URING_OPS_AUDITED {
+                    self.rule.mask.set(*op);
+                }
+                return true;
+            }
             for op in 0..tables::IO_URING_OP_LAST_REFERENCE {
                 if tables::syscall_name(Machine::IoUring, op).is_some() {
                     self.rule.mask.set(op);
@@ -685,7 +691,12 @@ impl<'h> Builder<'h> {
             }
             return true;
         }
-        let nr = tables::syscall_by_name(Machine::IoUring, name)
+        let by_name = if self.host.extended {
+            tables::uring_op_by_name_kernel(name)
+        } else {
+            tables::syscall_by_name(Machine::IoUring, name)
+        };
+        let nr = by_name
             .map(|n| n as i64)
             .or_else(|| cnum::starts_with_digit(name).then(|| cnum::strtol(name, 0).value));
         match nr {
@@ -846,6 +857,11 @@ impl<'h> Builder<'h> {
                     value_of(cnum::l32(value))
                 } else if let Some(t) = tables::msgtype_by_name(value) {
                     value_of(t.number)
+                } else if let Some((_, n)) = tables::GHAK90_MSGTYPES
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(value))
+                {
+                    value_of(*n)
                 } else if let Some(n) = unknown_msgtype(value) {
                     value_of(n)
                 } else {

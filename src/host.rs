@@ -49,6 +49,13 @@ pub struct Host {
     /// The kernel's feature bitmap, as far as it is known. Compiling assumes
     /// [`feature::MAINLINE`]; the loader checks the real kernel.
     pub features: u32,
+    /// Speak the kernel's full language rather than exactly the reference's:
+    /// `-S all` on the io_uring list means every op the kernel audits (the
+    /// reference stops at op 36), and listings name the record types and
+    /// io_uring ops the reference's tables lack. The `auditctl` personality
+    /// leaves this off, for byte-identical output; the native commands turn
+    /// it on.
+    pub extended: bool,
     names: Names,
 }
 
@@ -62,6 +69,7 @@ impl Host {
         Host {
             machine,
             features: feature::MAINLINE,
+            extended: false,
             names: Names::System,
         }
     }
@@ -77,12 +85,19 @@ impl Host {
         Host {
             machine,
             features: feature::MAINLINE,
+            extended: false,
             names: Names::Fixed {
                 users: users.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
                 groups: groups.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
                 dirs: dirs.iter().map(|d| d.to_string()).collect(),
             },
         }
+    }
+
+    /// This host, speaking the kernel's full language (see [`Host::extended`]).
+    pub fn extended(mut self) -> Host {
+        self.extended = true;
+        self
     }
 
     /// The uid of a user name.

@@ -194,3 +194,17 @@ pub fn check(rule: &Rule) -> Result<(), Refusal> {
     }
     Ok(())
 }
+
+/// What a rule needs that the kernel's feature bitmap (`AUDIT_GET`) says it
+/// lacks, as a sentence; `None` when the kernel has it all. Today that is the
+/// audit container ID filter (`contid`, ghak90), which no mainline kernel
+/// has: such rules compile, list and validate anywhere, and are refused here
+/// before anything is sent.
+pub fn missing_support(rule: &Rule, feature_bitmap: u32) -> Option<String> {
+    let contid = rule.fields.iter().any(|f| f.number == field::CONTID);
+    (contid && feature_bitmap & crate::host::feature::CONTAINERID == 0).then(|| {
+        "this kernel has no audit container ID filter (feature bit 0x80 of the ghak90 patches, \
+         which mainline kernels lack); -F contid rules cannot be loaded here"
+            .to_string()
+    })
+}

@@ -77,6 +77,14 @@ impl<'h> Printer<'h> {
                 continue;
             }
             let op = f.op.symbol().unwrap_or("(null)");
+            if let (field::CONTID, Value::Bytes(b)) = (f.number, &f.value) {
+                match <[u8; 8]>::try_from(b.as_slice()).map(u64::from_ne_bytes) {
+                    Ok(u64::MAX) => out.push_str(&format!(" -F contid{op}unset")),
+                    Ok(id) => out.push_str(&format!(" -F contid{op}{id}")),
+                    Err(_) => out.push_str(&format!(" -F contid{op}inval")),
+                }
+                continue;
+            }
             let Some(name) = tables::field_name(f.number) else {
                 let _ = write!(out, " f{}{}{}", f.number, op, value_i32(&f.value));
                 continue;
@@ -84,7 +92,9 @@ impl<'h> Printer<'h> {
             match (&f.value, f.number) {
                 (_, field::MSGTYPE) => {
                     let v = f.num_value();
-                    match tables::msgtype_by_number(v).filter(|t| t.in_reference) {
+                    match tables::msgtype_by_number(v)
+                        .filter(|t| t.in_reference || self.host.extended)
+                    {
                         Some(t) => {
                             let _ = write!(out, " -F {name}{op}{}", t.name);
                         }
@@ -112,20 +122,6 @@ impl<'h> Printer<'h> {
                             let _ = write!(out, " -k {part}");
                         } else {
                             let _ = write!(out, " -F key={part}");
-                        }
-                    }
-                }
-                (Value::Bytes(b), field::CONTID) => {
-                    let id = <[u8; 8]>::try_from(b.as_slice()).map(u64::from_ne_bytes);
-                    match id {
-                        Ok(u64::MAX) => {
-                            let _ = write!(out, " -F {name}{op}unset");
-                        }
-                        Ok(id) => {
-                            let _ = write!(out, " -F {name}{op}{id}");
-                        }
-                        Err(_) => {
-                            let _ = write!(out, " -F {name}{op}inval");
                         }
                     }
                 }
@@ -223,9 +219,26 @@ impl<'h> Printer<'h> {
         } else {
             MASK_WORDS - 1
         };
-        if r.mask.0[..words].iter().all(|w| *w == u32::MAX) {
+        let all_audited = uring
+            && self.host.extended
+            && r.mask.iter().eq(tables::URING_OPS_AUDITED.iter().copied());
+        if r.mask.0[..words].iter().all(|w| *w == u32::MAX) || all_audited {
             out.push_str(" -S all");
             return words;
+        }
+        if uring && self.host.extended {
+            let mut count = 0;
+            for n in r.mask.iter() {
+                out.push_str(if count == 0 { " -S " } else { "," });
+                match tables::uring_op_name_kernel(n) {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        let _ = write!(out, "{n}");
+                    }
+                }
+                count += 1;
+            }
+            return count;
         }
         let (machine, limit) = if uring {
             (Some(Machine::IoUring), tables::IO_URING_OP_LAST_REFERENCE)

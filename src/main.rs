@@ -61,6 +61,11 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// List the path and dir watches instead (never-watches too): path,
+        /// kind, permissions, list and action, keys. With DIR, only the
+        /// watches on DIR itself and directly under it.
+        #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+        watches: Option<String>,
     },
     /// The augenrules-compatible interface: merge /etc/audit/rules.d into
     /// /etc/audit/audit.rules (`--check`, `--load`); loading goes through
@@ -158,13 +163,20 @@ fn main() -> ExitCode {
         kaudit::cli::Personality::Native => {}
     }
     let cli = Cli::parse();
-    let host = Host::detect();
+    // The native commands speak the kernel's full language (names and
+    // io_uring ops beyond the reference); the personalities do not.
+    let host = Host::detect().extended();
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
         Command::Augenrules { args } => Ok(kaudit::cli::augenrules::main("augenrules", &args)),
         Command::Load { dry_run, files } => load(&files, dry_run, &host),
-        Command::List { key, json } => list(key.as_deref(), json, &host),
+        Command::List {
+            watches: Some(dir),
+            json,
+            ..
+        } => watches(&dir, json),
+        Command::List { key, json, .. } => list(key.as_deref(), json, &host),
         Command::Sync {
             dry_run,
             json,
@@ -511,6 +523,13 @@ fn sync(
             }))
         }
         Err(SyncError::Verify(m)) => Err(fail(format!("verification failed: {m}"))),
+        Err(SyncError::Unsupported { what, origin }) => {
+            eprintln!("{}:{}: error: {what}", origin.file, origin.line);
+            Err(Failure {
+                message: "nothing was sent to the kernel".into(),
+                code: 2,
+            })
+        }
         Err(SyncError::Transport(e)) => Err(e.into()),
     }
 }
@@ -616,6 +635,75 @@ fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
         clap_complete::Shell::Fish,
     ] {
         clap_complete::generate_to(shell, &mut cmd, "kaudit", &comp).map_err(io)?;
+    }
+    Ok(0)
+}
+
+/// `kaudit list --watches [DIR]`.
+fn watches(dir: &str, json: bool) -> Result<u8, Failure> {
+    use kaudit::model::{field, perm, Value};
+    let mut t = NetlinkTransport::open()?;
+    let dir = dir.trim_end_matches('/');
+    let mut rows = Vec::new();
+    for (_, r) in kernel_rules(&mut t)? {
+        let Some((kind, path)) = r.fields.iter().find_map(|f| match (&f.value, f.number) {
+            (Value::Bytes(b), field::WATCH) => {
+                Some(("path", String::from_utf8_lossy(b).into_owned()))
+            }
+            (Value::Bytes(b), field::DIR) => Some(("dir", String::from_utf8_lossy(b).into_owned())),
+            _ => None,
+        }) else {
+            continue;
+        };
+        // DIR itself, or an entry directly in it.
+        let under = |p: &str| {
+            dir.is_empty()
+                || p == dir
+                || p.strip_prefix(dir)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rest| !rest.contains('/'))
+        };
+        if !under(&path) {
+            continue;
+        }
+        let perms = r
+            .fields
+            .iter()
+            .find(|f| f.number == field::PERM)
+            .map_or_else(
+                || "-".to_string(),
+                |f| perm::letters(f.num_value() & perm::ALL),
+            );
+        let keys: Vec<String> = r
+            .keys()
+            .iter()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        let list = kaudit::tables::list_name(r.list.number())
+            .unwrap_or("?")
+            .to_string();
+        let action = kaudit::tables::action_name(r.action.number())
+            .unwrap_or("?")
+            .to_string();
+        rows.push((path, kind, perms, list, action, keys));
+    }
+    if json {
+        let items: Vec<String> = rows
+            .iter()
+            .map(|(p, k, perms, l, a, keys)| {
+                let keys: Vec<String> = keys.iter().map(|k| json_str(k)).collect();
+                format!(
+                    "{{\"path\":{},\"kind\":\"{k}\",\"perms\":\"{perms}\",\"list\":\"{l}\",\"action\":\"{a}\",\"keys\":[{}]}}",
+                    json_str(p),
+                    keys.join(",")
+                )
+            })
+            .collect();
+        println!("[{}]", items.join(","));
+    } else {
+        for (p, k, perms, l, a, keys) in &rows {
+            println!("{p}\t{k}\t{perms}\t{a},{l}\t{}", keys.join(","));
+        }
     }
     Ok(0)
 }

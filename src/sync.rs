@@ -395,6 +395,13 @@ pub enum SyncError {
     },
     /// After applying, the kernel does not hold what was planned.
     Verify(String),
+    /// A rule needs a kernel feature this kernel lacks; nothing was sent.
+    Unsupported {
+        /// Why.
+        what: String,
+        /// The rule's line.
+        origin: Origin,
+    },
     /// Talking to the kernel failed.
     Transport(TransportError),
 }
@@ -497,6 +504,17 @@ pub fn apply(
     let status = t.get_status()?;
     if status.enabled == 2 {
         return Err(SyncError::Locked);
+    }
+    for (b, origin) in &desired.rules {
+        if let Some(why) = decode(b)
+            .ok()
+            .and_then(|r| crate::kernel_rules::missing_support(&r, status.feature_bitmap))
+        {
+            return Err(SyncError::Unsupported {
+                what: why,
+                origin: origin.clone(),
+            });
+        }
     }
     let report = compare(t, desired, scope)?;
     let (all_before, _) = managed(t, scope)?;

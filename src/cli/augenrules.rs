@@ -311,6 +311,10 @@ fn load_file(file: &Path, host: &Host, out: &mut dyn Write, err: &mut dyn Write)
             );
             1
         }
+        Err(SyncError::Unsupported { what, origin }) => {
+            let _ = writeln!(err, "{}:{}: error: {what}", origin.file, origin.line);
+            1
+        }
         Err(SyncError::Verify(m)) => {
             let _ = writeln!(err, "kaudit: verification failed: {m}");
             1

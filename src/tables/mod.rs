@@ -396,3 +396,37 @@ pub const AF_MAX: u32 = 46;
 /// constant, never a macro, so the fallback always wins. The generator reads both
 /// fallbacks and fails if they disagree or if the kernel header turns it into a macro.
 pub const IO_URING_OP_LAST_REFERENCE: u32 = g::IORING_OP_LAST_FALLBACK;
+
+/// The io_uring ops the kernel audits (those without `audit_skip` in
+/// `io_uring/opdef.c`, 7.0-era; kernel-abi.md §3). `-S all` on the io_uring
+/// list means these in kaudit's extended mode.
+pub const URING_OPS_AUDITED: &[u32] = &[
+    9, 10, 13, 16, 17, 18, 19, 28, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 48, 50, 51, 52,
+    53, 54, 55, 56, 57, 58, 62, 64,
+];
+
+/// An io_uring op by name, from the kernel's full op list (the reference's
+/// table lacks some, such as `recv_zc` and `pipe`). Case-insensitive.
+pub fn uring_op_by_name_kernel(name: &str) -> Option<u32> {
+    syscall_by_name(Machine::IoUring, name).or_else(|| {
+        uring_ops_kernel()
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .map(|o| o.number)
+    })
+}
+
+/// An io_uring op's name from the kernel's full op list.
+pub fn uring_op_name_kernel(number: u32) -> Option<&'static str> {
+    syscall_name(Machine::IoUring, number).or_else(|| {
+        uring_ops_kernel()
+            .iter()
+            .find(|o| o.number == number)
+            .map(|o| o.name)
+    })
+}
+
+/// The record types of the audit container ID patches (ghak90, never
+/// merged). CONTAINER_ID's number, 1336, is mainline's URINGOP, so a number
+/// 1336 always prints as URINGOP.
+pub const GHAK90_MSGTYPES: &[(&str, u32)] = &[("CONTAINER_OP", 1020), ("CONTAINER_ID", 1336)];
