@@ -62,6 +62,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The augenrules-compatible interface: merge /etc/audit/rules.d into
+    /// /etc/audit/audit.rules (`--check`, `--load`); loading goes through
+    /// sync. `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` override
+    /// the paths.
+    Augenrules {
+        /// augenrules's arguments.
+        #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
+        args: Vec<String>,
+    },
     /// Make the kernel match rules files or rules.d directories with the
     /// least change: kept rules stay in place and are never absent; a refusal
     /// part-way restores the previous rules and settings.
@@ -110,6 +119,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write man pages and shell completions into DIR (used by
+    /// scripts/install.sh).
+    #[command(hide = true)]
+    GenerateDocs {
+        /// Output directory: man8/ and completions/ are made in it.
+        dir: std::path::PathBuf,
+    },
     /// Delete rules: by rule text (`kaudit delete -- -a always,exit -S open`)
     /// or by key (`kaudit delete --key KEY`, rules with exactly that key).
     Delete {
@@ -127,14 +143,26 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().cloned().unwrap_or_default();
     let (personality, skip) = kaudit::cli::personality(&argv0, &argv[1..]);
-    if personality == kaudit::cli::Personality::Auditctl {
-        return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+    match personality {
+        kaudit::cli::Personality::Auditctl => {
+            return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+        }
+        kaudit::cli::Personality::Augenrules => {
+            let cmd = if skip == 0 {
+                argv0.as_str()
+            } else {
+                "augenrules"
+            };
+            return ExitCode::from(kaudit::cli::augenrules::main(cmd, &argv[1 + skip..]));
+        }
+        kaudit::cli::Personality::Native => {}
     }
     let cli = Cli::parse();
     let host = Host::detect();
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
+        Command::Augenrules { args } => Ok(kaudit::cli::augenrules::main("augenrules", &args)),
         Command::Load { dry_run, files } => load(&files, dry_run, &host),
         Command::List { key, json } => list(key.as_deref(), json, &host),
         Command::Sync {
@@ -150,6 +178,7 @@ fn main() -> ExitCode {
             compare(&paths, scope.as_deref(), Compare::Check, json, &host)
         }
         Command::Status { json } => status(json),
+        Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
     };
     match result {
@@ -553,6 +582,40 @@ fn status(json: bool) -> Result<u8, Failure> {
         );
     } else {
         print!("{}", kaudit::apply::status_report(&mut t, false)?);
+    }
+    Ok(0)
+}
+
+/// Man pages (kaudit.8 and one per subcommand) and completions, all from the
+/// clap definitions above, so they never disagree with `--help`.
+fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
+    use clap::CommandFactory;
+    let io = |e: std::io::Error| fail(format!("cannot write the docs: {e}"));
+    let man = dir.join("man8");
+    let comp = dir.join("completions");
+    std::fs::create_dir_all(&man).map_err(io)?;
+    std::fs::create_dir_all(&comp).map_err(io)?;
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = |c: &clap::Command, name: &str| -> Result<(), Failure> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c.clone())
+            .title(name.to_uppercase())
+            .section("8")
+            .render(&mut buf)
+            .map_err(io)?;
+        std::fs::write(man.join(format!("{name}.8")), buf).map_err(io)
+    };
+    page(&cmd, "kaudit")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        page(sub, &format!("kaudit-{}", sub.get_name()))?;
+    }
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+    ] {
+        clap_complete::generate_to(shell, &mut cmd, "kaudit", &comp).map_err(io)?;
     }
     Ok(0)
 }

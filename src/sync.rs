@@ -117,39 +117,113 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Version-sort comparison (digit runs compare as numbers).
+/// GNU `sort -V` order of file names (gnulib's `filevercmp`), which
+/// augenrules uses: hidden names first; a file suffix like `.rules` is set
+/// aside and compared only on a tie; otherwise Debian version comparison,
+/// where digit runs compare as numbers and `~` sorts before everything.
 pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (x.first(), y.first()) {
-            (None, None) => return std::cmp::Ordering::Equal,
-            (None, _) => return std::cmp::Ordering::Less,
-            (_, None) => return std::cmp::Ordering::Greater,
-            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
-                let xn = x.iter().take_while(|c| c.is_ascii_digit()).count();
-                let yn = y.iter().take_while(|c| c.is_ascii_digit()).count();
-                let xs = std::str::from_utf8(&x[..xn])
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                let ys = std::str::from_utf8(&y[..yn])
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                let ord = xs.len().cmp(&ys.len()).then(xs.cmp(ys));
-                if ord != std::cmp::Ordering::Equal {
-                    return ord;
-                }
-                x = &x[xn..];
-                y = &y[yn..];
-            }
-            (Some(c), Some(d)) => {
-                if c != d {
-                    return c.cmp(d);
-                }
-                x = &x[1..];
-                y = &y[1..];
-            }
+    use std::cmp::Ordering;
+    if a == b {
+        return Ordering::Equal;
+    }
+    for special in ["", ".", ".."] {
+        match (a == special, b == special) {
+            (true, _) => return Ordering::Less,
+            (_, true) => return Ordering::Greater,
+            _ => {}
         }
     }
+    match (a.starts_with('.'), b.starts_with('.')) {
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        _ => {}
+    }
+    let (pa, pb) = (strip_suffix(a), strip_suffix(b));
+    let r = if pa == pb {
+        Ordering::Equal
+    } else {
+        verrevcmp(pa.as_bytes(), pb.as_bytes())
+    };
+    if r == Ordering::Equal {
+        verrevcmp(a.as_bytes(), b.as_bytes())
+    } else {
+        r
+    }
+}
+
+/// `name` without its longest suffix of the form `(\.[A-Za-z~][A-Za-z0-9~]*)*`.
+fn strip_suffix(name: &str) -> &str {
+    let b = name.as_bytes();
+    let matches_from = |mut i: usize| -> bool {
+        while i < b.len() {
+            if b[i] != b'.'
+                || i + 1 >= b.len()
+                || !(b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'~')
+            {
+                return false;
+            }
+            i += 2;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'~') {
+                i += 1;
+            }
+        }
+        true
+    };
+    match (0..b.len()).find(|&i| b[i] == b'.' && matches_from(i)) {
+        Some(i) => &name[..i],
+        None => name,
+    }
+}
+
+/// The rank of a byte in the non-digit parts of a version.
+fn order(c: Option<u8>) -> i32 {
+    match c {
+        None => 0,
+        Some(c) if c.is_ascii_digit() => 0,
+        Some(c) if c.is_ascii_alphabetic() => i32::from(c),
+        Some(b'~') => -1,
+        Some(c) => i32::from(c) + 256,
+    }
+}
+
+/// Debian version comparison of two byte strings.
+fn verrevcmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let (mut i, mut j) = (0, 0);
+    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(|c| c.is_ascii_digit());
+    while i < a.len() || j < b.len() {
+        while (i < a.len() && !digit(a, i)) || (j < b.len() && !digit(b, j)) {
+            let (x, y) = (order(a.get(i).copied()), order(b.get(j).copied()));
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+        }
+        while a.get(i) == Some(&b'0') {
+            i += 1;
+        }
+        while b.get(j) == Some(&b'0') {
+            j += 1;
+        }
+        let mut first_diff = std::cmp::Ordering::Equal;
+        while digit(a, i) && digit(b, j) {
+            if first_diff == std::cmp::Ordering::Equal {
+                first_diff = a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+        if digit(a, i) {
+            return std::cmp::Ordering::Greater;
+        }
+        if digit(b, j) {
+            return std::cmp::Ordering::Less;
+        }
+        if first_diff != std::cmp::Ordering::Equal {
+            return first_diff;
+        }
+    }
+    std::cmp::Ordering::Equal
 }
 
 /// Reads and compiles the paths into the desired state. Diagnostics are
@@ -694,9 +768,25 @@ mod tests {
 
     #[test]
     fn natural_order() {
-        let mut v = vec!["10-b.rules", "2-a.rules", "100-c.rules", "02-x.rules"];
+        let mut v = vec![
+            "10-b.rules",
+            "2-a.rules",
+            "100-c.rules",
+            "30-x-1-y.rules",
+            "30-x.rules",
+        ];
         v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(v, ["2-a.rules", "02-x.rules", "10-b.rules", "100-c.rules"]);
+        // The .rules suffix is set aside: `30-x` sorts before `30-x-1-y`.
+        assert_eq!(
+            v,
+            [
+                "2-a.rules",
+                "10-b.rules",
+                "30-x.rules",
+                "30-x-1-y.rules",
+                "100-c.rules"
+            ]
+        );
     }
 
     #[test]
