@@ -147,6 +147,7 @@ setup() {
     rm -rf "$b" && mkdir -p "$b"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,test,etc/audit/rules.d,ref/lib,ref/sbin}
     dpkg-deb --fsys-tarfile "$cache"/debs/busybox-static_*.deb | tar -x -O ./bin/busybox >"$b/bin/busybox"
     chmod 755 "$b/bin/busybox"
+    ln -s ../../bin/busybox "$b/usr/bin/env" # augenrules starts with #!/usr/bin/env sh
     cp "$b/bin/busybox" "$cache/busybox.tmp" && mv "$cache/busybox.tmp" "$cache/busybox"
     cp -L "$ref"/root/usr/lib/x86_64-linux-gnu/*.so* "$b/ref/lib/" 2>/dev/null
     [ -f "$b/ref/lib/ld-linux-x86-64.so.2" ] || die "no loader in $ref/root"
