@@ -16,10 +16,13 @@
 # booted as an uncompressed vmlinux through its PVH entry under QEMU TCG, 1 vCPU,
 # `-nodefaults`, kernel command line `audit=1`. Output of /test/run goes to the
 # second serial port; the status leaves through isa-debug-exit. In the guest:
-#   /usr/sbin/kaudit, /usr/sbin/auditctl -> kaudit is NOT installed (call `kaudit auditctl`)
+#   /usr/sbin/kaudit        the kaudit binary (KAUDIT_BIN) with the host's libc; no auditctl
+#                           link to it: call `kaudit auditctl`, `kaudit augenrules`
 #   /sbin/auditctl          the reference auditctl (a wrapper calling it through its own loader)
 #   /sbin/augenrules        the reference augenrules script (it runs /sbin/auditctl)
-#   /etc/audit/rules.d      empty; /run, /tmp tmpfs; PATH=/usr/sbin:/usr/bin:/sbin:/bin
+#   /etc/audit/rules.d      empty; /run, /tmp tmpfs; PATH=/usr/sbin:/usr/bin:/sbin:/bin;
+#                           kernel command line: audit=1 audit_backlog_limit=8192
+#                           (no auditd: records go to the kernel log, unthrottled)
 #
 # Environment:
 #   KAUDIT_VM_CACHE   cache directory (default <repo>/.cache/vm)
