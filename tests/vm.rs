@@ -1,0 +1,226 @@
+//! The throwaway-VM scenarios (`tests/vm/`): what must never run on a shared
+//! kernel (`-e 2`, `--loginuid-immutable`, a boot-style load with `-D`).
+//!
+//! Runs `scripts/vm.sh setup` (qemu, Debian's kernel and busybox-static into
+//! `.cache/vm`), builds the release binary (or takes `KAUDIT_BIN`), then boots
+//! one VM per scenario, two at a time, and requires every scenario to exit 0.
+//! Each scenario's output goes to stderr. Skips loudly (`SKIP (vm): ...`) when
+//! qemu cannot be installed, the cache cannot be built or the corpus is
+//! missing, unless `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// (scenario script, argument)
+const SCENARIOS: &[(&str, &str)] = &[
+    ("bench", ""),
+    ("boot-load", "augenrules"),
+    ("boot-load", "sync"),
+    ("broken-input", "kaudit"),
+    ("broken-input", "reference"),
+    ("locked", ""),
+    ("loginuid", "reference"),
+    ("loginuid", "kaudit"),
+];
+
+/// VMs at once: the machine has 2 cores and each TCG guest uses one.
+const PARALLEL: usize = 2;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn say(text: &str) {
+    // libtest captures print!, not writes to the stderr handle.
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Skips the test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
+fn skip(reason: &str) {
+    if std::env::var("KAUDIT_REQUIRE_VM").as_deref() == Ok("1") {
+        panic!("VM required (KAUDIT_REQUIRE_VM=1) but unusable: {reason}");
+    }
+    say(&format!("SKIP (vm): {reason}"));
+}
+
+fn tail(out: &Output, lines: usize) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The kaudit binary the guests get: `KAUDIT_BIN`, else a release build (the
+/// benchmark compares it with the reference, so not the debug build).
+fn kaudit_binary() -> Result<PathBuf, String> {
+    if let Some(bin) = std::env::var_os("KAUDIT_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--release", "--bin", "kaudit"])
+        .current_dir(repo())
+        .output()
+        .map_err(|e| format!("cargo build --release: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo build --release failed:\n{}", tail(&out, 20)));
+    }
+    // The release build lands beside the debug one (same target directory).
+    let debug = PathBuf::from(env!("CARGO_BIN_EXE_kaudit"));
+    let target = debug
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("no target directory")?;
+    Ok(target.join("release").join("kaudit"))
+}
+
+struct Run {
+    name: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    secs: f64,
+}
+
+fn run_scenario(script: &str, arg: &str, bin: &Path) -> Run {
+    let name = format!("{script} {arg}").trim().to_string();
+    let start = Instant::now();
+    let mut cmd = Command::new(repo().join("tests/vm/scenario.sh"));
+    cmd.arg(script).env("KAUDIT_BIN", bin);
+    if !arg.is_empty() {
+        cmd.arg(arg);
+    }
+    match cmd.output() {
+        Ok(out) => Run {
+            name,
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            secs: start.elapsed().as_secs_f64(),
+        },
+        Err(e) => Run {
+            name,
+            code: None,
+            stdout: String::new(),
+            stderr: format!("cannot run tests/vm/scenario.sh: {e}"),
+            secs: start.elapsed().as_secs_f64(),
+        },
+    }
+}
+
+/// The lines between `begin` and `end` markers of a scenario's output.
+fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<Vec<&'a str>> {
+    let mut lines = text.lines().skip_while(|l| *l != begin);
+    lines.next()?;
+    Some(lines.take_while(|l| *l != end).collect())
+}
+
+#[test]
+fn vm_scenarios() {
+    let started = Instant::now();
+    let corpus = std::env::var_os("KAUDIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    if !corpus.join("community/neo23x0-audit.rules").is_file() {
+        return skip(&format!("no corpus at {}", corpus.display()));
+    }
+    let setup = match Command::new(repo().join("scripts/vm.sh"))
+        .arg("setup")
+        .output()
+    {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => return skip(&format!("scripts/vm.sh setup failed:\n{}", tail(&out, 20))),
+        Err(e) => return skip(&format!("cannot run scripts/vm.sh: {e}")),
+    };
+    say(&format!(
+        "vm: setup {:.1} s: {}",
+        started.elapsed().as_secs_f64(),
+        tail(&setup, 1)
+    ));
+    let bin = match kaudit_binary() {
+        Ok(bin) => bin,
+        Err(e) => return skip(&e),
+    };
+
+    let boots = Instant::now();
+    let queue = Mutex::new(SCENARIOS.iter().rev().collect::<Vec<_>>());
+    let runs = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..PARALLEL {
+            s.spawn(|| loop {
+                let Some(&(script, arg)) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let run = run_scenario(script, arg, &bin);
+                runs.lock().unwrap().push(run);
+            });
+        }
+    });
+    let mut runs = runs.into_inner().unwrap();
+    runs.sort_by_key(|r| {
+        SCENARIOS
+            .iter()
+            .position(|(s, a)| format!("{s} {a}").trim() == r.name)
+    });
+
+    let mut failed = Vec::new();
+    for r in &runs {
+        let ok = r.code == Some(0);
+        say(&format!(
+            "== vm scenario {}: exit {}, {:.1} s ==",
+            r.name,
+            r.code.map_or("none".into(), |c| c.to_string()),
+            r.secs
+        ));
+        say(r.stdout.trim_end());
+        if !ok {
+            say(r.stderr.trim_end());
+            failed.push(r.name.clone());
+        }
+    }
+
+    // Scenario e: the same stdout, exit code and status from both tools.
+    let out = |name: &str| runs.iter().find(|r| r.name == name).map(|r| &r.stdout);
+    if let (Some(reference), Some(kaudit)) = (out("loginuid reference"), out("loginuid kaudit")) {
+        for (begin, end) in [
+            ("STDOUT-BEGIN", "STDOUT-END"),
+            ("STATUS-BEGIN", "STATUS-END"),
+        ] {
+            let (a, b) = (block(reference, begin, end), block(kaudit, begin, end));
+            if a.is_none() || a != b {
+                say(&format!(
+                    "loginuid: {begin} differs: reference {a:?}, kaudit {b:?}"
+                ));
+                failed.push(format!("loginuid ({begin})"));
+            }
+        }
+        let exit = |t: &str| {
+            t.lines()
+                .find(|l| l.starts_with("EXIT: "))
+                .map(str::to_string)
+        };
+        if exit(reference).is_none() || exit(reference) != exit(kaudit) {
+            say(&format!(
+                "loginuid: exit differs: reference {:?}, kaudit {:?}",
+                exit(reference),
+                exit(kaudit)
+            ));
+            failed.push("loginuid (exit)".into());
+        }
+    }
+
+    say(&format!(
+        "vm: {} scenarios in {:.1} s ({} at a time), whole test {:.1} s",
+        runs.len(),
+        boots.elapsed().as_secs_f64(),
+        PARALLEL,
+        started.elapsed().as_secs_f64()
+    ));
+    assert!(failed.is_empty(), "VM scenarios failed: {failed:?}");
+}
