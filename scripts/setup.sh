@@ -17,3 +17,4 @@ if ! command -v rustfmt >/dev/null; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustfmt >/dev/null; fi
 fi
 scripts/fetch-reference.sh
+scripts/vm.sh setup
