@@ -92,11 +92,21 @@ impl<'h> Printer<'h> {
             match (&f.value, f.number) {
                 (_, field::MSGTYPE) => {
                     let v = f.num_value();
-                    match tables::msgtype_by_number(v)
+                    // Extended listings also name the ghak90 types that
+                    // no mainline number claims (CONTAINER_OP 1020).
+                    let ghak90 = || {
+                        tables::GHAK90_MSGTYPES
+                            .iter()
+                            .find(|(_, n)| *n == v && tables::msgtype_by_number(v).is_none())
+                            .map(|(name, _)| *name)
+                    };
+                    let known = tables::msgtype_by_number(v)
                         .filter(|t| t.in_reference || self.host.extended)
-                    {
+                        .map(|t| t.name)
+                        .or_else(|| ghak90().filter(|_| self.host.extended));
+                    match known {
                         Some(t) => {
-                            let _ = write!(out, " -F {name}{op}{}", t.name);
+                            let _ = write!(out, " -F {name}{op}{t}");
                         }
                         None => {
                             let _ = write!(out, " -F {name}{op}{}", v as i32);

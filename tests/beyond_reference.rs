@@ -263,3 +263,18 @@ fn contid_is_refused_before_sending_on_this_kernel() {
     assert_eq!(dry, 0);
     assert!(plan.contains("contid=7"), "{plan}");
 }
+
+#[test]
+fn container_record_types_by_name() {
+    let r = rule("-a always,exclude -F msgtype=CONTAINER_OP");
+    assert_eq!(
+        list_text(&[r], &host()),
+        "-a always,exclude -F msgtype=CONTAINER_OP\n"
+    );
+    // The patches' CONTAINER_ID took 1336, which mainline gave to URINGOP.
+    let r = rule("-a always,exclude -F msgtype=CONTAINER_ID");
+    assert_eq!(
+        list_text(&[r], &host()),
+        "-a always,exclude -F msgtype=URINGOP\n"
+    );
+}
