@@ -16,6 +16,7 @@ use kaudit::model::Rule;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{Request, Transport, TransportError};
 use kaudit::rulefile::compile_files;
+use kaudit::sync::{self as ksync, json_str, Scope, SyncError};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -57,6 +58,66 @@ enum Command {
         /// Only rules whose key contains this text.
         #[arg(short, long)]
         key: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The augenrules-compatible interface: merge /etc/audit/rules.d into
+    /// /etc/audit/audit.rules (`--check`, `--load`); loading goes through
+    /// sync. `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` override
+    /// the paths.
+    Augenrules {
+        /// augenrules's arguments.
+        #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
+        args: Vec<String>,
+    },
+    /// Make the kernel match rules files or rules.d directories with the
+    /// least change: kept rules stay in place and are never absent; a refusal
+    /// part-way restores the previous rules and settings.
+    Sync {
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Machine-readable output (the plan).
+        #[arg(long)]
+        json: bool,
+        /// Manage only rules whose key starts with PREFIX: key=PREFIX.
+        #[arg(long, value_name = "key=PREFIX")]
+        scope: Option<String>,
+        /// Rules files or directories (their *.rules files, natural order).
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Show how the kernel's rules differ from the files: a unified diff of
+    /// the `-l` text. Exit 0 when the same, 1 when different, 2 on error.
+    Diff {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Compare only rules whose key starts with PREFIX: key=PREFIX.
+        #[arg(long, value_name = "key=PREFIX")]
+        scope: Option<String>,
+        /// Rules files or directories.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Exit 0 when the kernel matches the files, 1 on drift, 2 on error.
+    Check {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Check only rules whose key starts with PREFIX: key=PREFIX.
+        #[arg(long, value_name = "key=PREFIX")]
+        scope: Option<String>,
+        /// Rules files or directories.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// The kernel's audit status (as `auditctl -s`).
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete rules: by rule text (`kaudit delete -- -a always,exit -S open`)
     /// or by key (`kaudit delete --key KEY`, rules with exactly that key).
@@ -75,16 +136,41 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().cloned().unwrap_or_default();
     let (personality, skip) = kaudit::cli::personality(&argv0, &argv[1..]);
-    if personality == kaudit::cli::Personality::Auditctl {
-        return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+    match personality {
+        kaudit::cli::Personality::Auditctl => {
+            return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+        }
+        kaudit::cli::Personality::Augenrules => {
+            let cmd = if skip == 0 {
+                argv0.as_str()
+            } else {
+                "augenrules"
+            };
+            return ExitCode::from(kaudit::cli::augenrules::main(cmd, &argv[1 + skip..]));
+        }
+        kaudit::cli::Personality::Native => {}
     }
     let cli = Cli::parse();
     let host = Host::detect();
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
+        Command::Augenrules { args } => Ok(kaudit::cli::augenrules::main("augenrules", &args)),
         Command::Load { dry_run, files } => load(&files, dry_run, &host),
-        Command::List { key } => list(key.as_deref(), &host),
+        Command::List { key, json } => list(key.as_deref(), json, &host),
+        Command::Sync {
+            dry_run,
+            json,
+            scope,
+            paths,
+        } => sync(&paths, scope.as_deref(), dry_run, json, &host),
+        Command::Diff { json, scope, paths } => {
+            compare(&paths, scope.as_deref(), Compare::Diff, json, &host)
+        }
+        Command::Check { json, scope, paths } => {
+            compare(&paths, scope.as_deref(), Compare::Check, json, &host)
+        }
+        Command::Status { json } => status(json),
         Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
     };
     match result {
@@ -230,9 +316,33 @@ fn kernel_rules(t: &mut NetlinkTransport) -> Result<Vec<(Vec<u8>, Rule)>, Failur
         .collect()
 }
 
-fn list(key: Option<&str>, host: &Host) -> Result<u8, Failure> {
+fn list(key: Option<&str>, json: bool, host: &Host) -> Result<u8, Failure> {
     let mut t = NetlinkTransport::open()?;
     let rules: Vec<Rule> = kernel_rules(&mut t)?.into_iter().map(|(_, r)| r).collect();
+    if json {
+        let items: Vec<String> = rules
+            .iter()
+            .filter(|r| {
+                key.is_none_or(|k| r.key_bytes().is_some_and(|rk| contains(rk, k.as_bytes())))
+            })
+            .map(|r| {
+                let keys: Vec<String> = r
+                    .keys()
+                    .iter()
+                    .map(|k| json_str(&String::from_utf8_lossy(k)))
+                    .collect();
+                format!(
+                    "{{\"list\":{},\"action\":{},\"rule\":{},\"keys\":[{}]}}",
+                    json_str(kaudit::tables::list_name(r.list.number()).unwrap_or("?")),
+                    json_str(kaudit::tables::action_name(r.action.number()).unwrap_or("?")),
+                    json_str(list_text(std::slice::from_ref(r), host).trim_end()),
+                    keys.join(",")
+                )
+            })
+            .collect();
+        println!("[{}]", items.join(","));
+        return Ok(0);
+    }
     let text = match key {
         // auditctl prints nothing (not "No rules") when rules exist but none match.
         Some(k) if !rules.is_empty() => {
@@ -306,4 +416,164 @@ fn run_deletes(
     let n = acks.iter().filter(|a| a.is_ok()).count();
     eprintln!("kaudit: {n} rule(s) deleted");
     Ok(code)
+}
+
+fn scope_of(scope: Option<&str>) -> Result<Scope, Failure> {
+    match scope {
+        None => Ok(Scope::All),
+        Some(s) => Scope::parse(s).map_err(|m| Failure {
+            message: m,
+            code: 2,
+        }),
+    }
+}
+
+/// Compiles the paths into the desired state; errors are reported and map to
+/// exit 2 (nothing was sent).
+fn desired(paths: &[String], scope: &Scope, host: &Host) -> Result<ksync::Desired, Failure> {
+    ksync::desired_from_paths(paths, host, scope).map_err(|diags| {
+        report(&diags);
+        Failure {
+            message: format!("{} error(s); nothing was sent to the kernel", diags.len()),
+            code: 2,
+        }
+    })
+}
+
+fn sync(
+    paths: &[String],
+    scope: Option<&str>,
+    dry_run: bool,
+    json: bool,
+    host: &Host,
+) -> Result<u8, Failure> {
+    let scope = scope_of(scope)?;
+    let want = desired(paths, &scope, host)?;
+    if dry_run {
+        let mut t = NetlinkTransport::open()?;
+        let r = ksync::compare(&mut t, &want, &scope)?;
+        if json {
+            print!("{}", ksync::plan_json(&r, host));
+        } else {
+            print!("{}", ksync::plan_text(&r, host));
+            let (adds, deletes) = r.plan.counts();
+            eprintln!(
+                "kaudit: plan: {adds} add(s), {deletes} delete(s), {} kept, {} setting(s)",
+                r.plan.kept,
+                r.settings.len()
+            );
+        }
+        return Ok(0);
+    }
+    let (mut t, _lock) = match open_for_change() {
+        Err(f) if f.code == 3 => return Err(Failure { code: 3, ..f }),
+        other => other?,
+    };
+    match ksync::apply(&mut t, &want, &scope, host) {
+        Ok(r) => {
+            if json {
+                print!("{}", ksync::plan_json(&r, host));
+            }
+            let (adds, deletes) = r.plan.counts();
+            eprintln!(
+                "kaudit: sync: {adds} add(s), {deletes} delete(s), {} kept in place, {} setting(s) changed",
+                r.plan.kept,
+                r.settings.len()
+            );
+            Ok(0)
+        }
+        Err(SyncError::Locked) => Err(Failure {
+            message: "The audit system is in immutable mode, no rule changes allowed".into(),
+            code: 3,
+        }),
+        Err(SyncError::Refused {
+            what,
+            origin,
+            reason,
+            restored,
+        }) => {
+            let at = origin
+                .map(|o| format!("{}:{}: ", o.file, o.line))
+                .unwrap_or_default();
+            eprintln!("{at}error: the kernel refused: {what} ({reason})");
+            Err(fail(if restored {
+                "the previous rules and settings were restored; nothing changed"
+            } else {
+                "the previous rules could NOT all be restored; check `kaudit list`"
+            }))
+        }
+        Err(SyncError::Verify(m)) => Err(fail(format!("verification failed: {m}"))),
+        Err(SyncError::Transport(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compare {
+    Diff,
+    Check,
+}
+
+fn compare(
+    paths: &[String],
+    scope: Option<&str>,
+    mode: Compare,
+    json: bool,
+    host: &Host,
+) -> Result<u8, Failure> {
+    // diff(1) and check exit 2 on any error.
+    let as_two = |f: Failure| Failure { code: 2, ..f };
+    let scope = scope_of(scope).map_err(as_two)?;
+    let want = desired(paths, &scope, host).map_err(as_two)?;
+    let mut t = NetlinkTransport::open().map_err(|e| as_two(e.into()))?;
+    let r = ksync::compare(&mut t, &want, &scope).map_err(|e| as_two(e.into()))?;
+    let (adds, deletes) = r.plan.counts();
+    if json {
+        match mode {
+            Compare::Diff => print!("{}", ksync::plan_json(&r, host)),
+            Compare::Check => println!(
+                "{{\"in_sync\":{},\"adds\":{adds},\"deletes\":{deletes},\"kept\":{},\"settings\":{}}}",
+                r.in_sync(),
+                r.plan.kept,
+                r.settings.len()
+            ),
+        }
+    } else {
+        match mode {
+            Compare::Diff => {
+                print!("{}", ksync::diff_text(&r, host));
+                for (n, f, to) in &r.settings {
+                    println!("-{n} {f}\n+{n} {to}");
+                }
+            }
+            Compare::Check if r.in_sync() => println!("in sync: {} rule(s)", r.after.len()),
+            Compare::Check => println!(
+                "drift: {adds} rule(s) to add, {deletes} to delete, {} setting(s) differ",
+                r.settings.len()
+            ),
+        }
+    }
+    Ok(if r.in_sync() { 0 } else { 1 })
+}
+
+fn status(json: bool) -> Result<u8, Failure> {
+    let mut t = NetlinkTransport::open()?;
+    let s = t.get_status()?;
+    if json {
+        println!(
+            "{{\"enabled\":{},\"failure\":{},\"pid\":{},\"rate_limit\":{},\"backlog_limit\":{},\"lost\":{},\"backlog\":{},\"backlog_wait_time\":{},\"backlog_wait_time_actual\":{},\"feature_bitmap\":{}}}",
+            s.enabled,
+            s.failure,
+            s.pid,
+            s.rate_limit,
+            s.backlog_limit,
+            s.lost,
+            s.backlog,
+            s.backlog_wait_time,
+            s.backlog_wait_time_actual.map_or("null".to_string(), |v| v.to_string()),
+            s.feature_bitmap
+        );
+    } else {
+        print!("{}", kaudit::apply::status_report(&mut t, false)?);
+    }
+    Ok(0)
 }

@@ -108,7 +108,7 @@ impl FakeKernel {
     /// NACKs the next `n` requests (of any type, including queries) with
     /// `errno`, before any other processing.
     pub fn refuse_next(&mut self, n: usize, errno: i32) {
-        self.refusals.extend(std::iter::repeat(errno).take(n));
+        self.refusals.extend(std::iter::repeat_n(errno, n));
     }
 
     /// Installs (or with `None` removes) a hook consulted for every request

@@ -1,0 +1,284 @@
+//! The sync planner: from the kernel's rule table and the desired rules to
+//! the fewest kernel requests that turn one into the other, in an order that
+//! never leaves a kept rule absent.
+//!
+//! The kernel offers three operations: append to a list, prepend to a list,
+//! and delete an identical rule. So after any plan a list reads
+//! `[prepended rules] [rules kept in place] [appended rules]`: the kept rules
+//! must be a contiguous run of the desired list that already appears, in
+//! order, in the kernel's list. The planner keeps the longest such run,
+//! deletes every other managed rule, and prepends and appends the rest.
+//!
+//! Rules are compared as the kernel stores them (bytes, see
+//! [`stored_bytes`]); the kernel refuses duplicates, so a rule identifies its
+//! position uniquely and the longest run is found in linear time.
+//!
+//! Step order: first the deletes of rules that must move (the kernel would
+//! refuse to add a second copy), then every add, then the remaining deletes.
+//! New and changed rules are therefore in force before the rules they replace
+//! are removed, and kept rules are never touched.
+
+use crate::codec::encode;
+use crate::model::{FilterList, Rule};
+use std::collections::HashMap;
+
+/// One kernel request of a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Append to the end of the rule's list.
+    Append(Vec<u8>),
+    /// Insert at the head of the rule's list.
+    Prepend(Vec<u8>),
+    /// Delete the identical rule.
+    Delete(Vec<u8>),
+}
+
+impl Step {
+    /// The rule bytes the step carries.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Step::Append(b) | Step::Prepend(b) | Step::Delete(b) => b,
+        }
+    }
+}
+
+/// A rule as the kernel stores and lists it: the prepend flag cleared, and
+/// the 16 syscall-class bits of the mask cleared (the kernel expands a class
+/// into its syscalls and clears the bit; rules that name a class by number
+/// therefore never compare equal, and are re-sent by every sync).
+pub fn stored_bytes(rule: &Rule) -> Vec<u8> {
+    let mut r = rule.as_stored();
+    r.mask.0[63] &= 0x0000_FFFF;
+    encode(&r)
+}
+
+/// The list number of a rule payload (`flags` without the prepend bit).
+pub fn list_of(bytes: &[u8]) -> u32 {
+    let mut w = [0u8; 4];
+    if bytes.len() >= 4 {
+        w.copy_from_slice(&bytes[..4]);
+    }
+    u32::from_ne_bytes(w) & !crate::model::FILTER_PREPEND
+}
+
+/// What a plan does to one list, for reporting.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListPlan {
+    /// How many managed rules stay where they are.
+    pub kept: usize,
+}
+
+/// The plan: steps in execution order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Kernel requests, in order.
+    pub steps: Vec<Step>,
+    /// Rules kept in place, over all lists.
+    pub kept: usize,
+}
+
+impl Plan {
+    /// Whether the kernel already matches.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Counts of (adds, deletes).
+    pub fn counts(&self) -> (usize, usize) {
+        let deletes = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Delete(_)))
+            .count();
+        (self.steps.len() - deletes, deletes)
+    }
+}
+
+/// Plans the change from `current` (the kernel's managed rules, in kernel
+/// order, as listed) to `desired` (stored bytes, in the order wanted). Rules
+/// of both are grouped by list; the order across lists does not matter to
+/// the kernel. `desired` must not contain the same rule twice.
+pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
+    let mut lists: Vec<u32> = current.iter().chain(desired).map(|b| list_of(b)).collect();
+    lists.sort_unstable();
+    lists.dedup();
+    let mut first_deletes = Vec::new();
+    let mut adds = Vec::new();
+    let mut last_deletes = Vec::new();
+    let mut kept_total = 0;
+    for list in lists {
+        let cur: Vec<&Vec<u8>> = current.iter().filter(|b| list_of(b) == list).collect();
+        let want: Vec<&Vec<u8>> = desired.iter().filter(|b| list_of(b) == list).collect();
+        let index: HashMap<&[u8], usize> = cur
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.as_slice(), i))
+            .collect();
+        // The longest run want[start..start+len] whose rules sit in `cur` at
+        // strictly increasing positions.
+        let (mut best_start, mut best_len) = (0, 0);
+        let mut run_start = 0;
+        let mut prev: Option<usize> = None;
+        for (k, w) in want.iter().enumerate() {
+            match index.get(w.as_slice()) {
+                Some(&p) if prev.is_some_and(|q| p > q) => {}
+                Some(_) => run_start = k,
+                None => {
+                    prev = None;
+                    run_start = k + 1;
+                    continue;
+                }
+            }
+            prev = index.get(w.as_slice()).copied();
+            if k + 1 - run_start > best_len {
+                best_len = k + 1 - run_start;
+                best_start = run_start;
+            }
+        }
+        let kept: std::collections::HashSet<&[u8]> = want[best_start..best_start + best_len]
+            .iter()
+            .map(|b| b.as_slice())
+            .collect();
+        kept_total += kept.len();
+        let wanted: std::collections::HashSet<&[u8]> = want.iter().map(|b| b.as_slice()).collect();
+        for c in &cur {
+            if kept.contains(c.as_slice()) {
+                continue;
+            }
+            if wanted.contains(c.as_slice()) {
+                first_deletes.push(Step::Delete((*c).clone()));
+            } else {
+                last_deletes.push(Step::Delete((*c).clone()));
+            }
+        }
+        // Prepend the head in reverse, so it ends up in order.
+        for w in want[..best_start].iter().rev() {
+            adds.push(Step::Prepend((*w).clone()));
+        }
+        for w in &want[best_start + best_len..] {
+            adds.push(Step::Append((*w).clone()));
+        }
+    }
+    let mut steps = first_deletes;
+    steps.extend(adds);
+    steps.extend(last_deletes);
+    Plan {
+        steps,
+        kept: kept_total,
+    }
+}
+
+/// Applies a plan to an in-memory rule table (kernel order), as the kernel
+/// would: for tests and for predicting the end state.
+pub fn simulate(table: &[Vec<u8>], steps: &[Step]) -> Result<Vec<Vec<u8>>, String> {
+    // One vector per list keeps prepend/append semantics per list.
+    let mut lists: Vec<(u32, Vec<Vec<u8>>)> = Vec::new();
+    let slot = |lists: &mut Vec<(u32, Vec<Vec<u8>>)>, l: u32| -> usize {
+        match lists.iter().position(|(n, _)| *n == l) {
+            Some(i) => i,
+            None => {
+                lists.push((l, Vec::new()));
+                lists.len() - 1
+            }
+        }
+    };
+    for b in table {
+        let i = slot(&mut lists, list_of(b));
+        lists[i].1.push(b.clone());
+    }
+    for s in steps {
+        let i = slot(&mut lists, list_of(s.bytes()));
+        let l = &mut lists[i].1;
+        match s {
+            Step::Append(b) | Step::Prepend(b) => {
+                if l.contains(b) {
+                    return Err("adding a rule that is already there".into());
+                }
+                if matches!(s, Step::Append(_)) {
+                    l.push(b.clone());
+                } else {
+                    l.insert(0, b.clone());
+                }
+            }
+            Step::Delete(b) => match l.iter().position(|x| x == b) {
+                Some(p) => {
+                    l.remove(p);
+                }
+                None => return Err("deleting a rule that is not there".into()),
+            },
+        }
+    }
+    lists.sort_by_key(|(n, _)| *n);
+    Ok(lists.into_iter().flat_map(|(_, l)| l).collect())
+}
+
+/// Orders rule payloads as the kernel lists them: by list number, stable.
+pub fn kernel_order(rules: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut v = rules.to_vec();
+    v.sort_by_key(|b| list_of(b));
+    v
+}
+
+/// The list name for reports.
+pub fn list_name(bytes: &[u8]) -> String {
+    let n = list_of(bytes);
+    crate::tables::list_name(n).map_or_else(
+        || format!("list {}", FilterList::from_number(n).number()),
+        str::to_string,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(list: u32, id: u8) -> Vec<u8> {
+        let mut b = vec![0u8; 1040];
+        b[..4].copy_from_slice(&list.to_ne_bytes());
+        b[12] = id;
+        b
+    }
+
+    #[test]
+    fn unchanged_is_empty() {
+        let t = vec![r(4, 1), r(4, 2), r(5, 3)];
+        let p = plan(&t, &t);
+        assert!(p.is_empty());
+        assert_eq!(p.kept, 3);
+    }
+
+    #[test]
+    fn one_change_moves_the_shorter_side() {
+        let cur: Vec<_> = (1..=9).map(|i| r(4, i)).collect();
+        let mut want = cur.clone();
+        want[4] = r(4, 50);
+        let p = plan(&cur, &want);
+        // Only head and tail inserts exist, so one side of the change moves:
+        // the first longest run (1..=4) stays, 50 and 6..=9 go to the tail.
+        assert_eq!(simulate(&cur, &p.steps).unwrap(), want);
+        assert_eq!(p.kept, 4);
+        assert_eq!(p.counts(), (5, 5));
+        // A change at the end moves nothing.
+        let mut want = cur.clone();
+        want[8] = r(4, 90);
+        let p = plan(&cur, &want);
+        assert_eq!(p.counts(), (1, 1));
+    }
+
+    #[test]
+    fn new_rules_are_added_before_old_ones_are_deleted() {
+        let cur = vec![r(4, 1), r(4, 2)];
+        let want = vec![r(4, 1), r(4, 3)];
+        let p = plan(&cur, &want);
+        assert_eq!(p.steps, vec![Step::Append(r(4, 3)), Step::Delete(r(4, 2))]);
+    }
+
+    #[test]
+    fn moved_rules_are_deleted_first() {
+        let cur = vec![r(4, 1), r(4, 2), r(4, 3)];
+        let want = vec![r(4, 3), r(4, 1), r(4, 2)];
+        let p = plan(&cur, &want);
+        assert_eq!(p.steps, vec![Step::Delete(r(4, 3)), Step::Prepend(r(4, 3))]);
+        assert_eq!(simulate(&cur, &p.steps).unwrap(), want);
+    }
+}
