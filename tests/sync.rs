@@ -59,6 +59,13 @@ fn check_plan(
         plan.adds(),
         plan.steps
     );
+    let kept_n: usize = m.iter().map(|(_, p)| p.kept.len()).sum();
+    if let Some(k) = plan.kept {
+        assert_eq!(
+            k, kept_n,
+            "{what}: plan says {k} rules kept, the least change keeps {kept_n}"
+        );
+    }
     let kept: std::collections::HashSet<(String, String)> = m
         .iter()
         .flat_map(|(l, p)| {
@@ -254,7 +261,11 @@ fn one_change_in_1000_and_no_gap_for_kept_rules() {
                 "change of the {step} rule: {plan:#?}"
             );
             let add = plan.steps.iter().find(|s| s.op != "delete").unwrap();
-            assert_eq!(add.op, if at == 0 { "prepend" } else { "add" }, "{add:?}");
+            assert_eq!(
+                add.op,
+                if at == 0 { "prepend" } else { "append" },
+                "{add:?}"
+            );
         }
 
         let watcher = Watcher::start(kept.clone(), c.prefix.clone());

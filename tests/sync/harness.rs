@@ -90,6 +90,8 @@ pub fn key_of(line: &str) -> Option<String> {
 #[derive(Debug)]
 pub struct Plan {
     pub steps: Vec<Step>,
+    /// Rules kept in place (`"kept"`), when the output has it.
+    pub kept: Option<usize>,
     pub settings: Vec<Value>,
 }
 
@@ -100,7 +102,7 @@ impl Plan {
 
     /// Adds of either kind (append or prepend).
     pub fn adds(&self) -> usize {
-        self.count("add") + self.count("prepend")
+        self.count("append") + self.count("add") + self.count("prepend")
     }
 
     pub fn deletes(&self) -> usize {
@@ -142,7 +144,7 @@ pub fn parse_plan(out: &Out) -> Plan {
                 rule: field("rule"),
             };
             assert!(
-                matches!(step.op.as_str(), "add" | "prepend" | "delete"),
+                matches!(step.op.as_str(), "append" | "add" | "prepend" | "delete"),
                 "unknown plan op {:?}",
                 step.op
             );
@@ -154,7 +156,15 @@ pub fn parse_plan(out: &Out) -> Plan {
         .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no \"settings\" array in the JSON:\n{out}"))
         .to_vec();
-    Plan { steps, settings }
+    let kept = match v.get("kept") {
+        Some(Value::Num(n)) => Some(*n as usize),
+        _ => None,
+    };
+    Plan {
+        steps,
+        kept,
+        settings,
+    }
 }
 
 /// Deletes every rule whose key starts with one of `prefixes`; repeats
