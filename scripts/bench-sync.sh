@@ -201,7 +201,7 @@ plan_counts() {
     local out d a
     out=$("$KAUDIT_BIN" sync --dry-run --json "${SCOPE[@]}" "$1" 2>>"$log" {lockfd}>&-) || die "sync --dry-run --json $1 failed"
     d=$(grep -o '"op": *"delete"' <<<"$out" | wc -l)
-    a=$(grep -oE '"op": *"(add|prepend)"' <<<"$out" | wc -l)
+    a=$(grep -oE '"op": *"(append|add|prepend)"' <<<"$out" | wc -l)
     echo "$d deletes, $a adds"
 }
 
