@@ -282,6 +282,10 @@ pub fn desired_from_entries(
     errors: &mut Vec<Diagnostic>,
 ) -> Desired {
     let mut d = Desired::default();
+    // Where each rule already in `d.rules` came from: the duplicate check is
+    // a lookup, not a scan (a 10,000-rule file would otherwise compare 50
+    // million kilobyte-long payloads).
+    let mut seen: std::collections::HashMap<Vec<u8>, Origin> = std::collections::HashMap::new();
     for e in entries {
         let (controls, rule) = match &e.compiled {
             Compiled::Rule { op, rule } => (&[][..], Some((*op, rule))),
@@ -321,14 +325,16 @@ pub fn desired_from_entries(
         let bytes = stored_bytes(rule);
         let same_list = |b: &Vec<u8>| list_of(b) == list_of(&bytes);
         match op {
-            RuleOp::Delete => match d.rules.iter().position(|(b, _)| *b == bytes) {
-                Some(i) => {
-                    d.rules.remove(i);
+            RuleOp::Delete => match seen.remove(&bytes) {
+                Some(_) => {
+                    if let Some(i) = d.rules.iter().position(|(b, _)| *b == bytes) {
+                        d.rules.remove(i);
+                    }
                 }
                 None => errors.push(entry_error(e, "deletes a rule that no earlier line adds")),
             },
             RuleOp::Append | RuleOp::Prepend => {
-                if let Some((_, first)) = d.rules.iter().find(|(b, _)| *b == bytes) {
+                if let Some(first) = seen.get(&bytes) {
                     errors.push(entry_error(
                         e,
                         format!(
@@ -338,6 +344,7 @@ pub fn desired_from_entries(
                     ));
                     continue;
                 }
+                seen.insert(bytes.clone(), e.origin.clone());
                 let item = (bytes.clone(), e.origin.clone());
                 if op == RuleOp::Prepend {
                     let at = d
@@ -368,6 +375,8 @@ pub struct Report {
     pub before: Vec<Vec<u8>>,
     /// The managed rules wanted, in kernel order.
     pub after: Vec<Vec<u8>>,
+    /// The kernel's whole table when compared (managed or not).
+    pub table: Vec<Vec<u8>>,
 }
 
 impl Report {
@@ -452,7 +461,7 @@ pub fn compare(
     desired: &Desired,
     scope: &Scope,
 ) -> Result<Report, TransportError> {
-    let (_, before) = managed(t, scope)?;
+    let (table, before) = managed(t, scope)?;
     let want: Vec<Vec<u8>> = desired.rules.iter().map(|(b, _)| b.clone()).collect();
     let status = t.get_status()?;
     let lock_loginuid = desired.settings.loginuid_immutable
@@ -465,6 +474,7 @@ pub fn compare(
         lock_loginuid,
         after: kernel_order(&want),
         before,
+        table,
     })
 }
 
@@ -517,7 +527,7 @@ pub fn apply(
         }
     }
     let report = compare(t, desired, scope)?;
-    let (all_before, _) = managed(t, scope)?;
+    let all_before = report.table.clone();
     let requests: Vec<Request> = report.plan.steps.iter().map(step_request).collect();
     let acks = t.execute(&requests)?;
     if let Some(i) = acks.iter().position(|a| a.is_err()) {
