@@ -527,6 +527,10 @@ pub fn apply(
         }
     }
     let report = compare(t, desired, scope)?;
+    // Nothing to send: the listing just made is the read-back.
+    if report.in_sync() {
+        return Ok(report);
+    }
     let all_before = report.table.clone();
     let requests: Vec<Request> = report.plan.steps.iter().map(step_request).collect();
     let acks = t.execute(&requests)?;
