@@ -461,21 +461,50 @@ pub fn compare(
     desired: &Desired,
     scope: &Scope,
 ) -> Result<Report, TransportError> {
-    let (table, before) = managed(t, scope)?;
+    Ok(compare_state(read_state(t)?, desired, scope))
+}
+
+/// What sync needs to know of the kernel: its rule table, status and
+/// features.
+#[derive(Clone, Debug)]
+pub struct KernelState {
+    /// Every rule, in kernel order.
+    pub table: Vec<Vec<u8>>,
+    /// `AUDIT_GET`.
+    pub status: AuditStatus,
+    /// `AUDIT_GET_FEATURE`, if the kernel answered.
+    pub features: Option<AuditFeatures>,
+}
+
+/// Reads the kernel's state (one listing). Independent of the files, so a
+/// caller can read it while the files compile.
+pub fn read_state(t: &mut dyn Transport) -> Result<KernelState, TransportError> {
+    Ok(KernelState {
+        table: t.list_rules()?,
+        status: t.get_status()?,
+        features: t.get_features().ok(),
+    })
+}
+
+/// Compares a kernel state with the desired state (pure).
+pub fn compare_state(state: KernelState, desired: &Desired, scope: &Scope) -> Report {
+    let before: Vec<Vec<u8>> = state
+        .table
+        .iter()
+        .filter(|b| scope.covers_bytes(b))
+        .cloned()
+        .collect();
     let want: Vec<Vec<u8>> = desired.rules.iter().map(|(b, _)| b.clone()).collect();
-    let status = t.get_status()?;
-    let lock_loginuid = desired.settings.loginuid_immutable
-        && t.get_features()
-            .map(|f| f.features & 2 == 0)
-            .unwrap_or(true);
-    Ok(Report {
+    let lock_loginuid =
+        desired.settings.loginuid_immutable && state.features.is_none_or(|f| f.features & 2 == 0);
+    Report {
         plan: plan(&before, &want),
-        settings: setting_changes(&desired.settings, &status),
+        settings: setting_changes(&desired.settings, &state.status),
         lock_loginuid,
         after: kernel_order(&want),
         before,
-        table,
-    })
+        table: state.table,
+    }
 }
 
 fn step_request(s: &Step) -> Request {
@@ -511,7 +540,19 @@ pub fn apply(
     scope: &Scope,
     host: &Host,
 ) -> Result<Report, SyncError> {
-    let status = t.get_status()?;
+    let state = read_state(t)?;
+    apply_state(t, state, desired, scope, host)
+}
+
+/// [`apply`], from a kernel state read just before (see [`read_state`]).
+pub fn apply_state(
+    t: &mut dyn Transport,
+    state: KernelState,
+    desired: &Desired,
+    scope: &Scope,
+    host: &Host,
+) -> Result<Report, SyncError> {
+    let status = state.status;
     if status.enabled == 2 {
         return Err(SyncError::Locked);
     }
@@ -526,7 +567,7 @@ pub fn apply(
             });
         }
     }
-    let report = compare(t, desired, scope)?;
+    let report = compare_state(state, desired, scope);
     // Nothing to send: the listing just made is the read-back.
     if report.in_sync() {
         return Ok(report);
