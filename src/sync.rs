@@ -285,7 +285,8 @@ pub fn desired_from_entries(
     // Where each rule already in `d.rules` came from: the duplicate check is
     // a lookup, not a scan (a 10,000-rule file would otherwise compare 50
     // million kilobyte-long payloads).
-    let mut seen: std::collections::HashMap<Vec<u8>, Origin> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<Vec<u8>, Origin, crate::plan::Fast> =
+        Default::default();
     for e in entries {
         let (controls, rule) = match &e.compiled {
             Compiled::Rule { op, rule } => (&[][..], Some((*op, rule))),
