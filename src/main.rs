@@ -16,7 +16,7 @@ use kaudit::model::Rule;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{Request, Transport, TransportError};
 use kaudit::rulefile::compile_files;
-use kaudit::sync::{self as ksync, json_str, Scope, SyncError};
+use kaudit::sync::{self as ksync, json_str, Scope};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -522,35 +522,10 @@ fn sync_apply(paths: &[String], scope: &Scope, json: bool, host: &Host) -> Resul
             );
             Ok(0)
         }
-        Err(SyncError::Locked) => Err(Failure {
-            message: "The audit system is in immutable mode, no rule changes allowed".into(),
-            code: 3,
+        Err(e) => Err(Failure {
+            message: e.to_string(),
+            code: e.exit_code(),
         }),
-        Err(SyncError::Refused {
-            what,
-            origin,
-            reason,
-            restored,
-        }) => {
-            let at = origin
-                .map(|o| format!("{}:{}: ", o.file, o.line))
-                .unwrap_or_default();
-            eprintln!("{at}error: the kernel refused: {what} ({reason})");
-            Err(fail(if restored {
-                "the previous rules and settings were restored; nothing changed"
-            } else {
-                "the previous rules could NOT all be restored; check `kaudit list`"
-            }))
-        }
-        Err(SyncError::Verify(m)) => Err(fail(format!("verification failed: {m}"))),
-        Err(SyncError::Unsupported { what, origin }) => {
-            eprintln!("{}:{}: error: {what}", origin.file, origin.line);
-            Err(Failure {
-                message: "nothing was sent to the kernel".into(),
-                code: 2,
-            })
-        }
-        Err(SyncError::Transport(e)) => Err(e.into()),
     }
 }
 

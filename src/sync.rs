@@ -416,6 +416,49 @@ pub enum SyncError {
     Transport(TransportError),
 }
 
+impl std::fmt::Display for SyncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |o: &Origin| format!("{}:{}: ", o.file, o.line);
+        match self {
+            SyncError::Locked => {
+                f.write_str("The audit system is in immutable mode, no rule changes allowed")
+            }
+            SyncError::Refused {
+                what,
+                origin,
+                reason,
+                restored,
+            } => {
+                let at = origin.as_ref().map(at).unwrap_or_default();
+                writeln!(f, "{at}error: the kernel refused: {what} ({reason})")?;
+                f.write_str(if *restored {
+                    "the previous rules and settings were restored; nothing changed"
+                } else {
+                    "the previous rules could NOT all be restored; check `kaudit list`"
+                })
+            }
+            SyncError::Verify(m) => write!(f, "verification failed: {m}"),
+            SyncError::Unsupported { what, origin } => {
+                write!(f, "{}error: {what}; nothing was sent", at(origin))
+            }
+            SyncError::Transport(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl SyncError {
+    /// The exit code of `kaudit sync` for this error: 3 locked, 2 nothing
+    /// sent for a reason of input, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SyncError::Locked => 3,
+            SyncError::Unsupported { .. } => 2,
+            SyncError::Transport(TransportError::PermissionDenied(_)) => 4,
+            _ => 1,
+        }
+    }
+}
+
 impl From<TransportError> for SyncError {
     fn from(e: TransportError) -> Self {
         SyncError::Transport(e)

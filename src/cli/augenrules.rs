@@ -21,7 +21,7 @@
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
-use crate::sync::{self, natural_cmp, Scope, SyncError};
+use crate::sync::{self, natural_cmp, Scope};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -283,44 +283,8 @@ fn load_file(file: &Path, host: &Host, out: &mut dyn Write, err: &mut dyn Write)
             );
             0
         }
-        Err(SyncError::Locked) => {
-            let _ = writeln!(
-                err,
-                "The audit system is in immutable mode, no rule changes allowed"
-            );
-            1
-        }
-        Err(SyncError::Refused {
-            what,
-            origin,
-            reason,
-            restored,
-        }) => {
-            let at = origin
-                .map(|o| format!("{}:{}: ", o.file, o.line))
-                .unwrap_or_default();
-            let _ = writeln!(err, "{at}error: the kernel refused: {what} ({reason})");
-            let _ = writeln!(
-                err,
-                "kaudit: {}",
-                if restored {
-                    "the previous rules and settings were restored"
-                } else {
-                    "the previous rules could NOT all be restored"
-                }
-            );
-            1
-        }
-        Err(SyncError::Unsupported { what, origin }) => {
-            let _ = writeln!(err, "{}:{}: error: {what}", origin.file, origin.line);
-            1
-        }
-        Err(SyncError::Verify(m)) => {
-            let _ = writeln!(err, "kaudit: verification failed: {m}");
-            1
-        }
-        Err(SyncError::Transport(e)) => {
-            let _ = writeln!(err, "kaudit: {e}");
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
             1
         }
     }
