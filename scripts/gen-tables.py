@@ -398,6 +398,23 @@ def kernel_msgtypes(src, macros):
     return out
 
 
+# Architectures the kernel defines (AUDIT_ARCH_*) that the reference's tables
+# lack: (Rust constant stem, name, AUDIT_ARCH macro, Debian multiarch include
+# directory whose asm/unistd_64.h numbers the syscalls).
+KERNEL_ONLY_MACHINES = [
+    ("LOONGARCH64", "loongarch64", "AUDIT_ARCH_LOONGARCH64", "loongarch64-linux-gnu"),
+]
+
+
+def kernel_syscalls(src, triplet):
+    """(number, name) of an architecture's asm/unistd_64.h, sorted by number."""
+    hdr = strip_comments(src.read(src.inc / triplet / "asm" / "unistd_64.h"))
+    calls = sorted((int(n), name) for name, n in re.findall(r"#define\s+__NR_(\w+)\s+(\d+)\b", hdr))
+    if len(calls) < 200:
+        die(f"{triplet}/asm/unistd_64.h: only {len(calls)} syscalls")
+    return calls
+
+
 def check_against_binary(src, tables):
     """The build options read from debian/rules must match Debian's libaudit.so:
     every name of the option-dependent tables must be in its string tables."""
@@ -539,6 +556,20 @@ def generate(cache):
     emit_pairs(out, "OPERATOR_BY_NUMBER", "(u32, &str)",
                [(hexnum(v), rs_str(n)) for v, n in ops.by_number()],
                "`optab.h`, sorted by operator value.")
+    for stem, name, arch_macro, triplet in KERNEL_ONLY_MACHINES:
+        calls = kernel_syscalls(src, triplet)
+        out.append(f"/// `{arch_macro}` from `linux/audit.h` ({name}, beyond the reference).")
+        out.append(f"pub(super) const {stem}_AUDIT_ARCH: u32 = {hexnum(macros.value(arch_macro))};")
+        out.append("")
+        out.append(f"/// {name} names fold like the reference's syscall tables (ASCII lower case).")
+        out.append(f"pub(super) const {stem}_FOLD: Fold = Fold::Lower;")
+        out.append("")
+        emit_pairs(out, f"{stem}_BY_NAME", "(&str, u32)",
+                   [(rs_str(n), str(v)) for v, n in sorted(calls, key=lambda c: c[1].encode())],
+                   f"`{triplet}/asm/unistd_64.h` (kernel headers), sorted by name bytes.")
+        emit_pairs(out, f"{stem}_BY_NUMBER", "(u32, &str)",
+                   [(str(v), rs_str(n)) for v, n in calls],
+                   f"`{triplet}/asm/unistd_64.h` (kernel headers), sorted by number.")
     emit_pairs(out, "MACHINE_AUDIT_ARCH", "(Machine, u32)",
                [("Machine::" + m, hexnum(a)) for m, a in elf],
                "`elftab` of `lookup_table.c`, in file order.")

@@ -1506,7 +1506,7 @@ fn determine_machine(arch: &str, host: Machine) -> Option<Machine> {
         Machine::X86 | Machine::Ppc | Machine::S390 | Machine::Arm | Machine::Riscv32 => {
             bits != Bits::B64
         }
-        Machine::Aarch64 | Machine::Ppc64le => bits != Bits::B32,
+        Machine::Aarch64 | Machine::Ppc64le | Machine::Loongarch64 => bits != Bits::B32,
         Machine::X86_64 | Machine::Ppc64 | Machine::S390x | Machine::Riscv64 | Machine::IoUring => {
             true
         }

@@ -278,3 +278,29 @@ fn container_record_types_by_name() {
         "-a always,exclude -F msgtype=URINGOP\n"
     );
 }
+
+/// loongarch64: the kernel defines AUDIT_ARCH_LOONGARCH64 and its syscall
+/// numbers; the reference has neither.
+#[test]
+fn loongarch64_rules() {
+    use kaudit::tables::{
+        machine_audit_arch, machine_by_name, machine_in_reference, syscall_by_name,
+    };
+    let m = machine_by_name("LoongArch64").unwrap();
+    assert!(!machine_in_reference(m));
+    assert_eq!(machine_audit_arch(m), Some(0xC000_0102));
+    assert_eq!(syscall_by_name(m, "openat"), Some(56));
+    assert_eq!(
+        syscall_by_name(m, "open"),
+        None,
+        "generic syscall ABI: no open"
+    );
+    let r = rule("-a always,exit -F arch=loongarch64 -S openat,execve -k la");
+    let b = encode(&r);
+    assert_eq!(word(&b, 524), 0xC000_0102, "arch value");
+    assert_eq!(
+        list_text(&[r], &host()),
+        "-a always,exit -F arch=b64 -S openat,execve -F key=la\n"
+    );
+    assert!(compile_line("-a always,exit -F arch=loongarch64 -S open", &host()).is_err());
+}

@@ -61,6 +61,10 @@ pub enum Machine {
     Riscv64,
     /// The `uring` pseudo machine: its "syscalls" are io_uring operations.
     IoUring,
+    /// 64-bit LoongArch (`loongarch64`): beyond the reference, which has no
+    /// table for it; the syscall names and numbers are the kernel's own
+    /// (`asm/unistd_64.h`).
+    Loongarch64,
 }
 
 /// A record (message) type number and its name.
@@ -130,12 +134,24 @@ fn by_number<K: Ord + Copy, V: Copy>(table: &[(K, V)], key: K) -> Option<V> {
 /// Looks up a machine by name, ASCII-case-insensitively, with every alias of the
 /// reference's `machinetab.h` (`i386`..`i686`, `armv7l`, `armv8l`, `uring`, ...).
 pub fn machine_by_name(name: &str) -> Option<Machine> {
-    by_name(g::MACHINE_BY_NAME, g::MACHINE_FOLD, name)
+    by_name(g::MACHINE_BY_NAME, g::MACHINE_FOLD, name).or_else(|| {
+        name.eq_ignore_ascii_case("loongarch64")
+            .then_some(Machine::Loongarch64)
+    })
+}
+
+/// Whether the reference auditctl knows the machine (loongarch64 is kaudit's
+/// own addition).
+pub fn machine_in_reference(m: Machine) -> bool {
+    m != Machine::Loongarch64
 }
 
 /// The name the reference gives a machine: the first alias in `machinetab.h`
 /// (`i386`, `x86_64`, `armeb` for [`Machine::Arm`], `uring` for [`Machine::IoUring`]).
 pub fn machine_name(m: Machine) -> &'static str {
+    if m == Machine::Loongarch64 {
+        return "loongarch64";
+    }
     g::MACHINE_FIRST_NAME
         .iter()
         .find(|(mm, _)| *mm == m)
@@ -146,6 +162,9 @@ pub fn machine_name(m: Machine) -> &'static str {
 /// The `AUDIT_ARCH_*` code the reference puts in an `arch` field for a machine;
 /// `None` for [`Machine::IoUring`], which has none (so `arch=uring` fails).
 pub fn machine_audit_arch(m: Machine) -> Option<u32> {
+    if m == Machine::Loongarch64 {
+        return Some(g::LOONGARCH64_AUDIT_ARCH);
+    }
     g::MACHINE_AUDIT_ARCH
         .iter()
         .find(|(mm, _)| *mm == m)
@@ -159,6 +178,7 @@ pub fn machine_by_audit_arch(code: u32) -> Option<Machine> {
         .iter()
         .find(|(_, a)| *a == code)
         .map(|(m, _)| *m)
+        .or_else(|| (code == g::LOONGARCH64_AUDIT_ARCH).then_some(Machine::Loongarch64))
 }
 
 /// What `arch=b32` means on a host of machine `m`, following the reference's
@@ -177,7 +197,7 @@ pub fn machine_bits32(m: Machine) -> Option<Machine> {
         S390x | S390 => Some(S390),
         Aarch64 | Arm => Some(Arm),
         Riscv64 | Riscv32 => Some(Riscv32),
-        Ppc64le => None,
+        Ppc64le | Loongarch64 => None,
         IoUring => Some(IoUring),
     }
 }
@@ -192,7 +212,7 @@ pub fn machine_bits32(m: Machine) -> Option<Machine> {
 pub fn machine_bits64(m: Machine) -> Option<Machine> {
     use Machine::*;
     match m {
-        X86_64 | Ppc64 | Ppc64le | S390x | Aarch64 | Riscv64 | IoUring => Some(m),
+        X86_64 | Ppc64 | Ppc64le | S390x | Aarch64 | Riscv64 | IoUring | Loongarch64 => Some(m),
         X86 | Ppc | S390 | Arm | Riscv32 => None,
     }
 }
@@ -218,6 +238,11 @@ fn syscall_tables(m: Machine) -> SyscallTables {
         Riscv32 => (g::RISCV32_BY_NAME, g::RISCV32_BY_NUMBER, g::RISCV32_FOLD),
         Riscv64 => (g::RISCV64_BY_NAME, g::RISCV64_BY_NUMBER, g::RISCV64_FOLD),
         IoUring => (g::URINGOP_BY_NAME, g::URINGOP_BY_NUMBER, g::URINGOP_FOLD),
+        Loongarch64 => (
+            g::LOONGARCH64_BY_NAME,
+            g::LOONGARCH64_BY_NUMBER,
+            g::LOONGARCH64_FOLD,
+        ),
     }
 }
 
