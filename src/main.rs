@@ -24,7 +24,11 @@ use std::process::ExitCode;
 #[command(
     name = "kaudit",
     version,
-    about = "Load, list and delete Linux audit rules (auditctl-compatible)"
+    about = "Load, list, sync and delete Linux audit rules (auditctl-compatible)",
+    after_help = "Rules use auditctl syntax. Architectures for -F arch=: b32, b64, i386 (i486..i686), x86_64, \
+ppc, ppc64, ppc64le, s390, s390x, arm (armeb, armv5tejl, armv5tel, armv6l, armv7l), aarch64 (armv8l), \
+riscv32, riscv64, and loongarch64 (beyond the reference auditctl: kernel syscall table).\n\
+Run as `auditctl` or `augenrules` (or `kaudit auditctl ...`, `kaudit augenrules ...`) for the drop-in interfaces."
 )]
 struct Cli {
     #[command(subcommand)]
