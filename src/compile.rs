@@ -796,12 +796,8 @@ impl<'h> Builder<'h> {
             | field::FSUID
             | field::LOGINUID
             | field::OBJ_UID => {
-                if cnum::starts_with_digit(value) {
-                    value_of(cnum::ul32(value))
-                } else if cnum::is_negative_number(value) {
-                    value_of(cnum::l32(value))
-                } else if value == "unset" {
-                    value_of(u32::MAX)
+                if let Some(v) = id_number(value) {
+                    value_of(v)
                 } else {
                     match self.host.uid(value) {
                         Some(u) => value_of(u),
@@ -1042,16 +1038,8 @@ impl<'h> Builder<'h> {
                         format!("{name} must be used with exclude, user, or exit filter"),
                     ));
                 }
-                if cnum::starts_with_digit(value) {
-                    value_of(cnum::ul32(value))
-                } else if cnum::is_negative_number(value) {
-                    value_of(cnum::l32(value))
-                } else if value == "unset" {
-                    value_of(u32::MAX)
-                } else {
-                    // auditctl silently stores 0 for any other text.
-                    value_of(0)
-                }
+                // auditctl silently stores 0 for any other text.
+                value_of(id_number(value).unwrap_or(0))
             }
             field::SADDR_FAM => {
                 let v = cnum::ul32(value);
@@ -1422,6 +1410,20 @@ impl<'h> Builder<'h> {
             span: self.key_span,
         };
         self.add_field_pair(&word, list)
+    }
+}
+
+/// How auditctl reads a uid-like number (uid fields, auid, sessionid):
+/// digits with `strtoul`, `-N` with `strtol`, or `unset` for 4294967295.
+fn id_number(value: &str) -> Option<u32> {
+    if cnum::starts_with_digit(value) {
+        Some(cnum::ul32(value))
+    } else if cnum::is_negative_number(value) {
+        Some(cnum::l32(value))
+    } else if value == "unset" {
+        Some(u32::MAX)
+    } else {
+        None
     }
 }
 
