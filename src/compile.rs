@@ -449,10 +449,10 @@ impl<'h> Builder<'h> {
         arg: &Result<(Word, Word), Word>,
         span: Span,
     ) -> Step {
-        let (verb, what) = match letter {
-            RuleLetter::Append => ("Append", "Append rule"),
-            RuleLetter::Prepend => ("Add", "Add rule"),
-            RuleLetter::Delete => ("Delete", "Delete rule"),
+        let what = match letter {
+            RuleLetter::Append => "Append rule",
+            RuleLetter::Prepend => "Add rule",
+            RuleLetter::Delete => "Delete rule",
         };
         let text = match arg {
             Ok((a, b)) => format!("{},{}", a.text, b.text),
@@ -526,7 +526,6 @@ impl<'h> Builder<'h> {
                 ActionWord::Action(a) => action = Some(a),
                 ActionWord::Possible => {
                     self.deprecated = true;
-                    let _ = verb;
                     return Ok(());
                 }
                 ActionWord::Unknown => return Err(bad()),

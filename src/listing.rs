@@ -37,7 +37,11 @@ pub fn list_text_with(rules: &[Rule], host: &Host, interpret: bool) -> String {
     out
 }
 
-/// Options for listing.
+/// How a listing names a syscall or io_uring op number.
+type NameOf = dyn Fn(u32) -> Option<&'static str>;
+
+/// One `-l` listing in progress: it carries the arch of the last rule printed
+/// to the next ones, as auditctl does (the sticky arch).
 pub struct Printer<'h> {
     host: &'h Host,
     /// The arch that names syscalls: set by each arch field printed and kept
@@ -59,7 +63,6 @@ impl<'h> Printer<'h> {
     /// Appends one rule's line (with its newline) to `out`.
     pub fn rule(&mut self, r: &Rule, out: &mut String) {
         let watch = is_watch(r);
-        let mut syscall_count = 0;
         if !watch {
             let _ = write!(
                 out,
@@ -70,7 +73,7 @@ impl<'h> Printer<'h> {
             for f in r.fields.iter().filter(|f| f.number == field::ARCH) {
                 self.arch(f.num_value(), f.op, out);
             }
-            syscall_count = self.syscalls(r, out);
+            self.syscalls(r, out);
         }
         for f in &r.fields {
             if f.number == field::ARCH {
@@ -161,8 +164,7 @@ impl<'h> Printer<'h> {
                 }
                 (Value::Num(v), field::ARG0..=field::ARG3) => {
                     // auditctl interprets a0..a3 only with -i and at most one
-                    // syscall; without that (and always here) upper-case hex.
-                    let _ = syscall_count;
+                    // syscall; kaudit always prints upper-case hex.
                     let _ = write!(out, " -F {name}{op}0x{v:X}");
                 }
                 (Value::Num(v), field::EXIT) => {
@@ -218,10 +220,10 @@ impl<'h> Printer<'h> {
         }
     }
 
-    /// ` -S ...` for rules on lists that take syscalls; returns how many were named.
-    fn syscalls(&mut self, r: &Rule, out: &mut String) -> usize {
+    /// ` -S ...` for rules on lists that take syscalls.
+    fn syscalls(&mut self, r: &Rule, out: &mut String) {
         if !r.list.takes_syscalls() {
-            return 0;
+            return;
         }
         let uring = r.list == FilterList::IoUring;
         let words = if uring {
@@ -234,43 +236,39 @@ impl<'h> Printer<'h> {
             && r.mask.iter().eq(tables::URING_OPS_AUDITED.iter().copied());
         if r.mask.0[..words].iter().all(|w| *w == u32::MAX) || all_audited {
             out.push_str(" -S all");
-            return words;
+            return;
         }
-        if uring && self.host.extended {
-            let mut count = 0;
-            for n in r.mask.iter() {
-                out.push_str(if count == 0 { " -S " } else { "," });
-                match tables::uring_op_name_kernel(n) {
-                    Some(name) => out.push_str(name),
-                    None => {
-                        let _ = write!(out, "{n}");
-                    }
-                }
-                count += 1;
-            }
-            return count;
-        }
-        let (machine, limit) = if uring {
-            (Some(Machine::IoUring), tables::IO_URING_OP_LAST_REFERENCE)
+        // Which names, and up to which number: the reference names io_uring
+        // ops below its op limit only; extended listings name every op.
+        let (name_of, limit): (Box<NameOf>, u32) = if uring && self.host.extended {
+            (
+                Box::new(tables::uring_op_name_kernel),
+                (MASK_WORDS * 32) as u32,
+            )
+        } else if uring {
+            (
+                Box::new(|n| tables::syscall_name(Machine::IoUring, n)),
+                tables::IO_URING_OP_LAST_REFERENCE,
+            )
         } else {
             let m = match self.elf {
                 Some(elf) => tables::machine_by_audit_arch(elf),
                 None => Some(self.host.machine),
             };
-            (m, (MASK_WORDS * 32) as u32)
+            (
+                Box::new(move |n| m.and_then(|m| tables::syscall_name(m, n))),
+                (MASK_WORDS * 32) as u32,
+            )
         };
-        let mut count = 0;
-        for n in r.mask.iter().take_while(|n| *n < limit) {
-            out.push_str(if count == 0 { " -S " } else { "," });
-            match machine.and_then(|m| tables::syscall_name(m, n)) {
+        for (i, n) in r.mask.iter().take_while(|n| *n < limit).enumerate() {
+            out.push_str(if i == 0 { " -S " } else { "," });
+            match name_of(n) {
                 Some(name) => out.push_str(name),
                 None => {
                     let _ = write!(out, "{n}");
                 }
             }
-            count += 1;
         }
-        count
     }
 }
 

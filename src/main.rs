@@ -35,6 +35,20 @@ struct Cli {
     command: Command,
 }
 
+/// What sync, diff and check compare the kernel with.
+#[derive(clap::Args)]
+struct Target {
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    /// Manage only rules whose key starts with PREFIX: key=PREFIX.
+    #[arg(long, value_name = "key=PREFIX")]
+    scope: Option<String>,
+    /// Rules files or directories (their *.rules files, in natural order).
+    #[arg(required = true)]
+    paths: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The auditctl-compatible interface: `kaudit auditctl ARGS...` is
@@ -87,40 +101,19 @@ enum Command {
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Machine-readable output (the plan).
-        #[arg(long)]
-        json: bool,
-        /// Manage only rules whose key starts with PREFIX: key=PREFIX.
-        #[arg(long, value_name = "key=PREFIX")]
-        scope: Option<String>,
-        /// Rules files or directories (their *.rules files, natural order).
-        #[arg(required = true)]
-        paths: Vec<String>,
+        #[command(flatten)]
+        target: Target,
     },
     /// Show how the kernel's rules differ from the files: a unified diff of
     /// the `-l` text. Exit 0 when the same, 1 when different, 2 on error.
     Diff {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-        /// Compare only rules whose key starts with PREFIX: key=PREFIX.
-        #[arg(long, value_name = "key=PREFIX")]
-        scope: Option<String>,
-        /// Rules files or directories.
-        #[arg(required = true)]
-        paths: Vec<String>,
+        #[command(flatten)]
+        target: Target,
     },
     /// Exit 0 when the kernel matches the files, 1 on drift, 2 on error.
     Check {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-        /// Check only rules whose key starts with PREFIX: key=PREFIX.
-        #[arg(long, value_name = "key=PREFIX")]
-        scope: Option<String>,
-        /// Rules files or directories.
-        #[arg(required = true)]
-        paths: Vec<String>,
+        #[command(flatten)]
+        target: Target,
     },
     /// The kernel's audit status (as `auditctl -s`).
     Status {
@@ -181,17 +174,14 @@ fn main() -> ExitCode {
             ..
         } => watches(&dir, json),
         Command::List { key, json, .. } => list(key.as_deref(), json, &host),
-        Command::Sync {
-            dry_run,
-            json,
-            scope,
-            paths,
-        } => sync(&paths, scope.as_deref(), dry_run, json, &host),
-        Command::Diff { json, scope, paths } => {
-            compare(&paths, scope.as_deref(), Compare::Diff, json, &host)
+        Command::Sync { dry_run, target: t } => {
+            sync(&t.paths, t.scope.as_deref(), dry_run, t.json, &host)
         }
-        Command::Check { json, scope, paths } => {
-            compare(&paths, scope.as_deref(), Compare::Check, json, &host)
+        Command::Diff { target: t } => {
+            compare(&t.paths, t.scope.as_deref(), Compare::Diff, t.json, &host)
+        }
+        Command::Check { target: t } => {
+            compare(&t.paths, t.scope.as_deref(), Compare::Check, t.json, &host)
         }
         Command::Status { json } => status(json),
         Command::GenerateDocs { dir } => generate_docs(&dir),

@@ -19,7 +19,7 @@
 //! are removed, and kept rules are never touched.
 
 use crate::codec::encode;
-use crate::model::{FilterList, Rule};
+use crate::model::Rule;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -88,13 +88,6 @@ pub fn list_of(bytes: &[u8]) -> u32 {
         w.copy_from_slice(&bytes[..4]);
     }
     u32::from_ne_bytes(w) & !crate::model::FILTER_PREPEND
-}
-
-/// What a plan does to one list, for reporting.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListPlan {
-    /// How many managed rules stay where they are.
-    pub kept: usize,
 }
 
 /// The plan: steps in execution order.
@@ -251,10 +244,7 @@ pub fn kernel_order(rules: &[Vec<u8>]) -> Vec<Vec<u8>> {
 /// The list name for reports.
 pub fn list_name(bytes: &[u8]) -> String {
     let n = list_of(bytes);
-    crate::tables::list_name(n).map_or_else(
-        || format!("list {}", FilterList::from_number(n).number()),
-        str::to_string,
-    )
+    crate::tables::list_name(n).map_or_else(|| format!("list {n}"), str::to_string)
 }
 
 #[cfg(test)]

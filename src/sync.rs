@@ -25,7 +25,7 @@ use crate::model::{Control, Rule};
 use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::netlink::{AUDIT_SET, AUDIT_SET_FEATURE};
 use crate::plan::{kernel_order, list_of, plan, stored_bytes, Plan, Step};
-use crate::rulefile::{compile_text, Entry, Origin};
+use crate::rulefile::{Entry, Origin};
 use crate::syntax::Span;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -234,23 +234,7 @@ pub fn desired_from_paths(
     scope: &Scope,
 ) -> Result<Desired, Vec<Diagnostic>> {
     let files = rule_files(paths).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
-    let mut entries = Vec::new();
-    let mut diags = Vec::new();
-    for f in &files {
-        match std::fs::read(f) {
-            Ok(b) => {
-                let (e, d) = compile_text(f, &String::from_utf8_lossy(&b), host);
-                entries.extend(e);
-                diags.extend(d);
-            }
-            Err(e) => {
-                let mut d =
-                    Diagnostic::error(Span::default(), format!("cannot read the file: {e}"));
-                d.file = Some(f.clone());
-                diags.push(d);
-            }
-        }
-    }
+    let (entries, diags) = crate::rulefile::compile_files(&files, host);
     let mut errors: Vec<Diagnostic> = diags
         .into_iter()
         .filter(|d| d.severity == Severity::Error)

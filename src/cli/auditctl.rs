@@ -90,15 +90,9 @@ pub fn run(args: &[String], env: &mut Env) -> u8 {
 /// One line of `diag` in the reference's words, then kaudit's caret display.
 fn print_diag(env: &mut Env, d: &Diagnostic) {
     env.err(&d.message);
-    if let Some(src) = &d.source {
-        let shown = d.clone().at(None, d.line, src);
-        let text = shown.to_string();
-        // Skip the headline (already printed in auditctl's words).
-        for line in text.lines().skip(1) {
-            env.err(line);
-        }
-    } else if let Some(h) = &d.help {
-        env.err(&format!("  = help: {h}"));
+    // The caret block and hint; the headline is replaced by auditctl's words.
+    for line in d.to_string().lines().skip(1) {
+        env.err(line);
     }
 }
 
