@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+pub mod atomic_file;
 pub mod cli;
 pub mod cnum;
 pub mod codec;

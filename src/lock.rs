@@ -10,6 +10,10 @@
 //! also when the process dies). `flock` locks belong to an open file
 //! description, so two `acquire` calls in one process (two test threads)
 //! also exclude each other. The file's contents are never used.
+//!
+//! The file is opened with `O_NOFOLLOW`: a symlink at the lock path (say a
+//! dangling one planted in a shared directory) is refused, never followed,
+//! so taking the lock can never create or open another file.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -23,6 +27,31 @@ use nix::fcntl::{Flock, FlockArg};
 pub const DEFAULT_LOCK_PATH: &str = "/run/kaudit.lock";
 /// Environment variable that overrides [`DEFAULT_LOCK_PATH`].
 pub const LOCK_PATH_ENV: &str = "KAUDIT_LOCK_PATH";
+
+/// Opens (creating with mode 0600) the lock file, refusing a symlink.
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{} is a symbolic link; refusing to follow it",
+                        path.display()
+                    ),
+                )
+            } else {
+                e
+            }
+        })
+}
 
 /// An exclusive machine-wide lock, released on drop.
 #[derive(Debug)]
@@ -50,13 +79,7 @@ impl MachineLock {
     /// Takes the lock on `path` (created with mode 0600 if missing),
     /// waiting as long as another holder has it.
     pub fn acquire_at(path: &Path) -> io::Result<MachineLock> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)?;
+        let mut file = open_lock_file(path)?;
         loop {
             match Flock::lock(file, FlockArg::LockExclusive) {
                 Ok(flock) => {
@@ -74,13 +97,7 @@ impl MachineLock {
     /// Tries to take the lock on `path` without waiting; `Ok(None)` if
     /// someone else holds it.
     pub fn try_acquire_at(path: &Path) -> io::Result<Option<MachineLock>> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)?;
+        let file = open_lock_file(path)?;
         match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
             Ok(flock) => Ok(Some(MachineLock {
                 _flock: flock,
@@ -112,5 +129,20 @@ mod tests {
         assert!(again.is_some());
         drop(again);
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_symlink_at_the_lock_path_is_refused_and_not_followed() {
+        let dir = std::env::temp_dir().join(format!("kaudit-lock-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("kaudit.lock");
+        let target = dir.join("target-that-must-not-appear");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = MachineLock::acquire_at(&link).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(MachineLock::try_acquire_at(&link).is_err());
+        assert!(!target.exists(), "the symlink's target was created");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -23,7 +23,6 @@ use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
 use crate::sync::{self, natural_cmp, Scope};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Where augenrules reads and writes; overridable for tests with
@@ -164,7 +163,13 @@ pub fn run(
             return 1;
         }
     };
-    let current = std::fs::read(&paths.output).ok();
+    let current = match crate::atomic_file::read_no_follow(&paths.output) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{cmd}: cannot use {}: {e}", paths.output.display());
+            return 1;
+        }
+    };
     if current.as_deref() == Some(merged.as_bytes()) {
         say(out, cmd, "No change");
         if immutable() {
@@ -207,16 +212,18 @@ pub fn run(
     }
 }
 
-/// Writes the merged file as the reference does: the old one kept as
-/// `.prev`, mode 0640, SELinux label restored when restorecon exists.
+/// Writes the merged file as the reference does (the old one kept as
+/// `.prev`, mode 0640, SELinux label restored when restorecon exists), but
+/// each through [`crate::atomic_file::write`]: a temporary file in the same
+/// directory, synced and renamed, so a full disk or a crash leaves the old
+/// file whole, and a symlink at either path is refused, not followed.
 fn install(output: &Path, merged: &str) -> std::io::Result<()> {
-    if output.is_file() {
+    if let Some(old) = crate::atomic_file::read_no_follow(output)? {
         let mut prev = output.as_os_str().to_owned();
         prev.push(".prev");
-        std::fs::copy(output, PathBuf::from(prev))?;
+        crate::atomic_file::write(&PathBuf::from(prev), &old)?;
     }
-    std::fs::write(output, merged)?;
-    std::fs::set_permissions(output, std::fs::Permissions::from_mode(0o640))?;
+    crate::atomic_file::write(output, merged.as_bytes())?;
     let restorecon = Path::new("/usr/sbin/restorecon");
     if restorecon.is_file() {
         let _ = std::process::Command::new(restorecon)
@@ -284,7 +291,18 @@ fn load_file(
             return 1;
         }
     };
-    let _lock = crate::lock::MachineLock::acquire();
+    // Every change to the kernel holds the machine lock; without it, stop.
+    let _lock = match crate::lock::MachineLock::acquire() {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "kaudit: cannot take the kaudit lock {}: {e}; the kernel was not changed",
+                crate::lock::MachineLock::default_path().display()
+            );
+            return 1;
+        }
+    };
     let mut t = match NetlinkTransport::open() {
         Ok(t) => t,
         Err(e) => {

@@ -1,0 +1,222 @@
+//! How `kaudit augenrules` writes `audit.rules` (issue 12): never half a
+//! file, never through a symlink, mode 0640 at every moment. No kernel rule
+//! is changed here (no `--load`).
+
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+fn skip(reason: &str) {
+    if std::env::var("KAUDIT_REQUIRE_KERNEL").as_deref() == Ok("1") {
+        panic!("augenrules_files: KAUDIT_REQUIRE_KERNEL=1 but: {reason}");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIP (augenrules_files): {reason}");
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kaudit-i12-augen-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn augenrules(rules_dir: &Path, output: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("augenrules")
+        .env("KAUDIT_AUGENRULES_DIR", rules_dir)
+        .env("KAUDIT_AUGENRULES_OUTPUT", output)
+        .output()
+        .expect("run kaudit augenrules")
+}
+
+/// A rules.d with `n` distinct watch rules (about 50 bytes a line).
+fn rules_dir(at: &Path, n: usize, tag: &str) -> PathBuf {
+    let d = at.join(format!("rules.d-{tag}"));
+    std::fs::create_dir_all(&d).unwrap();
+    let mut text = String::from("-D\n-b 8192\n");
+    for i in 0..n {
+        text.push_str(&format!("-w /etc/i12-{tag}-{i:06} -p wa -k i12-files\n"));
+    }
+    std::fs::write(d.join("10-x.rules"), text).unwrap();
+    d
+}
+
+struct Tmpfs(PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn a_full_filesystem_leaves_the_previous_file_whole() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("not root (mounting a small tmpfs)");
+    }
+    let base = scratch("full");
+    let mnt = base.join("mnt");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return skip("cannot mount a tmpfs");
+    }
+    let _guard = Tmpfs(mnt.clone());
+    let output = mnt.join("audit.rules");
+    // The previous file: a small rules.d, written by augenrules itself.
+    let small = rules_dir(&base, 3, "small");
+    let o = augenrules(&small, &output);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let previous = std::fs::read(&output).unwrap();
+    // Fill the filesystem, leaving room for the .prev copy but not for a
+    // 2,000-rule file (about 100 KB).
+    let mut filler = std::fs::File::create(mnt.join("filler")).unwrap();
+    let block = vec![0u8; 4096];
+    while filler.write_all(&block).is_ok() {}
+    drop(filler);
+    std::fs::remove_file(mnt.join("filler")).unwrap();
+    let mut filler = std::fs::File::create(mnt.join("filler")).unwrap();
+    let free = nix::sys::statvfs::statvfs(&mnt).unwrap();
+    let room = (free.blocks_available() as u64 * free.fragment_size() as u64).saturating_sub(8192);
+    filler.write_all(&vec![0u8; room as usize]).unwrap();
+    drop(filler);
+    let big = rules_dir(&base, 2000, "big");
+    let o = augenrules(&big, &output);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&output).unwrap(),
+        previous,
+        "audit.rules was changed"
+    );
+    assert_eq!(std::fs::metadata(&output).unwrap().mode() & 0o7777, 0o640);
+    let leftovers: Vec<String> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("kaudit-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    drop(_guard);
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
+#[test]
+fn a_symlink_at_the_output_is_refused_and_its_target_untouched() {
+    let base = scratch("link");
+    let victim = base.join("victim");
+    std::fs::write(&victim, b"not an audit file\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = base.join("audit.rules");
+    std::os::unix::fs::symlink(&victim, &output).unwrap();
+    let rd = rules_dir(&base, 2, "l");
+    let o = augenrules(&rd, &output);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not an audit file\n");
+    assert_eq!(std::fs::metadata(&victim).unwrap().mode() & 0o7777, 0o644);
+    assert!(std::fs::symlink_metadata(&output)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A symlink at the .prev path is refused too, and its target kept.
+    std::fs::remove_file(&output).unwrap();
+    std::fs::write(&output, b"old\n").unwrap();
+    let prev = base.join("audit.rules.prev");
+    std::os::unix::fs::symlink(&victim, &prev).unwrap();
+    let o = augenrules(&rd, &output);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not an audit file\n");
+    assert_eq!(std::fs::read(&output).unwrap(), b"old\n");
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
+#[test]
+fn the_output_is_mode_0640_at_every_moment() {
+    let base = scratch("mode");
+    let output = base.join("audit.rules");
+    let a = rules_dir(&base, 400, "a");
+    let b = rules_dir(&base, 401, "b");
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, output) = (stop.clone(), output.clone());
+        std::thread::spawn(move || {
+            let (mut seen, mut bad) = (0u64, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(m) = std::fs::symlink_metadata(&output) {
+                    seen += 1;
+                    if m.mode() & 0o7777 != 0o640 || !m.file_type().is_file() {
+                        bad.push(m.mode());
+                    }
+                    // Whole: every version ends with its last rule's line.
+                    if let Ok(t) = std::fs::read(&output) {
+                        if !t.ends_with(b"-k i12-files\n\n") {
+                            bad.push(u32::MAX);
+                        }
+                    }
+                }
+            }
+            (seen, bad)
+        })
+    };
+    for i in 0..20 {
+        let o = augenrules(if i % 2 == 0 { &a } else { &b }, &output);
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (seen, bad) = watcher.join().unwrap();
+    assert!(seen > 20, "the watcher saw the file only {seen} times");
+    assert!(bad.is_empty(), "modes or partial files seen: {bad:?}");
+    let prev = base.join("audit.rules.prev");
+    assert_eq!(std::fs::metadata(&prev).unwrap().mode() & 0o7777, 0o640);
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
+#[test]
+fn no_kernel_change_without_the_lock() {
+    // A dangling symlink at the lock path: the lock is refused (never
+    // followed, so its target is not created) and every changing command
+    // stops before talking to the kernel.
+    let base = scratch("lock");
+    let link = base.join("kaudit.lock");
+    let target = base.join("created-through-the-link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let rd = rules_dir(&base, 2, "k");
+    let output = base.join("audit.rules");
+    let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["augenrules", "--load"])
+        .env("KAUDIT_AUGENRULES_DIR", &rd)
+        .env("KAUDIT_AUGENRULES_OUTPUT", &output)
+        .env("KAUDIT_LOCK_PATH", &link)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert!(!target.exists());
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["sync", "--scope", "key=i12-files"])
+            .arg(&rd)
+            .env("KAUDIT_LOCK_PATH", &link)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
+        assert!(!target.exists());
+    }
+    std::fs::remove_dir_all(&base).unwrap();
+}
