@@ -24,6 +24,7 @@ pub mod listing;
 pub mod lock;
 pub mod model;
 pub mod netlink;
+pub mod output;
 pub mod plan;
 pub mod rulefile;
 pub mod status;

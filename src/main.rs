@@ -14,10 +14,10 @@ use kaudit::listing::list_text;
 use kaudit::lock::MachineLock;
 use kaudit::model::Rule;
 use kaudit::netlink::socket::NetlinkTransport;
-use kaudit::netlink::{Request, Transport, TransportError};
+use kaudit::netlink::{Request, Transport};
+use kaudit::output::{say, CliError, Stdout};
 use kaudit::rulefile::compile_files;
 use kaudit::sync::{self as ksync, json_str, Scope};
-use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -159,75 +159,107 @@ fn main() -> ExitCode {
         }
         kaudit::cli::Personality::Native => {}
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap's own printing panics on a closed stdout; this does not.
+        Err(e) => {
+            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                kaudit::output::say(text.trim_end());
+            } else {
+                let mut out = kaudit::output::stdout();
+                out.print(&text);
+                return ExitCode::from(match out.finish(1) {
+                    Ok(()) => code,
+                    Err(e) => {
+                        say(&format!("kaudit: {e}"));
+                        e.code
+                    }
+                });
+            }
+            return ExitCode::from(code);
+        }
+    };
     // The native commands speak the kernel's full language (names and
     // io_uring ops beyond the reference); the personalities do not.
     let host = Host::detect().extended();
+    let mut out = kaudit::output::stdout();
+    // diff and check exit 2 on any error, a failed write included.
+    let error_code = match &cli.command {
+        Command::Diff { .. } | Command::Check { .. } => 2,
+        _ => 1,
+    };
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
         Command::Augenrules { args } => Ok(kaudit::cli::augenrules::main("augenrules", &args)),
-        Command::Load { dry_run, files } => load(&files, dry_run, &host),
+        Command::Load { dry_run, files } => load(&files, dry_run, &host, &mut out),
         Command::List {
             watches: Some(dir),
             json,
             ..
-        } => watches(&dir, json),
-        Command::List { key, json, .. } => list(key.as_deref(), json, &host),
-        Command::Sync { dry_run, target: t } => {
-            sync(&t.paths, t.scope.as_deref(), dry_run, t.json, &host)
-        }
-        Command::Diff { target: t } => {
-            compare(&t.paths, t.scope.as_deref(), Compare::Diff, t.json, &host)
-        }
-        Command::Check { target: t } => {
-            compare(&t.paths, t.scope.as_deref(), Compare::Check, t.json, &host)
-        }
-        Command::Status { json } => status(json),
+        } => watches(&dir, json, &mut out),
+        Command::List { key, json, .. } => list(key.as_deref(), json, &host, &mut out),
+        Command::Sync { dry_run, target: t } => sync(
+            &t.paths,
+            t.scope.as_deref(),
+            dry_run,
+            t.json,
+            &host,
+            &mut out,
+        ),
+        Command::Diff { target: t } => compare(
+            &t.paths,
+            t.scope.as_deref(),
+            Compare::Diff,
+            t.json,
+            &host,
+            &mut out,
+        ),
+        Command::Check { target: t } => compare(
+            &t.paths,
+            t.scope.as_deref(),
+            Compare::Check,
+            t.json,
+            &host,
+            &mut out,
+        ),
+        Command::Status { json } => status(json, &mut out),
         Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("kaudit: {}", e.message);
-            ExitCode::from(e.code)
+            say(&format!("kaudit: {}", e.message));
+            e.code
+        }
+    };
+    match out.finish(error_code) {
+        Ok(()) => ExitCode::from(code),
+        Err(e) => {
+            say(&format!("kaudit: {e}"));
+            ExitCode::from(code.max(e.code))
         }
     }
 }
 
-struct Failure {
-    message: String,
-    code: u8,
-}
-
-impl From<TransportError> for Failure {
-    fn from(e: TransportError) -> Failure {
-        let code = match &e {
-            TransportError::PermissionDenied(_) => 4,
-            _ => 1,
-        };
-        Failure {
-            message: e.to_string(),
-            code,
-        }
-    }
-}
+type Failure = CliError;
 
 fn fail(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        code: 1,
-    }
+    CliError::fail(message)
 }
 
 fn report(diags: &[Diagnostic]) -> bool {
     let mut errors = false;
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
+    let mut text = String::new();
     for d in diags.iter().filter(|d| d.severity != Severity::Note) {
         errors |= d.severity == Severity::Error;
-        let _ = write!(err, "{d}");
+        text.push_str(&d.to_string());
+    }
+    if !text.is_empty() {
+        say(text.trim_end_matches('\n'));
     }
     errors
 }
@@ -254,7 +286,7 @@ fn open_for_change() -> Result<(NetlinkTransport, MachineLock), Failure> {
     Ok((t, lock))
 }
 
-fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
+fn load(files: &[String], dry_run: bool, host: &Host, out: &mut Stdout) -> Result<u8, Failure> {
     let (entries, diags) = compile_files(files, host);
     if report(&diags) {
         let errors = diags
@@ -266,25 +298,28 @@ fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
         )));
     }
     if dry_run {
-        let mut out = String::new();
+        let mut text = String::new();
         for e in &entries {
-            out.push_str(&format!(
+            text.push_str(&format!(
                 "{}:{}: {}\n",
                 e.origin.file,
                 e.origin.line,
                 describe(&e.compiled, host)
             ));
         }
-        print!("{out}");
+        out.print(&text);
         return Ok(0);
     }
     let (mut t, _lock) = open_for_change()?;
     let outcome = apply::apply(&entries, &mut t, host)?;
     for f in &outcome.failures {
-        eprintln!("{}:{}: error: {}", f.origin.file, f.origin.line, f.message);
-        eprintln!("  | {}", f.text);
+        say(&format!(
+            "{}:{}: error: {}",
+            f.origin.file, f.origin.line, f.message
+        ));
+        say(&format!("  | {}", f.text));
     }
-    eprintln!(
+    say(&format!(
         "kaudit: {} rule(s) added, {} deleted, {} setting(s) changed{}",
         outcome.added,
         outcome.deleted,
@@ -294,7 +329,7 @@ fn load(files: &[String], dry_run: bool, host: &Host) -> Result<u8, Failure> {
         } else {
             ""
         }
-    );
+    ));
     Ok(if outcome.failed { 1 } else { 0 })
 }
 
@@ -330,7 +365,7 @@ fn kernel_rules(t: &mut NetlinkTransport) -> Result<Vec<(Vec<u8>, Rule)>, Failur
         .collect()
 }
 
-fn list(key: Option<&str>, json: bool, host: &Host) -> Result<u8, Failure> {
+fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<u8, Failure> {
     let mut t = NetlinkTransport::open()?;
     let rules: Vec<Rule> = kernel_rules(&mut t)?.into_iter().map(|(_, r)| r).collect();
     if json {
@@ -354,7 +389,7 @@ fn list(key: Option<&str>, json: bool, host: &Host) -> Result<u8, Failure> {
                 )
             })
             .collect();
-        println!("[{}]", items.join(","));
+        out.line(&format!("[{}]", items.join(",")));
         return Ok(0);
     }
     let text = match key {
@@ -372,8 +407,7 @@ fn list(key: Option<&str>, json: bool, host: &Host) -> Result<u8, Failure> {
         }
         _ => list_text(&rules, host),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
+    out.print(&text);
     Ok(0)
 }
 
@@ -420,25 +454,22 @@ fn run_deletes(
     let mut code = 0;
     for a in &acks {
         if let Err(e) = a {
-            eprintln!(
+            say(&format!(
                 "kaudit: Error sending delete rule data request ({})",
                 apply::strerror(*e)
-            );
+            ));
             code = 1;
         }
     }
     let n = acks.iter().filter(|a| a.is_ok()).count();
-    eprintln!("kaudit: {n} rule(s) deleted");
+    say(&format!("kaudit: {n} rule(s) deleted"));
     Ok(code)
 }
 
 fn scope_of(scope: Option<&str>) -> Result<Scope, Failure> {
     match scope {
         None => Ok(Scope::All),
-        Some(s) => Scope::parse(s).map_err(|m| Failure {
-            message: m,
-            code: 2,
-        }),
+        Some(s) => Scope::parse(s).map_err(|m| CliError::new(2, m)),
     }
 }
 
@@ -460,25 +491,26 @@ fn sync(
     dry_run: bool,
     json: bool,
     host: &Host,
+    out: &mut Stdout,
 ) -> Result<u8, Failure> {
     let scope = scope_of(scope)?;
     if !dry_run {
-        return sync_apply(paths, &scope, json, host);
+        return sync_apply(paths, &scope, json, host, out);
     }
     let want = desired(paths, &scope, host)?;
     {
         let mut t = NetlinkTransport::open()?;
         let r = ksync::compare(&mut t, &want, &scope)?;
         if json {
-            print!("{}", ksync::plan_json(&r, host));
+            out.print(&ksync::plan_json(&r, host));
         } else {
-            print!("{}", ksync::plan_text(&r, host));
+            out.print(&ksync::plan_text(&r, host));
             let (adds, deletes) = r.plan.counts();
-            eprintln!(
+            say(&format!(
                 "kaudit: plan: {adds} add(s), {deletes} delete(s), {} kept, {} setting(s)",
                 r.plan.kept,
                 r.settings.len()
-            );
+            ));
         }
         Ok(0)
     }
@@ -487,7 +519,13 @@ fn sync(
 /// `kaudit sync` for real: the files compile while the kernel's state is
 /// read (independent work, and at 10,000 rules each takes about as long as
 /// the other), then the plan is applied.
-fn sync_apply(paths: &[String], scope: &Scope, json: bool, host: &Host) -> Result<u8, Failure> {
+fn sync_apply(
+    paths: &[String],
+    scope: &Scope,
+    json: bool,
+    host: &Host,
+    out: &mut Stdout,
+) -> Result<u8, Failure> {
     let (want, opened) = std::thread::scope(|s| {
         let opener = s.spawn(|| -> Result<_, Failure> {
             let (mut t, lock) = open_for_change()?;
@@ -506,14 +544,14 @@ fn sync_apply(paths: &[String], scope: &Scope, json: bool, host: &Host) -> Resul
     match ksync::apply_state(&mut t, state, &want, scope, host) {
         Ok(r) => {
             if json {
-                print!("{}", ksync::plan_json(&r, host));
+                out.print(&ksync::plan_json(&r, host));
             }
             let (adds, deletes) = r.plan.counts();
-            eprintln!(
+            say(&format!(
                 "kaudit: sync: {adds} add(s), {deletes} delete(s), {} kept in place, {} setting(s) changed",
                 r.plan.kept,
                 r.settings.len()
-            );
+            ));
             Ok(0)
         }
         Err(e) => Err(Failure {
@@ -535,6 +573,7 @@ fn compare(
     mode: Compare,
     json: bool,
     host: &Host,
+    out: &mut Stdout,
 ) -> Result<u8, Failure> {
     // diff(1) and check exit 2 on any error.
     let as_two = |f: Failure| Failure { code: 2, ..f };
@@ -545,37 +584,39 @@ fn compare(
     let (adds, deletes) = r.plan.counts();
     if json {
         match mode {
-            Compare::Diff => print!("{}", ksync::plan_json(&r, host)),
-            Compare::Check => println!(
+            Compare::Diff => out.print(&ksync::plan_json(&r, host)),
+            Compare::Check => out.line(&format!(
                 "{{\"in_sync\":{},\"adds\":{adds},\"deletes\":{deletes},\"kept\":{},\"settings\":{}}}",
                 r.in_sync(),
                 r.plan.kept,
                 r.settings.len()
-            ),
+            )),
         }
     } else {
         match mode {
             Compare::Diff => {
-                print!("{}", ksync::diff_text(&r, host));
+                out.print(&ksync::diff_text(&r, host));
                 for (n, f, to) in &r.settings {
-                    println!("-{n} {f}\n+{n} {to}");
+                    out.line(&format!("-{n} {f}\n+{n} {to}"));
                 }
             }
-            Compare::Check if r.in_sync() => println!("in sync: {} rule(s)", r.after.len()),
-            Compare::Check => println!(
+            Compare::Check if r.in_sync() => {
+                out.line(&format!("in sync: {} rule(s)", r.after.len()))
+            }
+            Compare::Check => out.line(&format!(
                 "drift: {adds} rule(s) to add, {deletes} to delete, {} setting(s) differ",
                 r.settings.len()
-            ),
+            )),
         }
     }
     Ok(if r.in_sync() { 0 } else { 1 })
 }
 
-fn status(json: bool) -> Result<u8, Failure> {
+fn status(json: bool, out: &mut Stdout) -> Result<u8, Failure> {
     let mut t = NetlinkTransport::open()?;
     let s = t.get_status()?;
     if json {
-        println!(
+        out.line(&format!(
             "{{\"enabled\":{},\"failure\":{},\"pid\":{},\"rate_limit\":{},\"backlog_limit\":{},\"lost\":{},\"backlog\":{},\"backlog_wait_time\":{},\"backlog_wait_time_actual\":{},\"feature_bitmap\":{}}}",
             s.enabled,
             s.failure,
@@ -587,9 +628,9 @@ fn status(json: bool) -> Result<u8, Failure> {
             s.backlog_wait_time,
             s.backlog_wait_time_actual.map_or("null".to_string(), |v| v.to_string()),
             s.feature_bitmap
-        );
+        ));
     } else {
-        print!("{}", kaudit::apply::status_report(&mut t, false)?);
+        out.print(&kaudit::apply::status_report(&mut t, false)?);
     }
     Ok(0)
 }
@@ -629,7 +670,7 @@ fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
 }
 
 /// `kaudit list --watches [DIR]`.
-fn watches(dir: &str, json: bool) -> Result<u8, Failure> {
+fn watches(dir: &str, json: bool, out: &mut Stdout) -> Result<u8, Failure> {
     use kaudit::model::{field, perm, Value};
     let mut t = NetlinkTransport::open()?;
     let dir = dir.trim_end_matches('/');
@@ -688,10 +729,10 @@ fn watches(dir: &str, json: bool) -> Result<u8, Failure> {
                 )
             })
             .collect();
-        println!("[{}]", items.join(","));
+        out.line(&format!("[{}]", items.join(",")));
     } else {
         for (p, k, perms, l, a, keys) in &rows {
-            println!("{p}\t{k}\t{perms}\t{a},{l}\t{}", keys.join(","));
+            out.line(&format!("{p}\t{k}\t{perms}\t{a},{l}\t{}", keys.join(",")));
         }
     }
     Ok(0)

@@ -51,10 +51,10 @@ impl Env<'_> {
 /// Runs the real thing: process arguments (without the program name) against
 /// the real kernel, on the real stdout and stderr.
 pub fn main(args: &[String]) -> u8 {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = stdout.lock();
-    let mut err = stderr.lock();
+    // Writes never panic: a closed stdout ends the output quietly, a failed
+    // one (a full disk) is reported at the end (`crate::output`).
+    let mut out = crate::output::stdout();
+    let mut err = crate::output::Messages;
     let mut open = || NetlinkTransport::open().map(|t| Box::new(t) as Box<dyn Transport>);
     let mut env = Env {
         stdout: &mut out,
@@ -64,8 +64,13 @@ pub fn main(args: &[String]) -> u8 {
         host: Host::detect(),
     };
     let code = run(args, &mut env);
-    let _ = env.stdout.flush();
-    code
+    match out.finish(1) {
+        Ok(()) => code,
+        Err(e) => {
+            crate::output::say(&format!("auditctl: {e}"));
+            code.max(e.code)
+        }
+    }
 }
 
 /// Runs one auditctl invocation; returns the exit code.

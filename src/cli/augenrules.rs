@@ -152,7 +152,7 @@ pub fn run(
             &format!("No rules directory - {}", paths.rules_dir.display()),
         );
         if load {
-            load_file(&paths.output, None, &host, out, err);
+            load_file(&paths.output, None, &host, err);
         }
         return 1;
     }
@@ -184,7 +184,7 @@ pub fn run(
             report_kernel(&paths.output, &host, out);
         }
         return if load {
-            load_file(&paths.output, Some(&paths.rules_dir), &host, out, err)
+            load_file(&paths.output, Some(&paths.rules_dir), &host, err)
         } else {
             0
         };
@@ -206,7 +206,7 @@ pub fn run(
         return 1;
     }
     if load {
-        load_file(&paths.output, Some(&paths.rules_dir), &host, out, err)
+        load_file(&paths.output, Some(&paths.rules_dir), &host, err)
     } else {
         0
     }
@@ -268,13 +268,7 @@ fn report_kernel(file: &Path, host: &Host, out: &mut dyn Write) {
 }
 
 /// Loads the merged file through the sync engine; the exit code.
-fn load_file(
-    file: &Path,
-    rules_dir: Option<&Path>,
-    host: &Host,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
+fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn Write) -> u8 {
     let paths = [file.to_string_lossy().into_owned()];
     let desired = match sync::desired_from_paths(&paths, host, &Scope::All) {
         Ok(d) => d,
@@ -313,8 +307,10 @@ fn load_file(
     match sync::apply(&mut t, &desired, &Scope::All, host) {
         Ok(r) => {
             let (adds, deletes) = r.plan.counts();
+            // On stderr, like `kaudit sync`'s summary: it survives a closed
+            // stdout, and says what changed in the kernel.
             let _ = writeln!(
-                out,
+                err,
                 "kaudit: loaded {}: {adds} rule(s) added, {deletes} deleted, {} kept in place, {} setting(s) changed",
                 file.display(),
                 r.plan.kept,
@@ -345,15 +341,22 @@ fn load_file(
 
 /// The real thing: process arguments (without the program name).
 pub fn main(cmd: &str, args: &[String]) -> u8 {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    run(
+    // Writes never panic (`crate::output`); a failed stdout is reported.
+    let mut out = crate::output::stdout();
+    let code = run(
         cmd,
         args,
         &Paths::from_env(),
-        &mut stdout.lock(),
-        &mut stderr.lock(),
-    )
+        &mut out,
+        &mut crate::output::Messages,
+    );
+    match out.finish(1) {
+        Ok(()) => code,
+        Err(e) => {
+            crate::output::say(&format!("{cmd}: {e}"));
+            code.max(e.code)
+        }
+    }
 }
 
 #[cfg(test)]

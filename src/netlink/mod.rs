@@ -366,20 +366,28 @@ impl TransportError {
     }
 }
 
+/// User-visible text: the C library's words, no Rust error suffix.
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::output::reason;
         match self {
-            TransportError::Unsupported(e) => write!(f, "audit support not in kernel ({e})"),
+            TransportError::Unsupported(e) => {
+                write!(f, "audit support not in kernel ({})", reason(e))
+            }
             TransportError::Disabled => {
                 write!(
                     f,
                     "the kernel refused the audit connection (audit disabled?)"
                 )
             }
-            TransportError::PermissionDenied(e) => write!(f, "permission denied: {e}"),
-            TransportError::Io(e) => write!(f, "netlink I/O error: {e}"),
+            TransportError::PermissionDenied(e) => write!(f, "permission denied: {}", reason(e)),
+            TransportError::Io(e) => write!(f, "netlink I/O error: {}", reason(e)),
             TransportError::Timeout { waited } => {
-                write!(f, "no reply from the kernel within {waited:?}")
+                write!(
+                    f,
+                    "no reply from the kernel within {} ms",
+                    waited.as_millis()
+                )
             }
             TransportError::Overrun => write!(
                 f,
@@ -395,7 +403,7 @@ impl fmt::Display for TransportError {
             TransportError::Nack { msg_type, errno } => write!(
                 f,
                 "kernel refused message type {msg_type}: {}",
-                io::Error::from_raw_os_error(*errno)
+                reason(&io::Error::from_raw_os_error(*errno))
             ),
             TransportError::TooLarge { len } => {
                 write!(f, "request payload of {len} bytes is too large")

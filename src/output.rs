@@ -1,0 +1,292 @@
+//! Where every command writes: one output layer for the native commands and
+//! the `auditctl`/`augenrules` personalities.
+//!
+//! A command writes its results through [`Output`] (standard output) and its
+//! messages through [`say`]/[`Messages`] (standard error), and returns a
+//! [`CliError`] when it fails. Writing never panics, whatever happens to
+//! the descriptors:
+//!
+//! * a closed standard output (`kaudit list | head -1`, EPIPE) ends the
+//!   output quietly: later writes are dropped, the command goes on to its
+//!   own end (a sync that already changed the kernel still finishes and
+//!   reports on standard error) and keeps its exit code, as ripgrep does;
+//! * any other write error (a full disk, `/dev/full`) is remembered and
+//!   reported by [`Output::finish`] as a [`CliError`] naming the reason;
+//! * standard error that cannot be written is ignored: there is nowhere left
+//!   to say anything.
+//!
+//! Rust ignores SIGPIPE, so a closed pipe arrives here as an EPIPE error, and
+//! `print!` would panic on it; nothing in kaudit uses `print!`.
+
+use std::fmt;
+use std::io::{self, Write};
+
+/// A command's failure: the message for standard error (without the
+/// `kaudit: ` prefix) and the exit code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CliError {
+    /// One sentence: what went wrong.
+    pub message: String,
+    /// The process's exit code.
+    pub code: u8,
+}
+
+impl CliError {
+    /// A failure with exit code `code`.
+    pub fn new(code: u8, message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            code,
+        }
+    }
+
+    /// A failure with exit code 1.
+    pub fn fail(message: impl Into<String>) -> CliError {
+        CliError::new(1, message)
+    }
+
+    /// The same message with another exit code (`diff`/`check` exit 2 on
+    /// any error).
+    pub fn with_code(self, code: u8) -> CliError {
+        CliError { code, ..self }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<crate::netlink::TransportError> for CliError {
+    /// Exit 4 when the kernel says the caller may not, 1 otherwise.
+    fn from(e: crate::netlink::TransportError) -> CliError {
+        let code = match &e {
+            crate::netlink::TransportError::PermissionDenied(_) => 4,
+            _ => 1,
+        };
+        CliError::new(code, e.to_string())
+    }
+}
+
+/// The reason of an I/O error in the C library's words, without Rust's
+/// ` (os error N)` suffix: `No such file or directory`.
+pub fn reason(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => {
+            let text = io::Error::from_raw_os_error(errno).to_string();
+            match text.rfind(" (os error ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+        None => e.to_string(),
+    }
+}
+
+#[derive(Debug)]
+enum State {
+    Open,
+    /// The reader went away (EPIPE): drop everything from now on.
+    Closed,
+    /// Writing failed for another reason; reported by `finish`.
+    Failed(io::Error),
+}
+
+/// Standard output (or any writer) that never fails a command mid-way: see
+/// the module docs. It implements [`Write`], and its `write` never returns
+/// an error, so code written against `&mut dyn Write` may ignore results.
+pub struct Output<W: Write> {
+    inner: W,
+    state: State,
+    /// What the stream is, for the error message ("standard output").
+    name: &'static str,
+}
+
+/// The process's standard output.
+pub type Stdout = Output<io::StdoutLock<'static>>;
+
+/// Standard output, locked for the life of the command.
+pub fn stdout() -> Stdout {
+    Output::new(io::stdout().lock(), "standard output")
+}
+
+impl<W: Write> Output<W> {
+    /// Wraps `inner`; `name` appears in the error message.
+    pub fn new(inner: W, name: &'static str) -> Output<W> {
+        Output {
+            inner,
+            state: State::Open,
+            name,
+        }
+    }
+
+    /// Writes `text`.
+    pub fn print(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    /// Writes `text` and a newline.
+    pub fn line(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+        self.bytes(b"\n");
+    }
+
+    /// Writes raw bytes (listings carry the kernel's bytes as they are).
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        if matches!(self.state, State::Open) {
+            if let Err(e) = self.inner.write_all(bytes) {
+                self.fail(e);
+            }
+        }
+    }
+
+    /// Whether the reader has gone away (or the output failed): whatever is
+    /// written now is lost, so a summary that matters goes to standard error.
+    pub fn is_lost(&self) -> bool {
+        !matches!(self.state, State::Open)
+    }
+
+    /// Writes `text` and a newline to standard output, or to standard error
+    /// when standard output is lost: for the one line that says what a
+    /// command did to the kernel.
+    pub fn important(&mut self, text: &str) {
+        self.line(text);
+        if self.is_lost() {
+            say(text);
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) {
+        self.state = match e.kind() {
+            io::ErrorKind::BrokenPipe => State::Closed,
+            _ => State::Failed(e),
+        };
+    }
+
+    /// Flushes; a write error other than a closed pipe becomes a
+    /// [`CliError`] with exit code `code` (the command's error code).
+    pub fn finish(mut self, code: u8) -> Result<(), CliError> {
+        if matches!(self.state, State::Open) {
+            if let Err(e) = self.inner.flush() {
+                self.fail(e);
+            }
+        }
+        match self.state {
+            State::Failed(e) => Err(CliError::new(
+                code,
+                format!("cannot write to {}: {}", self.name, reason(&e)),
+            )),
+            State::Open | State::Closed => Ok(()),
+        }
+    }
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if matches!(self.state, State::Open) {
+            if let Err(e) = self.inner.flush() {
+                self.fail(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Standard error for messages: writes never fail and never panic.
+pub struct Messages;
+
+impl Write for Messages {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let _ = io::stderr().flush();
+        Ok(())
+    }
+}
+
+/// Writes one line to standard error (never panics).
+pub fn say(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(b"\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails every write with `kind` after `ok` bytes.
+    struct Failing {
+        ok: usize,
+        errno: i32,
+        written: Vec<u8>,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.written.len() >= self.ok {
+                return Err(io::Error::from_raw_os_error(self.errno));
+            }
+            let n = buf.len().min(self.ok - self.written.len());
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_quiet_and_drops_the_rest() {
+        let mut o = Output::new(
+            Failing {
+                ok: 3,
+                errno: libc::EPIPE,
+                written: Vec::new(),
+            },
+            "standard output",
+        );
+        o.line("hello");
+        assert!(o.is_lost());
+        o.line("more");
+        assert_eq!(o.inner.written, b"hel");
+        assert_eq!(o.finish(1), Ok(()));
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_with_the_reason_and_the_code() {
+        let mut o = Output::new(
+            Failing {
+                ok: 0,
+                errno: libc::ENOSPC,
+                written: Vec::new(),
+            },
+            "standard output",
+        );
+        let _ = writeln!(o, "x");
+        assert_eq!(
+            o.finish(2),
+            Err(CliError::new(
+                2,
+                "cannot write to standard output: No space left on device"
+            ))
+        );
+    }
+
+    #[test]
+    fn reasons_have_no_rust_suffix() {
+        let e = io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(reason(&e), "No such file or directory");
+    }
+}
