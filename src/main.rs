@@ -97,10 +97,24 @@ enum Command {
     /// Make the kernel match rules files or rules.d directories with the
     /// least change: kept rules stay in place and are never absent; a refusal
     /// part-way restores the previous rules and settings.
+    ///
+    /// The files are the whole desired state of the scope (every rule when
+    /// there is no --scope): rules in scope that the files do not hold are
+    /// deleted. A directory without *.rules files is an error; files with no
+    /// rules are refused while the kernel holds rules in scope, unless they
+    /// say -D or --allow-empty is given. Other writers: rules outside the
+    /// scope are never touched or checked; a rule another writer added or
+    /// deleted during the sync is re-planned around (up to 3 rounds) and
+    /// reported. A rollback undoes only kaudit's own steps and says what it
+    /// restored; exit 5 when the previous state could not be restored.
     Sync {
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow files with no rules (and no -D) to delete every rule in
+        /// scope.
+        #[arg(long)]
+        allow_empty: bool,
         #[command(flatten)]
         target: Target,
     },
@@ -201,10 +215,15 @@ fn main() -> ExitCode {
             ..
         } => watches(&dir, json, &mut out),
         Command::List { key, json, .. } => list(key.as_deref(), json, &host, &mut out),
-        Command::Sync { dry_run, target: t } => sync(
+        Command::Sync {
+            dry_run,
+            allow_empty,
+            target: t,
+        } => sync(
             &t.paths,
             t.scope.as_deref(),
             dry_run,
+            allow_empty,
             t.json,
             &host,
             &mut out,
@@ -489,18 +508,24 @@ fn sync(
     paths: &[String],
     scope: Option<&str>,
     dry_run: bool,
+    allow_empty: bool,
     json: bool,
     host: &Host,
     out: &mut Stdout,
 ) -> Result<u8, Failure> {
     let scope = scope_of(scope)?;
     if !dry_run {
-        return sync_apply(paths, &scope, json, host, out);
+        return sync_apply(paths, &scope, allow_empty, json, host, out);
     }
-    let want = desired(paths, &scope, host)?;
+    let mut want = desired(paths, &scope, host)?;
+    want.allow_empty = allow_empty;
     {
         let mut t = NetlinkTransport::open()?;
         let r = ksync::compare(&mut t, &want, &scope)?;
+        ksync::empty_guard(&r, &want).map_err(|e| Failure {
+            message: e.to_string(),
+            code: e.exit_code(),
+        })?;
         if json {
             out.print(&ksync::plan_json(&r, host));
         } else {
@@ -522,6 +547,7 @@ fn sync(
 fn sync_apply(
     paths: &[String],
     scope: &Scope,
+    allow_empty: bool,
     json: bool,
     host: &Host,
     out: &mut Stdout,
@@ -539,7 +565,8 @@ fn sync_apply(
         (want, opened)
     });
     // Bad input is exit 2 even when the kernel could not be opened.
-    let want = want?;
+    let mut want = want?;
+    want.allow_empty = allow_empty;
     let (mut t, _lock, state) = opened?;
     match ksync::apply_state(&mut t, state, &want, scope, host) {
         Ok(r) => {

@@ -54,6 +54,11 @@ pub struct Desired {
     pub rules: Vec<(Vec<u8>, Origin)>,
     /// Settings.
     pub settings: Settings,
+    /// The files say `-D` (with no key): an empty rule set is meant.
+    pub delete_all: bool,
+    /// The user allows an empty rule set to replace the rules in scope
+    /// (`--allow-empty`).
+    pub allow_empty: bool,
 }
 
 /// Which rules a sync manages.
@@ -104,6 +109,12 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<String>, String> {
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| n.ends_with(".rules") && !n.starts_with('.'))
                 .collect();
+            if names.is_empty() {
+                return Err(format!(
+                    "{p}: no *.rules files in this directory (only files named *.rules are read); \
+                     refusing to treat it as an empty rule set"
+                ));
+            }
             names.sort_by(|a, b| natural_cmp(a, b));
             out.extend(
                 names
@@ -233,15 +244,27 @@ pub fn desired_from_paths(
     host: &Host,
     scope: &Scope,
 ) -> Result<Desired, Vec<Diagnostic>> {
-    let files = rule_files(paths).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
-    let (entries, diags) = crate::rulefile::compile_files(&files, host);
-    let mut errors: Vec<Diagnostic> = diags
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
+    let entries = entries_from_paths(paths, host)?;
+    let mut errors = Vec::new();
     let desired = desired_from_entries(&entries, scope, &mut errors);
     if errors.is_empty() {
         Ok(desired)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads and compiles the paths' files; any error is returned (all of
+/// them), warnings are dropped.
+pub fn entries_from_paths(paths: &[String], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
+    let files = rule_files(paths).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+    let (entries, diags) = crate::rulefile::compile_files(&files, host);
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        Ok(entries)
     } else {
         Err(errors)
     }
@@ -265,12 +288,65 @@ pub fn desired_from_entries(
     scope: &Scope,
     errors: &mut Vec<Diagnostic>,
 ) -> Desired {
-    let mut d = Desired::default();
+    build_desired(entries, scope, &[], false, errors)
+}
+
+/// The `augenrules --load` meaning of a merged file without `-D`, which is
+/// what `auditctl -R` of it would leave: the kernel's current `table` with
+/// the file's lines applied to it. A rule already present stays where it is
+/// (no "Rule exists" failure), new rules are appended (`-a`, `-w`) or
+/// prepended (`-A`), `-d` removes a rule if present, `-D -k KEY` removes the
+/// rules whose key contains KEY. Every other rule is kept.
+pub fn desired_additive(
+    entries: &[Entry],
+    table: &[Vec<u8>],
+    scope: &Scope,
+    errors: &mut Vec<Diagnostic>,
+) -> Desired {
+    let base: Vec<Vec<u8>> = table
+        .iter()
+        .filter(|b| scope.covers_bytes(b))
+        .cloned()
+        .collect();
+    build_desired(entries, scope, &base, true, errors)
+}
+
+/// Whether any line of the compiled files is a bare `-D`.
+pub fn says_delete_all(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| {
+        let controls = match &e.compiled {
+            Compiled::Mixed { controls, .. } | Compiled::Control(controls) => controls.as_slice(),
+            _ => &[],
+        };
+        controls
+            .iter()
+            .any(|c| matches!(c, Control::DeleteAll { key: None }))
+    })
+}
+
+/// Applies `entries` to `base` (empty: the declarative meaning; the kernel's
+/// table: the additive one, where a rule already present or a delete of a
+/// missing rule is not an error).
+fn build_desired(
+    entries: &[Entry],
+    scope: &Scope,
+    base: &[Vec<u8>],
+    additive: bool,
+    errors: &mut Vec<Diagnostic>,
+) -> Desired {
+    let kernel = Origin {
+        file: "(the kernel's table)".into(),
+        line: 0,
+    };
+    let mut d = Desired {
+        rules: base.iter().map(|b| (b.clone(), kernel.clone())).collect(),
+        ..Desired::default()
+    };
     // Where each rule already in `d.rules` came from: the duplicate check is
     // a lookup, not a scan (a 10,000-rule file would otherwise compare 50
     // million kilobyte-long payloads).
     let mut seen: std::collections::HashMap<Vec<u8>, Origin, crate::plan::Fast> =
-        Default::default();
+        base.iter().map(|b| (b.clone(), kernel.clone())).collect();
     for e in entries {
         let (controls, rule) = match &e.compiled {
             Compiled::Rule { op, rule } => (&[][..], Some((*op, rule))),
@@ -286,11 +362,21 @@ pub fn desired_from_entries(
                 Control::SetBacklogLimit(v) => d.settings.backlog_limit = Some(*v),
                 Control::SetBacklogWaitTime(v) => d.settings.backlog_wait_time = Some(*v),
                 Control::LoginuidImmutable => d.settings.loginuid_immutable = true,
-                // Sync replaces the table, so -D is implied; -i/-c are about
-                // line-by-line loading, which sync does not do.
-                Control::DeleteAll { key: None }
-                | Control::IgnoreErrors
-                | Control::ContinueOnErrors => {}
+                // Sync replaces the table, so -D is implied; it is recorded
+                // because it is what makes an empty rule set meant. -i/-c
+                // are about line-by-line loading, which sync does not do.
+                Control::DeleteAll { key: None } => d.delete_all = true,
+                Control::DeleteAll { key: Some(k) } if additive => {
+                    let doomed = |b: &[u8]| {
+                        decode(b).is_ok_and(|r| {
+                            r.key_bytes()
+                                .is_some_and(|rk| crate::apply::contains(rk, k))
+                        })
+                    };
+                    d.rules.retain(|(b, _)| !doomed(b));
+                    seen.retain(|b, _| !doomed(b));
+                }
+                Control::IgnoreErrors | Control::ContinueOnErrors => {}
                 other => errors.push(entry_error(
                     e,
                     format!(
@@ -316,9 +402,13 @@ pub fn desired_from_entries(
                         d.rules.remove(i);
                     }
                 }
+                None if additive => {}
                 None => errors.push(entry_error(e, "deletes a rule that no earlier line adds")),
             },
             RuleOp::Append | RuleOp::Prepend => {
+                if additive && seen.contains_key(&bytes) {
+                    continue;
+                }
                 if let Some(first) = seen.get(&bytes) {
                     errors.push(entry_error(
                         e,
@@ -398,6 +488,12 @@ pub enum SyncError {
     },
     /// Talking to the kernel failed.
     Transport(TransportError),
+    /// The files hold no rules and do not say `-D`, while the kernel holds
+    /// rules in scope; nothing was sent.
+    EmptyDesired {
+        /// Rules in scope that a sync would delete.
+        in_scope: usize,
+    },
 }
 
 impl std::fmt::Display for SyncError {
@@ -426,6 +522,12 @@ impl std::fmt::Display for SyncError {
                 write!(f, "{}error: {what}; nothing was sent", at(origin))
             }
             SyncError::Transport(e) => write!(f, "{e}"),
+            SyncError::EmptyDesired { in_scope } => write!(
+                f,
+                "error: the files hold no rules, and the kernel holds {in_scope} rule(s) in scope: \
+                 a sync would delete them all; nothing was sent. If an empty rule set is meant, \
+                 say -D in the files or pass --allow-empty"
+            ),
         }
     }
 }
@@ -436,7 +538,7 @@ impl SyncError {
     pub fn exit_code(&self) -> u8 {
         match self {
             SyncError::Locked => 3,
-            SyncError::Unsupported { .. } => 2,
+            SyncError::Unsupported { .. } | SyncError::EmptyDesired { .. } => 2,
             SyncError::Transport(TransportError::PermissionDenied(_)) => 4,
             _ => 1,
         }
@@ -535,6 +637,23 @@ pub fn compare_state(state: KernelState, desired: &Desired, scope: &Scope) -> Re
     }
 }
 
+/// Refuses to turn a non-empty scope empty unless that is clearly meant:
+/// the files hold no rules, say no `-D`, and `--allow-empty` was not given,
+/// while the kernel holds rules in scope (a mistyped path, a directory of
+/// `*.rule` files, a file of comments).
+pub fn empty_guard(report: &Report, desired: &Desired) -> Result<(), SyncError> {
+    if desired.rules.is_empty()
+        && !desired.delete_all
+        && !desired.allow_empty
+        && !report.before.is_empty()
+    {
+        return Err(SyncError::EmptyDesired {
+            in_scope: report.before.len(),
+        });
+    }
+    Ok(())
+}
+
 fn step_request(s: &Step) -> Request {
     match s {
         Step::Append(b) => Request::add_rule(b.clone()),
@@ -596,6 +715,7 @@ pub fn apply_state(
         }
     }
     let report = compare_state(state, desired, scope);
+    empty_guard(&report, desired)?;
     // Nothing to send: the listing just made is the read-back.
     if report.in_sync() {
         return Ok(report);
@@ -952,6 +1072,68 @@ mod tests {
             Err(SyncError::Locked)
         ));
         assert!(k.list_rules().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_empty_rule_set_is_refused_unless_meant() {
+        let mut k = FakeKernel::new();
+        apply(
+            &mut k,
+            &desired("-a always,exit -F arch=b64 -S open -k a\n"),
+            &Scope::All,
+            &host(),
+        )
+        .unwrap();
+        let empty = desired("# nothing\n-b 100\n");
+        assert!(matches!(
+            apply(&mut k, &empty, &Scope::All, &host()),
+            Err(SyncError::EmptyDesired { in_scope: 1 })
+        ));
+        assert_eq!(k.rule_count(), 1);
+        let mut allowed = empty.clone();
+        allowed.allow_empty = true;
+        apply(&mut k, &allowed, &Scope::All, &host()).unwrap();
+        assert_eq!(k.rule_count(), 0);
+        // With nothing in scope, an empty set is just in sync.
+        apply(&mut k, &empty, &Scope::All, &host()).unwrap();
+        let with_d = desired("-D\n");
+        assert!(with_d.delete_all && with_d.rules.is_empty());
+    }
+
+    #[test]
+    fn the_additive_meaning_keeps_every_rule_and_adds_the_missing() {
+        let mut k = FakeKernel::new();
+        apply(
+            &mut k,
+            &desired("-a always,exit -F arch=b64 -S open -k a\n-a always,exit -F arch=b64 -S close -k b\n"),
+            &Scope::All,
+            &host(),
+        )
+        .unwrap();
+        let table = k.list_rules().unwrap();
+        let (entries, _) = compile_text(
+            "audit.rules",
+            "-a always,exit -F arch=b64 -S close -k b\n-a always,exit -F arch=b64 -S read -k c\n-a always,exit -F arch=b64 -S read -k c\n-d always,exit -F arch=b64 -S write -k gone\n-A always,exit -F arch=b64 -S fork -k first\n",
+            &host(),
+        );
+        assert!(!says_delete_all(&entries));
+        let mut errors = Vec::new();
+        let d = desired_additive(&entries, &table, &Scope::All, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let r = apply(&mut k, &d, &Scope::All, &host()).unwrap();
+        assert_eq!(r.plan.counts(), (2, 0));
+        let keys: Vec<String> = k
+            .list_rules()
+            .unwrap()
+            .iter()
+            .map(|b| String::from_utf8_lossy(decode(b).unwrap().keys()[0]).into_owned())
+            .collect();
+        assert_eq!(keys, ["first", "a", "b", "c"]);
+        // -D -k removes the matching rules, keeps the others.
+        let (entries, _) = compile_text("audit.rules", "-D -k fir\n", &host());
+        let d = desired_additive(&entries, &k.list_rules().unwrap(), &Scope::All, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(d.rules.len(), 3);
     }
 
     #[test]

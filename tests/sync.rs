@@ -575,8 +575,9 @@ fn rules_outside_the_scope_are_untouched() {
         "foreign rules changed by a scoped sync"
     );
 
-    // An empty file under the scope removes all our rules and nothing else.
-    let empty = c.write("empty.rules", &["# nothing".to_string()]);
+    // A file with no rules but -D removes all our rules (in scope) and
+    // nothing else; without -D it is refused (tests/sync_safety.rs).
+    let empty = c.write("empty.rules", &["# nothing".to_string(), "-D".to_string()]);
     let plan = c.plan(&[&empty]);
     assert_eq!((plan.deletes(), plan.adds()), (7, 0), "{plan:#?}");
     c.sync(&[&empty]);

@@ -240,48 +240,93 @@ fn immutable() -> bool {
         .is_ok_and(|s| s.enabled == 2)
 }
 
+/// The scope `--load` and `--check` manage: every rule, or, for tests on a
+/// shared kernel, `KAUDIT_AUGENRULES_SCOPE=key=PREFIX`.
+fn scope_from_env() -> Result<Scope, String> {
+    match std::env::var("KAUDIT_AUGENRULES_SCOPE") {
+        Ok(v) if !v.is_empty() => Scope::parse(&v),
+        _ => Ok(Scope::All),
+    }
+}
+
+/// What `--load` of the merged file means, as with the reference (whose
+/// `--load` is `auditctl -R audit.rules`): with a `-D` line, the file is
+/// the whole table (replaced through sync, kept rules never absent); without
+/// one, the file's rules are added to what the kernel holds, and every
+/// other rule is kept.
+fn desired_of(
+    entries: &[crate::rulefile::Entry],
+    state: &sync::KernelState,
+    scope: &Scope,
+) -> Result<(sync::Desired, bool), Vec<crate::diag::Diagnostic>> {
+    let replace = sync::says_delete_all(entries);
+    let mut errors = Vec::new();
+    let desired = if replace {
+        sync::desired_from_entries(entries, scope, &mut errors)
+    } else {
+        sync::desired_additive(entries, &state.table, scope, &mut errors)
+    };
+    if errors.is_empty() {
+        Ok((desired, replace))
+    } else {
+        Err(errors)
+    }
+}
+
 /// `--check`'s extra line: whether the kernel holds what the file says.
 fn report_kernel(file: &Path, host: &Host, out: &mut dyn Write) {
     let paths = [file.to_string_lossy().into_owned()];
-    let Ok(desired) = sync::desired_from_paths(&paths, host, &Scope::All) else {
+    let (Ok(entries), Ok(scope)) = (sync::entries_from_paths(&paths, host), scope_from_env())
+    else {
         return;
     };
-    if let Ok(r) =
-        NetlinkTransport::open().and_then(|mut t| sync::compare(&mut t, &desired, &Scope::All))
-    {
-        let (adds, deletes) = r.plan.counts();
-        if r.in_sync() {
-            let _ = writeln!(
-                out,
-                "kaudit: the kernel's rules and settings match {}",
-                file.display()
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "kaudit: the kernel differs from {}: {adds} rule(s) to add, {deletes} to delete, {} setting(s)",
-                file.display(),
-                r.settings.len()
-            );
-        }
+    let Ok(state) = NetlinkTransport::open().and_then(|mut t| sync::read_state(&mut t)) else {
+        return;
+    };
+    let Ok((desired, _)) = desired_of(&entries, &state, &scope) else {
+        return;
+    };
+    let r = sync::compare_state(state, &desired, &scope);
+    let (adds, deletes) = r.plan.counts();
+    if r.in_sync() {
+        let _ = writeln!(
+            out,
+            "kaudit: the kernel's rules and settings match {}",
+            file.display()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "kaudit: the kernel differs from {}: {adds} rule(s) to add, {deletes} to delete, {} setting(s)",
+            file.display(),
+            r.settings.len()
+        );
     }
 }
 
 /// Loads the merged file through the sync engine; the exit code.
 fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn Write) -> u8 {
     let paths = [file.to_string_lossy().into_owned()];
-    let desired = match sync::desired_from_paths(&paths, host, &Scope::All) {
-        Ok(d) => d,
-        Err(diags) => {
-            for d in &diags {
-                let _ = write!(err, "{d}");
-            }
-            let _ = writeln!(
-                err,
-                "kaudit: {} error(s) in {}; the kernel was not changed",
-                diags.len(),
-                file.display()
-            );
+    let report_errors = |err: &mut dyn Write, diags: &[crate::diag::Diagnostic]| {
+        for d in diags {
+            let _ = write!(err, "{d}");
+        }
+        let _ = writeln!(
+            err,
+            "kaudit: {} error(s) in {}; the kernel was not changed",
+            diags.len(),
+            file.display()
+        );
+        1
+    };
+    let entries = match sync::entries_from_paths(&paths, host) {
+        Ok(e) => e,
+        Err(diags) => return report_errors(err, &diags),
+    };
+    let scope = match scope_from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "kaudit: KAUDIT_AUGENRULES_SCOPE: {e}");
             return 1;
         }
     };
@@ -304,15 +349,31 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
             return 1;
         }
     };
-    match sync::apply(&mut t, &desired, &Scope::All, host) {
+    let state = match sync::read_state(&mut t) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "kaudit: {e}");
+            return 1;
+        }
+    };
+    let (desired, replace) = match desired_of(&entries, &state, &scope) {
+        Ok(d) => d,
+        Err(diags) => return report_errors(err, &diags),
+    };
+    match sync::apply_state(&mut t, state, &desired, &scope, host) {
         Ok(r) => {
             let (adds, deletes) = r.plan.counts();
             // On stderr, like `kaudit sync`'s summary: it survives a closed
             // stdout, and says what changed in the kernel.
             let _ = writeln!(
                 err,
-                "kaudit: loaded {}: {adds} rule(s) added, {deletes} deleted, {} kept in place, {} setting(s) changed",
+                "kaudit: loaded {} ({}): {adds} rule(s) added, {deletes} deleted, {} kept in place, {} setting(s) changed",
                 file.display(),
+                if replace {
+                    "its -D replaces the rule table"
+                } else {
+                    "no -D: added to the rules already loaded"
+                },
                 r.plan.kept,
                 r.settings.len()
             );
