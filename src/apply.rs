@@ -14,7 +14,7 @@
 use crate::codec::{decode, encode};
 use crate::compile::{Compiled, RuleOp};
 use crate::host::Host;
-use crate::listing::list_text_with;
+use crate::listing::list_bytes_with;
 use crate::model::{field, Control, Rule};
 use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::netlink::{AUDIT_MAKE_EQUIV, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_TRIM, AUDIT_USER};
@@ -59,8 +59,9 @@ pub struct Outcome {
     /// Whether the load counts as failed (stop mode refusal, or `-c`).
     pub failed: bool,
     /// What auditctl prints on stdout for these lines: status blocks after
-    /// settings, listings for `-l` and after `-D`, `-s`, `-v`.
-    pub stdout: String,
+    /// settings, listings for `-l` and after `-D`, `-s`, `-v`. Bytes: a
+    /// listing prints keys and paths as the bytes they are.
+    pub stdout: Vec<u8>,
     /// Informational messages (auditctl prints them on stderr): `lost: N`.
     pub notes: Vec<String>,
     /// A line that ends the whole run at once with this exit code, whatever
@@ -172,7 +173,7 @@ pub fn apply(
                 }
                 ControlResult::Refused(message) => {
                     if let Some(b) = block.take() {
-                        out.stdout.push_str(&b);
+                        out.stdout.extend_from_slice(b.as_bytes());
                     }
                     if !record_failure(&mut out, mode, entry, message) {
                         return Ok(out);
@@ -186,7 +187,7 @@ pub fn apply(
             }
         }
         if let Some(b) = block {
-            out.stdout.push_str(&b);
+            out.stdout.extend_from_slice(b.as_bytes());
         }
         if let Some((op, rule)) = rule {
             let single = Entry {
@@ -330,7 +331,7 @@ pub fn listing(
     host: &Host,
     key: Option<&[u8]>,
     interpret: bool,
-) -> Result<String, TransportError> {
+) -> Result<Vec<u8>, TransportError> {
     let rules: Vec<Rule> = transport
         .list_rules()?
         .iter()
@@ -343,12 +344,12 @@ pub fn listing(
                 .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k)))
                 .collect();
             if shown.is_empty() {
-                String::new()
+                Vec::new()
             } else {
-                list_text_with(&shown, host, interpret)
+                list_bytes_with(&shown, host, interpret)
             }
         }
-        _ => list_text_with(&rules, host, interpret),
+        _ => list_bytes_with(&rules, host, interpret),
     })
 }
 
@@ -397,24 +398,26 @@ fn control(
             }
             // auditctl lists again after deleting.
             out.stdout
-                .push_str(&listing(transport, host, key.as_deref(), false)?);
+                .extend(listing(transport, host, key.as_deref(), false)?);
             return Ok(ControlResult::Done);
         }
         Control::List { key, interpret } => {
             out.stdout
-                .push_str(&listing(transport, host, key.as_deref(), *interpret)?);
+                .extend(listing(transport, host, key.as_deref(), *interpret)?);
             return Ok(ControlResult::Done);
         }
         Control::Status { interpret } => {
-            out.stdout.push_str(&status_report(transport, *interpret)?);
+            out.stdout
+                .extend_from_slice(status_report(transport, *interpret)?.as_bytes());
             return Ok(ControlResult::Done);
         }
         Control::Version => {
-            out.stdout.push_str(&version_line());
+            out.stdout.extend_from_slice(version_line().as_bytes());
             return Ok(ControlResult::Done);
         }
         Control::Help => {
-            out.stdout.push_str(crate::usage::usage());
+            out.stdout
+                .extend_from_slice(crate::usage::usage().as_bytes());
             return Ok(ControlResult::Done);
         }
         Control::Signal(name) => return Ok(signal(name, transport)),

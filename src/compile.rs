@@ -87,7 +87,24 @@ pub fn compile_line_with_warnings(
     text: &str,
     host: &Host,
 ) -> (Result<Compiled, Diagnostic>, Vec<Diagnostic>) {
-    match syntax::parse_line(text) {
+    compile_parsed(syntax::parse_line(text), host)
+}
+
+/// [`compile_line_with_warnings`] for a line given as bytes: keys, paths and
+/// other string values keep bytes that are not UTF-8, as auditctl keeps them.
+/// Diagnostics point into the line's [`syntax::shadow`].
+pub fn compile_line_bytes_with_warnings(
+    line: &[u8],
+    host: &Host,
+) -> (Result<Compiled, Diagnostic>, Vec<Diagnostic>) {
+    compile_parsed(syntax::parse_line_bytes(line), host)
+}
+
+fn compile_parsed(
+    parsed: Result<ParsedLine, syntax::SyntaxError>,
+    host: &Host,
+) -> (Result<Compiled, Diagnostic>, Vec<Diagnostic>) {
+    match parsed {
         Err(e) => (Err(Diagnostic::error(e.span, e.message)), Vec::new()),
         Ok(ParsedLine::Blank) | Ok(ParsedLine::Comment) => (Ok(Compiled::Nothing), Vec::new()),
         Ok(ParsedLine::Options(opts)) => {
@@ -274,7 +291,7 @@ impl<'h> Builder<'h> {
             _ => None,
         };
         let key = match only {
-            Some(OptKind::Key(k)) => Some(k.text.as_bytes().to_vec()),
+            Some(OptKind::Key(k)) => Some(k.bytes().to_vec()),
             _ => None,
         };
         let interpret = matches!(only, Some(OptKind::Flag(Flag::Ignore)));
@@ -709,12 +726,12 @@ impl<'h> Builder<'h> {
             return Err(err(span, "List must be given before field")
                 .with_help("put -a always,exit (or another list and action) before -F"));
         };
-        if let Some(key) = expr.whole.text.strip_prefix("key=") {
+        if expr.whole.text.starts_with("key=") {
             let key_span = Span {
                 start: expr.whole.span.start + 4,
                 end: expr.whole.span.end,
             };
-            return self.append_key(key, key_span);
+            return self.append_key(&expr.whole.bytes()[4..], key_span);
         }
         self.add_field_pair(&expr.whole, list)
     }
@@ -909,7 +926,9 @@ impl<'h> Builder<'h> {
                     return Err(err(value_span, "String value too long")
                         .with_help(format!("{} bytes; at most {limit}", value.len())));
                 }
-                Value::Bytes(value.as_bytes().to_vec())
+                // The value's bytes as written: `text` and `whole.bytes()` are
+                // the same length (see `syntax::Word`).
+                Value::Bytes(whole.bytes()[pos + op_len..].to_vec())
             }
             field::ARCH => {
                 if self.syscall_added {
@@ -1234,36 +1253,35 @@ impl<'h> Builder<'h> {
         }
         self.action = Some(Action::Always.number());
         self.syscall_added = true;
-        let mut p = path.text.clone();
+        let mut p = path.bytes().to_vec();
         if p.len() >= PATH_MAX {
             return Err(err(path.span, "The path passed for the watch is too big"));
         }
-        if !p.starts_with('/') {
+        if !p.starts_with(b"/") {
             return Err(err(path.span, "The path must start with '/'"));
         }
-        let base_len = p
-            .trim_end_matches('/')
-            .rsplit('/')
+        let trimmed = p.len() - p.iter().rev().take_while(|c| **c == b'/').count();
+        let base_len = p[..trimmed]
+            .rsplit(|c| *c == b'/')
             .next()
-            .map(str::len)
-            .unwrap_or(0);
+            .map_or(0, <[u8]>::len);
         if base_len > NAME_MAX {
             return Err(err(path.span, "The base name of the path is too big"));
         }
-        if p.contains("..") {
+        if p.windows(2).any(|w| w == b"..") {
             self.warnings.push(warning(
                 path.span,
                 "Warning - relative path notation is not supported",
             ));
         }
-        if p.contains(['*', '?']) {
+        if p.iter().any(|c| matches!(c, b'*' | b'?')) {
             self.warnings.push(warning(
                 path.span,
                 "Warning - wildcard notation is not supported",
             ));
         }
-        if p.len() > 2 && p.ends_with('/') {
-            while p.len() > 1 && p.ends_with('/') {
+        if p.len() > 2 && p.ends_with(b"/") {
+            while p.len() > 1 && p.ends_with(b"/") {
                 p.pop();
             }
         }
@@ -1276,10 +1294,7 @@ impl<'h> Builder<'h> {
             return Err(err(span, "Watches may not include fields or actions"));
         }
         self.rule.mask = SyscallMask::ALL;
-        self.push_field(
-            Field::bytes(kind, Operator::Equal, p.into_bytes()),
-            path.span,
-        );
+        self.push_field(Field::bytes(kind, Operator::Equal, p), path.span);
         self.push_field(Field::num(field::PERM, Operator::Equal, perm::ALL), span);
         self.perm_added = true;
         self.rule_requested = true;
@@ -1362,24 +1377,27 @@ impl<'h> Builder<'h> {
         if key.text.is_empty() && key.span == Span::default() {
             return Err(err(span, "key option needs a value"));
         }
-        self.append_key(&key.text, key.span)
+        self.append_key(key.bytes(), key.span)
     }
 
     /// auditctl's `process_key_option`: keys accumulate, joined by 0x01.
-    fn append_key(&mut self, key: &str, span: Span) -> Step {
+    fn append_key(&mut self, key: &[u8], span: Span) -> Step {
         let sep = usize::from(!self.key.is_empty());
         if key.len() + self.key.len() + sep > MAX_KEY_LEN {
             return Err(err(span, "key option exceeds size limit").with_help(format!(
                 "all keys of a rule together, with one separator byte between keys, may be at most {MAX_KEY_LEN} bytes"
             )));
         }
-        if key.as_bytes().contains(&KEY_SEPARATOR) {
-            return Err(err(span, format!("key {key} has illegal character")));
+        if key.contains(&KEY_SEPARATOR) {
+            return Err(err(
+                span,
+                format!("key {} has illegal character", syntax::shadow(key)),
+            ));
         }
         if !self.key.is_empty() {
             self.key.push(KEY_SEPARATOR);
         }
-        self.key.extend_from_slice(key.as_bytes());
+        self.key.extend_from_slice(key);
         if self.key_span == Span::default() {
             self.key_span = span;
         }
@@ -1401,13 +1419,9 @@ impl<'h> Builder<'h> {
             return Ok(());
         }
         let list = self.list().unwrap_or(0);
-        let word = Word {
-            text: format!(
-                "key={}",
-                String::from_utf8_lossy(&std::mem::take(&mut self.key))
-            ),
-            span: self.key_span,
-        };
+        let mut whole = b"key=".to_vec();
+        whole.append(&mut self.key);
+        let word = Word::from_bytes(&whole, self.key_span);
         self.add_field_pair(&word, list)
     }
 }

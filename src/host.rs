@@ -124,10 +124,13 @@ impl Host {
 
     /// Whether `path` names an existing directory (following symlinks, as
     /// `stat` does). A watch on a directory becomes a `dir` field.
-    pub fn is_dir(&self, path: &str) -> bool {
+    pub fn is_dir(&self, path: &[u8]) -> bool {
+        use std::os::unix::ffi::OsStrExt;
         match &self.names {
-            Names::System => std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false),
-            Names::Fixed { dirs, .. } => dirs.iter().any(|d| d == path),
+            Names::System => std::fs::metadata(std::ffi::OsStr::from_bytes(path))
+                .map(|m| m.is_dir())
+                .unwrap_or(false),
+            Names::Fixed { dirs, .. } => dirs.iter().any(|d| d.as_bytes() == path),
         }
     }
 }

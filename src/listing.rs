@@ -8,6 +8,8 @@
 //!   then not printed, so a `never` watch prints like an `always` one;
 //! - arch fields come first, as `b32`/`b64`, then the syscalls, then the other
 //!   fields in stored order, and the key last per `\x01`-separated part;
+//! - keys and paths are printed as the bytes they are, UTF-8 or not, as
+//!   auditctl prints them, so the listing is bytes ([`list_bytes`]);
 //! - syscalls are named from the table of the arch of the *previous* rule
 //!   printed when a rule has no arch field of its own (auditctl keeps that
 //!   state across rules of one listing); this "sticky arch" is reproduced.
@@ -15,21 +17,36 @@
 use crate::host::Host;
 use crate::model::{field, perm, FilterList, Operator, Rule, Value, KEY_SEPARATOR, MASK_WORDS};
 use crate::tables::{self, Machine};
-use std::fmt::Write;
+use std::io::Write;
+
+/// `auditctl -l` for a rule table, as text: [`list_bytes`] with any byte
+/// that is not UTF-8 shown as U+FFFD. For messages and tests; what a user
+/// lists goes through [`list_bytes`].
+pub fn list_text(rules: &[Rule], host: &Host) -> String {
+    String::from_utf8_lossy(&list_bytes(rules, host)).into_owned()
+}
 
 /// `auditctl -l` for a rule table: one line per rule, or `No rules`.
-pub fn list_text(rules: &[Rule], host: &Host) -> String {
-    list_text_with(rules, host, false)
+pub fn list_bytes(rules: &[Rule], host: &Host) -> Vec<u8> {
+    list_bytes_with(rules, host, false)
+}
+
+/// One rule's `-l` line, without its newline.
+pub fn rule_line(rule: &Rule, host: &Host) -> Vec<u8> {
+    let mut out = Vec::new();
+    Printer::new(host, false).rule(rule, &mut out);
+    out.pop();
+    out
 }
 
 /// `auditctl -l`, or with `interpret`, `auditctl -l -i`: machine names for
 /// arch fields and `unset` for an unset auid or sessionid. (auditctl's
 /// interpretation of a0..a3 values is not reproduced; they stay hex.)
-pub fn list_text_with(rules: &[Rule], host: &Host, interpret: bool) -> String {
+pub fn list_bytes_with(rules: &[Rule], host: &Host, interpret: bool) -> Vec<u8> {
     if rules.is_empty() {
-        return "No rules\n".to_string();
+        return b"No rules\n".to_vec();
     }
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut printer = Printer::new(host, interpret);
     for rule in rules {
         printer.rule(rule, &mut out);
@@ -61,7 +78,7 @@ impl<'h> Printer<'h> {
     }
 
     /// Appends one rule's line (with its newline) to `out`.
-    pub fn rule(&mut self, r: &Rule, out: &mut String) {
+    pub fn rule(&mut self, r: &Rule, out: &mut Vec<u8>) {
         let watch = is_watch(r);
         if !watch {
             let _ = write!(
@@ -82,9 +99,11 @@ impl<'h> Printer<'h> {
             let op = f.op.symbol().unwrap_or("(null)");
             if let (field::CONTID, Value::Bytes(b)) = (f.number, &f.value) {
                 match <[u8; 8]>::try_from(b.as_slice()).map(u64::from_ne_bytes) {
-                    Ok(u64::MAX) => out.push_str(&format!(" -F contid{op}unset")),
-                    Ok(id) => out.push_str(&format!(" -F contid{op}{id}")),
-                    Err(_) => out.push_str(&format!(" -F contid{op}inval")),
+                    Ok(u64::MAX) => {
+                        out.extend_from_slice(format!(" -F contid{op}unset").as_bytes())
+                    }
+                    Ok(id) => out.extend_from_slice(format!(" -F contid{op}{id}").as_bytes()),
+                    Err(_) => out.extend_from_slice(format!(" -F contid{op}inval").as_bytes()),
                 }
                 continue;
             }
@@ -118,28 +137,26 @@ impl<'h> Printer<'h> {
                 }
                 (Value::Bytes(b), field::WATCH | field::DIR) => {
                     if watch {
-                        let _ = write!(out, "-w {}", String::from_utf8_lossy(b));
+                        out.extend_from_slice(b"-w ");
                     } else {
                         let kind = if f.number == field::WATCH {
                             "path"
                         } else {
                             "dir"
                         };
-                        let _ = write!(out, " -F {kind}{op}{}", String::from_utf8_lossy(b));
+                        let _ = write!(out, " -F {kind}{op}");
                     }
+                    out.extend_from_slice(b);
                 }
                 (Value::Bytes(b), field::FILTERKEY) => {
                     for part in b.split(|c| *c == KEY_SEPARATOR).filter(|p| !p.is_empty()) {
-                        let part = String::from_utf8_lossy(part);
-                        if watch {
-                            let _ = write!(out, " -k {part}");
-                        } else {
-                            let _ = write!(out, " -F key={part}");
-                        }
+                        out.extend_from_slice(if watch { b" -k " } else { b" -F key=" });
+                        out.extend_from_slice(part);
                     }
                 }
                 (Value::Bytes(b), _) => {
-                    let _ = write!(out, " -F {name}{op}{}", String::from_utf8_lossy(b));
+                    let _ = write!(out, " -F {name}{op}");
+                    out.extend_from_slice(b);
                 }
                 (Value::Num(v), field::PERM) => {
                     let letters = perm::letters(*v & perm::ALL);
@@ -196,10 +213,10 @@ impl<'h> Printer<'h> {
                 }
             }
         }
-        out.push('\n');
+        out.push(b'\n');
     }
 
-    fn arch(&mut self, value: u32, op: Operator, out: &mut String) {
+    fn arch(&mut self, value: u32, op: Operator, out: &mut Vec<u8>) {
         self.elf = Some(value);
         let op = op.symbol().unwrap_or("(null)");
         match tables::machine_by_audit_arch(value) {
@@ -221,7 +238,7 @@ impl<'h> Printer<'h> {
     }
 
     /// ` -S ...` for rules on lists that take syscalls.
-    fn syscalls(&mut self, r: &Rule, out: &mut String) {
+    fn syscalls(&mut self, r: &Rule, out: &mut Vec<u8>) {
         if !r.list.takes_syscalls() {
             return;
         }
@@ -235,7 +252,7 @@ impl<'h> Printer<'h> {
             && self.host.extended
             && r.mask.iter().eq(tables::URING_OPS_AUDITED.iter().copied());
         if r.mask.0[..words].iter().all(|w| *w == u32::MAX) || all_audited {
-            out.push_str(" -S all");
+            out.extend_from_slice(b" -S all");
             return;
         }
         // Which names, and up to which number: the reference names io_uring
@@ -261,9 +278,9 @@ impl<'h> Printer<'h> {
             )
         };
         for (i, n) in r.mask.iter().take_while(|n| *n < limit).enumerate() {
-            out.push_str(if i == 0 { " -S " } else { "," });
+            out.extend_from_slice(if i == 0 { b" -S " } else { b"," });
             match name_of(n) {
-                Some(name) => out.push_str(name),
+                Some(name) => out.extend_from_slice(name.as_bytes()),
                 None => {
                     let _ = write!(out, "{n}");
                 }

@@ -10,7 +10,7 @@ use kaudit::codec::decode;
 use kaudit::compile::{compile_args, Compiled, RuleOp};
 use kaudit::diag::{Diagnostic, Severity};
 use kaudit::host::Host;
-use kaudit::listing::list_text;
+use kaudit::listing::{list_bytes, list_text};
 use kaudit::lock::MachineLock;
 use kaudit::model::Rule;
 use kaudit::netlink::socket::NetlinkTransport;
@@ -156,12 +156,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().collect();
+    // argv is bytes: the auditctl personality takes keys and paths that are
+    // not UTF-8, as auditctl does.
+    let argv_os: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv: Vec<String> = argv_os
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let argv0 = argv.first().cloned().unwrap_or_default();
     let (personality, skip) = kaudit::cli::personality(&argv0, &argv[1..]);
     match personality {
         kaudit::cli::Personality::Auditctl => {
-            return ExitCode::from(kaudit::cli::auditctl::main(&argv[1 + skip..]));
+            return ExitCode::from(kaudit::cli::auditctl::main(&argv_os[1 + skip..]));
         }
         kaudit::cli::Personality::Augenrules => {
             let cmd = if skip == 0 {
@@ -419,14 +425,14 @@ fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<
                 .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k.as_bytes())))
                 .collect();
             if shown.is_empty() {
-                String::new()
+                Vec::new()
             } else {
-                list_text(&shown, host)
+                list_bytes(&shown, host)
             }
         }
-        _ => list_text(&rules, host),
+        _ => list_bytes(&rules, host),
     };
-    out.print(&text);
+    out.bytes(&text);
     Ok(0)
 }
 

@@ -7,7 +7,7 @@
 //! Every line is compiled before anything is sent, and every error of every
 //! file is collected, so that bad input is reported whole and changes nothing.
 
-use crate::compile::{compile_line_with_warnings, Compiled};
+use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
 use crate::syntax::Span;
@@ -26,7 +26,7 @@ pub struct Origin {
 pub struct Entry {
     /// Where it came from.
     pub origin: Origin,
-    /// The line's text.
+    /// The line's text (its [`crate::syntax::shadow`] if it is not UTF-8).
     pub text: String,
     /// What it means.
     pub compiled: Compiled,
@@ -42,9 +42,14 @@ pub const MAX_LINE: usize = 6143;
 /// Compiles a whole rules file. Returns the meaningful lines (blank lines,
 /// comments and `possible` rules are dropped) and the diagnostics, errors and
 /// warnings, in line order.
-pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Diagnostic>) {
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    if text.ends_with('\n') {
+pub fn compile_text(
+    file: &str,
+    text: impl AsRef<[u8]>,
+    host: &Host,
+) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let text = text.as_ref();
+    let mut lines: Vec<&[u8]> = text.split(|c| *c == b'\n').collect();
+    if text.ends_with(b"\n") {
         lines.pop();
     }
     // Lines compile independently, so large files are split between the
@@ -79,14 +84,22 @@ pub fn compile_text(file: &str, text: &str, host: &Host) -> (Vec<Entry>, Vec<Dia
 /// Compiles `lines`, the first of which is line `offset + 1` of `file`.
 fn compile_lines(
     file: &str,
-    lines: &[&str],
+    lines: &[&[u8]],
     offset: usize,
     host: &Host,
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let mut entries = Vec::new();
     let mut diags = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    for (i, bytes) in lines.iter().enumerate() {
         let number = offset + i + 1;
+        let shadow;
+        let line = match std::str::from_utf8(bytes) {
+            Ok(line) => line,
+            Err(_) => {
+                shadow = crate::syntax::shadow(bytes);
+                &shadow
+            }
+        };
         if line.len() > MAX_LINE {
             diags.push(
                 Diagnostic::error(
@@ -115,7 +128,7 @@ fn compile_lines(
             w.severity = Severity::Warning;
             diags.push(w.at(Some(file), number, line));
         }
-        let (result, warnings) = compile_line_with_warnings(line, host);
+        let (result, warnings) = compile_line_bytes_with_warnings(bytes, host);
         diags.extend(warnings.into_iter().map(|w| w.at(Some(file), number, line)));
         match result {
             Ok(Compiled::Nothing) | Ok(Compiled::Deprecated) => {}
@@ -134,31 +147,24 @@ fn compile_lines(
 }
 
 /// Reads and compiles rules files. An unreadable file is a diagnostic too.
-pub fn compile_files(paths: &[String], host: &Host) -> (Vec<Entry>, Vec<Diagnostic>) {
+pub fn compile_files<P: AsRef<std::path::Path>>(
+    paths: &[P],
+    host: &Host,
+) -> (Vec<Entry>, Vec<Diagnostic>) {
     let mut entries = Vec::new();
     let mut diags = Vec::new();
     for path in paths {
+        let (path, name) = (path.as_ref(), path.as_ref().to_string_lossy());
         match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let (e, d) = compile_text(path, &text, host);
-                    entries.extend(e);
-                    diags.extend(d);
-                }
-                Err(e) => {
-                    let valid = e.utf8_error().valid_up_to();
-                    let text = String::from_utf8_lossy(e.as_bytes());
-                    let line = text[..valid.min(text.len())].matches('\n').count() + 1;
-                    let mut d = Diagnostic::error(Span::default(), "the file is not valid UTF-8");
-                    d.file = Some(path.clone());
-                    d.line = line;
-                    diags.push(d);
-                }
-            },
+            Ok(bytes) => {
+                let (e, d) = compile_text(&name, &bytes, host);
+                entries.extend(e);
+                diags.extend(d);
+            }
             Err(e) => {
                 let mut d =
                     Diagnostic::error(Span::default(), format!("cannot read the file: {e}"));
-                d.file = Some(path.clone());
+                d.file = Some(name.into_owned());
                 diags.push(d);
             }
         }
@@ -222,6 +228,31 @@ mod tests {
         assert_eq!(entries[1234].origin.line, 1236);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].line, 1235);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_reach_the_rule() {
+        let (entries, diags) = compile_text(
+            "t.rules",
+            b"-a always,exit -F arch=b64 -S openat -F path=/tmp/\xff -k caf\xe9\n-F bogus\xe9=1\n",
+            &host(),
+        );
+        match &entries[0].compiled {
+            Compiled::Rule { rule, .. } => {
+                assert_eq!(rule.key_bytes(), Some(&b"caf\xe9"[..]));
+                assert!(rule
+                    .fields
+                    .iter()
+                    .any(|f| f.value == crate::model::Value::Bytes(b"/tmp/\xff".to_vec())));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Diagnostics show such a line with `?` for each byte, columns intact.
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags[0].headline(),
+            "t.rules:2:1: error: List must be given before field"
+        );
     }
 
     #[test]

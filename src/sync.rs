@@ -98,16 +98,18 @@ impl Scope {
 /// The files of the paths: a file as is; a directory's `*.rules` files
 /// (no dotfiles) in natural order (`2-x` before `10-x`), as augenrules
 /// orders them.
-pub fn rule_files(paths: &[String]) -> Result<Vec<String>, String> {
+pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
+    use std::os::unix::ffi::OsStrExt;
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
         if path.is_dir() {
-            let mut names: Vec<String> = std::fs::read_dir(path)
+            // Names are bytes: a name that is not UTF-8 is a file like any other.
+            let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(path)
                 .map_err(|e| format!("{p}: {e}"))?
                 .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".rules") && !n.starts_with('.'))
+                .map(|e| e.file_name())
+                .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
                 .collect();
             if names.is_empty() {
                 return Err(format!(
@@ -115,14 +117,10 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<String>, String> {
                      refusing to treat it as an empty rule set"
                 ));
             }
-            names.sort_by(|a, b| natural_cmp(a, b));
-            out.extend(
-                names
-                    .into_iter()
-                    .map(|n| path.join(n).to_string_lossy().into_owned()),
-            );
+            names.sort_by(|a, b| natural_cmp(a.as_bytes(), b.as_bytes()));
+            out.extend(names.into_iter().map(|n| path.join(n)));
         } else {
-            out.push(p.clone());
+            out.push(path.to_path_buf());
         }
     }
     Ok(out)
@@ -132,19 +130,20 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<String>, String> {
 /// augenrules uses: hidden names first; a file suffix like `.rules` is set
 /// aside and compared only on a tie; otherwise Debian version comparison,
 /// where digit runs compare as numbers and `~` sorts before everything.
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn natural_cmp(a: impl AsRef<[u8]>, b: impl AsRef<[u8]>) -> std::cmp::Ordering {
     use std::cmp::Ordering;
+    let (a, b) = (a.as_ref(), b.as_ref());
     if a == b {
         return Ordering::Equal;
     }
-    for special in ["", ".", ".."] {
+    for special in [&b""[..], b".", b".."] {
         match (a == special, b == special) {
             (true, _) => return Ordering::Less,
             (_, true) => return Ordering::Greater,
             _ => {}
         }
     }
-    match (a.starts_with('.'), b.starts_with('.')) {
+    match (a.starts_with(b"."), b.starts_with(b".")) {
         (true, false) => return Ordering::Less,
         (false, true) => return Ordering::Greater,
         _ => {}
@@ -153,18 +152,18 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let r = if pa == pb {
         Ordering::Equal
     } else {
-        verrevcmp(pa.as_bytes(), pb.as_bytes())
+        verrevcmp(pa, pb)
     };
     if r == Ordering::Equal {
-        verrevcmp(a.as_bytes(), b.as_bytes())
+        verrevcmp(a, b)
     } else {
         r
     }
 }
 
 /// `name` without its longest suffix of the form `(\.[A-Za-z~][A-Za-z0-9~]*)*`.
-fn strip_suffix(name: &str) -> &str {
-    let b = name.as_bytes();
+fn strip_suffix(name: &[u8]) -> &[u8] {
+    let b = name;
     let matches_from = |mut i: usize| -> bool {
         while i < b.len() {
             if b[i] != b'.'

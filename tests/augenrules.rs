@@ -4,7 +4,9 @@
 //! side loads anything here (no `--load`): the merged file, stdout and exit
 //! codes are compared; loading goes through sync, tested elsewhere.
 
+use std::ffi::OsStr;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,8 +30,24 @@ fn corpus() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
 }
 
-/// A rules directory's files: (name, contents).
-type Files = Vec<(String, Vec<u8>)>;
+/// A rules directory's files: (name, contents), both bytes.
+type Files = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// `text` with every `from` replaced by `to`, on bytes.
+fn replace(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if !from.is_empty() && text[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
+    out
+}
 
 struct Side {
     code: i32,
@@ -83,7 +101,7 @@ fn augenrules_matches_the_reference_script() {
             .filter_map(|e| e.ok())
             .map(|e| {
                 (
-                    e.file_name().to_string_lossy().into_owned(),
+                    e.file_name().as_bytes().to_vec(),
                     std::fs::read(e.path()).unwrap(),
                 )
             })
@@ -121,6 +139,20 @@ fn augenrules_matches_the_reference_script() {
         true,
     ));
     cases.push(("empty", Vec::new(), true));
+    // Bytes that are not UTF-8, in a file name and in a path and key: the
+    // reference's ls, cat and awk keep them, and so must kaudit.
+    cases.push((
+        "non-utf8",
+        vec![
+            (
+                b"20-bad\xffname.rules".to_vec(),
+                b"-w /tmp/caf\xe9 -p wa -k caf\xe9\n-a always,exit -F arch=b64 -S openat -F path=/tmp/\xff\xfe -k k\x80\n"
+                    .to_vec(),
+            ),
+            (b"10-ok.rules".to_vec(), b"-b 320\n".to_vec()),
+        ],
+        true,
+    ));
     // Known quirks of the reference, fixed on purpose (see README).
     cases.push((
         "no-final-newline",
@@ -145,7 +177,7 @@ fn augenrules_matches_the_reference_script() {
         let dir = base.join(name).join("rules.d");
         std::fs::create_dir_all(&dir).unwrap();
         for (f, content) in files {
-            std::fs::write(dir.join(f), content).unwrap();
+            std::fs::write(dir.join(OsStr::from_bytes(f)), content).unwrap();
         }
         let ref_out = base.join(name).join("ref.rules");
         let our_out = base.join(name).join("ours.rules");
@@ -179,28 +211,27 @@ fn augenrules_matches_the_reference_script() {
             steps.push((args.to_vec(), r, k));
         }
         for (args, r, k) in &steps {
-            let ours_text = k
-                .output
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            let ref_text = r
-                .output
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
+            // Bytes, not text: names and lines need not be UTF-8.
+            let ours_bytes = k.output.clone().unwrap_or_default();
+            let ref_bytes = r.output.clone().unwrap_or_default();
             // Under Debian's default awk (mawk) the reference's `\s` is a
             // literal `s`, so space-indented comment lines stay in its file;
             // kaudit drops them (a fixed quirk). Compare without them.
-            let ref_text: String = ref_text
-                .lines()
-                .filter(|l| !(l.starts_with([' ', '\t']) && l.trim_start().starts_with('#')))
-                .map(|l| format!("{l}\n"))
+            let ref_bytes: Vec<u8> = ref_bytes
+                .split_inclusive(|c| *c == b'\n')
+                .filter(|l| {
+                    let body = l.trim_ascii_start();
+                    !(l.starts_with(b" ") || l.starts_with(b"\t")) || !body.starts_with(b"#")
+                })
+                .flatten()
+                .copied()
                 .collect();
             let agree = r.code == k.code
                 && r.stdout == k.stdout
-                && ref_text.replace(&ref_out.display().to_string(), "")
-                    == ours_text.replace(&our_out.display().to_string(), "");
+                && replace(&ref_bytes, ref_out.as_os_str().as_bytes(), b"")
+                    == replace(&ours_bytes, our_out.as_os_str().as_bytes(), b"");
+            let ours_text = String::from_utf8_lossy(&ours_bytes);
+            let ref_text = String::from_utf8_lossy(&ref_bytes);
             if *identical {
                 assert!(
                     agree,

@@ -84,7 +84,7 @@ fn contid_loads_where_the_kernel_has_the_feature() {
     assert!(diags.is_empty());
     let out = apply::apply(&entries, &mut k, &host()).unwrap();
     assert_eq!((out.added, out.failures.len()), (1, 0));
-    let listed = apply::listing(&mut k, &host(), None, false).unwrap();
+    let listed = String::from_utf8(apply::listing(&mut k, &host(), None, false).unwrap()).unwrap();
     assert_eq!(
         listed,
         "-a always,exit -F arch=b64 -S all -F contid=42 -F key=ck\n"

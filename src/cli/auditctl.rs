@@ -17,15 +17,17 @@
 //! version texts are kaudit's own.
 
 use crate::apply::{self, Outcome};
-use crate::compile::{compile_line_with_warnings, Compiled};
+use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
 use crate::model::Control;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::{Transport, TransportError};
 use crate::rulefile::{compile_text, Entry, Origin, CRLF_WARNING};
-use crate::syntax::join_argv;
+use crate::syntax::join_argv_bytes;
+use std::ffi::OsStr;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 /// Where the personality writes, and how it reaches the kernel; tests
 /// substitute a fake kernel and buffers.
@@ -50,7 +52,7 @@ impl Env<'_> {
 
 /// Runs the real thing: process arguments (without the program name) against
 /// the real kernel, on the real stdout and stderr.
-pub fn main(args: &[String]) -> u8 {
+pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
     // Writes never panic: a closed stdout ends the output quietly, a failed
     // one (a full disk) is reported at the end (`crate::output`).
     let mut out = crate::output::stdout();
@@ -74,22 +76,24 @@ pub fn main(args: &[String]) -> u8 {
 }
 
 /// Runs one auditctl invocation; returns the exit code.
-pub fn run(args: &[String], env: &mut Env) -> u8 {
+/// Arguments are bytes, as argv is: keys and paths need not be UTF-8.
+pub fn run<S: AsRef<OsStr>>(args: &[S], env: &mut Env) -> u8 {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_ref().as_bytes()).collect();
     if args.is_empty() {
         let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
         return 1;
     }
-    let alone = |a: &str| args.len() == 1 && args[0] == a;
+    let alone = |a: &str| args.len() == 1 && args[0] == a.as_bytes();
     // Only help works unprivileged. (auditctl also lets root without
     // CAP_AUDIT_CONTROL run `-l`; kaudit treats euid 0 as privileged.)
     if !(env.privileged || alone("-h") || alone("--help")) {
         env.err("You must be root to run this program.");
         return 4;
     }
-    if args.len() == 2 && args[0] == "-R" {
-        return file_mode(&args[1], env);
+    if args.len() == 2 && args[0] == b"-R" {
+        return file_mode(&String::from_utf8_lossy(args[1]), env);
     }
-    command_mode(args, env)
+    command_mode(&args, env)
 }
 
 /// One line of `diag` in the reference's words, then kaudit's caret display.
@@ -122,9 +126,10 @@ fn transport_failure(env: &mut Env, e: &TransportError, failure_code: u8) -> u8 
     }
 }
 
-fn command_mode(args: &[String], env: &mut Env) -> u8 {
-    let line = join_argv(args);
-    let (result, warnings) = compile_line_with_warnings(&line, &env.host);
+fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
+    let bytes = join_argv_bytes(args);
+    let line = crate::syntax::shadow(&bytes);
+    let (result, warnings) = compile_line_bytes_with_warnings(&bytes, &env.host);
     for w in &warnings {
         env.err(&w.message);
     }
@@ -133,11 +138,11 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
         Err(d) => {
             // auditctl acts on options as it reads them: a leading -v or -h
             // has printed its text before a later word fails.
-            match args[0].as_str() {
-                "-v" => {
+            match args[0] {
+                b"-v" => {
                     let _ = env.stdout.write_all(apply::version_line().as_bytes());
                 }
-                "-h" | "--help" => {
+                b"-h" | b"--help" => {
                     let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
                 }
                 _ => {}
@@ -151,7 +156,7 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
     let controls: &[Control] = match &compiled {
         Compiled::Nothing => return 0,
         Compiled::Deprecated => {
-            let verb = if args.iter().any(|a| a.starts_with("-d")) {
+            let verb = if args.iter().any(|a| a.starts_with(b"-d")) {
                 "Delete"
             } else {
                 "Append"
@@ -220,7 +225,7 @@ fn command_mode(args: &[String], env: &mut Env) -> u8 {
 }
 
 fn finish(env: &mut Env, outcome: &Outcome) {
-    let _ = env.stdout.write_all(outcome.stdout.as_bytes());
+    let _ = env.stdout.write_all(&outcome.stdout);
     let _ = env.stdout.flush();
     for n in &outcome.notes {
         let _ = writeln!(env.stderr, "{n}");
@@ -264,7 +269,7 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         return 1;
     }
     let text = match std::fs::read(path) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Ok(b) => b,
         Err(e) => {
             env.err(&format!(
                 "Error opening {path} ({})",

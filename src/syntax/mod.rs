@@ -43,12 +43,19 @@ impl Span {
 }
 
 /// A word with escapes resolved (`\ ` → space, `\\` → backslash).
+///
+/// A line that is not UTF-8 is parsed as its [`shadow`], in which every byte
+/// of an invalid sequence reads `?`; `text` is then the shadow's word and
+/// `raw` the original bytes, byte for byte the same length, so positions in
+/// `text` are positions in [`Word::bytes`] too.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Word {
-    /// The unescaped text.
+    /// The unescaped text (with `?` for bytes that are not UTF-8).
     pub text: String,
     /// Where it is in the parsed text.
     pub span: Span,
+    /// The unescaped original bytes, when they are not `text`'s.
+    pub raw: Option<Vec<u8>>,
 }
 
 impl Word {
@@ -56,8 +63,47 @@ impl Word {
         Word {
             text: unescape(p.as_str()),
             span: Span::of(p),
+            raw: None,
         }
     }
+
+    /// A word made from bytes: `text` is their shadow.
+    pub fn from_bytes(bytes: &[u8], span: Span) -> Word {
+        let text = shadow(bytes);
+        let raw = (text.as_bytes() != bytes).then(|| bytes.to_vec());
+        Word { text, span, raw }
+    }
+
+    /// The word's bytes as written (what goes into a key or a path).
+    pub fn bytes(&self) -> &[u8] {
+        self.raw.as_deref().unwrap_or(self.text.as_bytes())
+    }
+}
+
+/// `bytes` as UTF-8 text of the same length: every byte of an invalid
+/// sequence becomes `?` (valid multi-byte characters are kept). The grammar
+/// only gives meaning to ASCII, so the shadow parses as the bytes do.
+pub fn shadow(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
+}
+
+/// [`unescape`] on bytes.
+fn unescape_bytes(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' && matches!(raw.get(i + 1), Some(b' ' | b'\\')) {
+            i += 1;
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Resolves a rules-file word's escapes: `\ ` is a space and `\\` a
@@ -98,6 +144,24 @@ pub fn join_argv<S: AsRef<str>>(args: &[S]) -> String {
         .filter(|a| !a.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// [`join_argv`] for arguments given as bytes (argv need not be UTF-8);
+/// compile the result with [`crate::compile::compile_line_bytes_with_warnings`].
+pub fn join_argv_bytes<S: AsRef<[u8]>>(args: &[S]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for arg in args.iter().map(AsRef::as_ref).filter(|a| !a.is_empty()) {
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        for &c in arg {
+            if c == b' ' || c == b'\\' {
+                out.push(b'\\');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The first operand of `-a`/`-A`/`-d`.
@@ -273,6 +337,62 @@ pub fn parse_line(text: &str) -> Result<ParsedLine, SyntaxError> {
         }
     }
     Ok(ParsedLine::Blank)
+}
+
+/// Parses one line given as bytes. A line that is not UTF-8 is parsed as its
+/// [`shadow`], and each word that covers an invalid byte gets its original
+/// bytes back in [`Word::raw`].
+pub fn parse_line_bytes(line: &[u8]) -> Result<ParsedLine, SyntaxError> {
+    if let Ok(text) = std::str::from_utf8(line) {
+        return parse_line(text);
+    }
+    let mut parsed = parse_line(&shadow(line))?;
+    if let ParsedLine::Options(opts) = &mut parsed {
+        for opt in opts {
+            for word in opt.kind.words_mut() {
+                let original = line.get(word.span.start..word.span.end).unwrap_or(&[]);
+                if !original.is_ascii() && std::str::from_utf8(original).is_err() {
+                    word.raw = Some(unescape_bytes(original));
+                }
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+impl OptKind {
+    /// Every word of the option, for [`parse_line_bytes`].
+    fn words_mut(&mut self) -> Vec<&mut Word> {
+        match self {
+            OptKind::Rule(_, Ok((a, b))) => vec![a, b],
+            OptKind::Syscall(Ok(items)) => items.iter_mut().collect(),
+            OptKind::Field(f) => {
+                let mut v = vec![&mut f.whole, &mut f.name];
+                v.extend(f.value.as_mut());
+                v
+            }
+            OptKind::Compare(Ok(c)) => {
+                let mut v = vec![&mut c.whole, &mut c.left];
+                v.extend(c.right.as_mut());
+                v
+            }
+            OptKind::Rule(_, Err(w))
+            | OptKind::Syscall(Err(w))
+            | OptKind::Compare(Err(w))
+            | OptKind::Watch(w)
+            | OptKind::Unwatch(w)
+            | OptKind::Perm(Ok(w) | Err(w))
+            | OptKind::Key(w)
+            | OptKind::Value(_, w)
+            | OptKind::BacklogWaitTime(w)
+            | OptKind::Signal(w)
+            | OptKind::Message(w)
+            | OptKind::Equiv(w)
+            | OptKind::Read(w)
+            | OptKind::Stray(w) => vec![w],
+            OptKind::Flag(_) | OptKind::MissingArgument(_) => Vec::new(),
+        }
+    }
 }
 
 fn operator(p: &Pair<'_, Rule>) -> (Operator, Span) {
@@ -466,6 +586,7 @@ fn lower_option(p: Pair<'_, Rule>) -> Opt {
         _ => OptKind::Stray(Word {
             text: unescape(p.as_str()),
             span,
+            raw: None,
         }),
     };
     Opt { kind, span }
@@ -599,6 +720,34 @@ mod tests {
         ));
         // `--reset` is ambiguous between two options.
         assert!(matches!(&opts("--reset")[0], OptKind::Stray(_)));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_kept_in_words() {
+        let line = b"-w /tmp/caf\xe9 -k a\\ \xff";
+        assert_eq!(shadow(line), r"-w /tmp/caf? -k a\ ?");
+        match parse_line_bytes(line).unwrap() {
+            ParsedLine::Options(o) => match &o[..] {
+                [Opt {
+                    kind: OptKind::Watch(w),
+                    ..
+                }, Opt {
+                    kind: OptKind::Key(k),
+                    ..
+                }] => {
+                    assert_eq!(w.bytes(), b"/tmp/caf\xe9");
+                    assert_eq!(w.text, "/tmp/caf?");
+                    assert_eq!(k.bytes(), b"a \xff");
+                    assert_eq!(k.text.len(), k.bytes().len());
+                }
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            join_argv_bytes(&[&b"-k"[..], b"a b\xe9", b"", br"c\d"]),
+            b"-k a\\ b\xe9 c\\\\d"
+        );
     }
 
     #[test]
