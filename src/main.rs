@@ -9,7 +9,9 @@ use kaudit::apply::{self, contains};
 use kaudit::codec::decode;
 use kaudit::compile::{compile_args, Compiled, RuleOp};
 use kaudit::diag::{Diagnostic, Severity};
+use kaudit::expedite::Expedited;
 use kaudit::host::Host;
+use kaudit::interrupt;
 use kaudit::listing::{list_bytes, list_text};
 use kaudit::lock::MachineLock;
 use kaudit::model::Rule;
@@ -49,6 +51,24 @@ struct Target {
     paths: Vec<String>,
 }
 
+/// The switch for expedited RCU grace periods during deletes.
+#[derive(clap::Args, Clone, Copy)]
+struct NoExpedite {
+    /// Do not set /sys/kernel/rcu_expedited to 1 while deleting rules
+    /// (by default kaudit does, and puts the old value back afterwards:
+    /// each delete then takes microseconds instead of a ~12 ms RCU grace
+    /// period, at the cost of inter-processor interrupts on the other CPUs
+    /// for the duration of the burst). KAUDIT_NO_EXPEDITE=1 does the same.
+    #[arg(long)]
+    no_expedite: bool,
+}
+
+impl NoExpedite {
+    fn enabled(self) -> bool {
+        !self.no_expedite && !kaudit::expedite::disabled_by_env()
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The auditctl-compatible interface: `kaudit auditctl ARGS...` is
@@ -67,6 +87,8 @@ enum Command {
         /// Check and show what would be sent, without touching the kernel.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        expedite: NoExpedite,
         /// Rules files.
         #[arg(required = true)]
         files: Vec<String>,
@@ -116,6 +138,8 @@ enum Command {
         #[arg(long)]
         allow_empty: bool,
         #[command(flatten)]
+        expedite: NoExpedite,
+        #[command(flatten)]
         target: Target,
     },
     /// Show how the kernel's rules differ from the files: a unified diff of
@@ -148,11 +172,30 @@ enum Command {
         /// Delete every rule that has this key (one of its keys, exactly).
         #[arg(short, long, conflicts_with = "rule")]
         key: Option<String>,
+        #[command(flatten)]
+        expedite: NoExpedite,
         /// The rule, in auditctl syntax (`-a`/`-w` forms are accepted and
         /// mean the same rule).
         #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
         rule: Vec<String>,
     },
+}
+
+/// After a command that deferred SIGINT/SIGTERM/SIGHUP: if one came, say so
+/// and exit with 128 + its number instead of `code`.
+fn after_signal(program: &str, what: &str, code: u8) -> u8 {
+    match interrupt::received() {
+        Some(sig) => {
+            say(&format!(
+                "{program}: {} received; {what} was finished first so that no rule set is left half-applied (exit status {} had it not come); exiting {}",
+                interrupt::name(sig),
+                code,
+                interrupt::exit_code(sig)
+            ));
+            interrupt::exit_code(sig)
+        }
+        None => code,
+    }
 }
 
 fn main() -> ExitCode {
@@ -163,11 +206,17 @@ fn main() -> ExitCode {
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    // A run killed (SIGKILL) while it had expedited RCU grace periods left
+    // /sys/kernel/rcu_expedited at 1 and its old value on record.
+    if nix::unistd::geteuid().is_root() {
+        kaudit::expedite::recover(&kaudit::expedite::Knob::system());
+    }
     let argv0 = argv.first().cloned().unwrap_or_default();
     let (personality, skip) = kaudit::cli::personality(&argv0, &argv[1..]);
     match personality {
         kaudit::cli::Personality::Auditctl => {
-            return ExitCode::from(kaudit::cli::auditctl::main(&argv_os[1 + skip..]));
+            let code = kaudit::cli::auditctl::main(&argv_os[1 + skip..]);
+            return ExitCode::from(after_signal("auditctl", "the command", code));
         }
         kaudit::cli::Personality::Augenrules => {
             let cmd = if skip == 0 {
@@ -175,7 +224,8 @@ fn main() -> ExitCode {
             } else {
                 "augenrules"
             };
-            return ExitCode::from(kaudit::cli::augenrules::main(cmd, &argv[1 + skip..]));
+            let code = kaudit::cli::augenrules::main(cmd, &argv[1 + skip..]);
+            return ExitCode::from(after_signal("augenrules", "the load", code));
         }
         kaudit::cli::Personality::Native => {}
     }
@@ -214,7 +264,11 @@ fn main() -> ExitCode {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
         Command::Augenrules { args } => Ok(kaudit::cli::augenrules::main("augenrules", &args)),
-        Command::Load { dry_run, files } => load(&files, dry_run, &host, &mut out),
+        Command::Load {
+            dry_run,
+            expedite,
+            files,
+        } => load(&files, dry_run, expedite.enabled(), &host, &mut out),
         Command::List {
             watches: Some(dir),
             json,
@@ -224,6 +278,7 @@ fn main() -> ExitCode {
         Command::Sync {
             dry_run,
             allow_empty,
+            expedite,
             target: t,
         } => sync(
             &t.paths,
@@ -231,6 +286,7 @@ fn main() -> ExitCode {
             dry_run,
             allow_empty,
             t.json,
+            expedite.enabled(),
             &host,
             &mut out,
         ),
@@ -252,7 +308,11 @@ fn main() -> ExitCode {
         ),
         Command::Status { json } => status(json, &mut out),
         Command::GenerateDocs { dir } => generate_docs(&dir),
-        Command::Delete { key, rule } => delete(key.as_deref(), &rule, &host),
+        Command::Delete {
+            key,
+            expedite,
+            rule,
+        } => delete(key.as_deref(), &rule, expedite.enabled(), &host),
     };
     let code = match result {
         Ok(code) => code,
@@ -261,6 +321,7 @@ fn main() -> ExitCode {
             e.code
         }
     };
+    let code = after_signal("kaudit", "the change", code);
     match out.finish(error_code) {
         Ok(()) => ExitCode::from(code),
         Err(e) => {
@@ -289,9 +350,14 @@ fn report(diags: &[Diagnostic]) -> bool {
     errors
 }
 
+/// A kernel connection for a change: it holds the machine lock, and
+/// expedites RCU grace periods while it deletes (unless turned off).
+type Changer = Expedited<NetlinkTransport>;
+
 /// Opens the kernel connection for a change: privilege, the machine lock,
-/// and the immutable check, before anything is sent.
-fn open_for_change() -> Result<(NetlinkTransport, MachineLock), Failure> {
+/// and the immutable check, before anything is sent. From here on SIGINT,
+/// SIGTERM and SIGHUP are deferred until the change is finished.
+fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
     if !nix::unistd::geteuid().is_root() {
         return Err(Failure {
             message: "changing audit rules needs root (CAP_AUDIT_CONTROL)".into(),
@@ -308,10 +374,17 @@ fn open_for_change() -> Result<(NetlinkTransport, MachineLock), Failure> {
             code: 3,
         });
     }
-    Ok((t, lock))
+    interrupt::defer();
+    Ok(Expedited::new(t, expedite).holding(lock))
 }
 
-fn load(files: &[String], dry_run: bool, host: &Host, out: &mut Stdout) -> Result<u8, Failure> {
+fn load(
+    files: &[String],
+    dry_run: bool,
+    expedite: bool,
+    host: &Host,
+    out: &mut Stdout,
+) -> Result<u8, Failure> {
     let (entries, diags) = compile_files(files, host);
     if report(&diags) {
         let errors = diags
@@ -335,7 +408,7 @@ fn load(files: &[String], dry_run: bool, host: &Host, out: &mut Stdout) -> Resul
         out.print(&text);
         return Ok(0);
     }
-    let (mut t, _lock) = open_for_change()?;
+    let mut t = open_for_change(expedite)?;
     let outcome = apply::apply(&entries, &mut t, host)?;
     for f in &outcome.failures {
         say(&format!(
@@ -378,7 +451,7 @@ fn describe(c: &Compiled, host: &Host) -> String {
     }
 }
 
-fn kernel_rules(t: &mut NetlinkTransport) -> Result<Vec<(Vec<u8>, Rule)>, Failure> {
+fn kernel_rules(t: &mut dyn Transport) -> Result<Vec<(Vec<u8>, Rule)>, Failure> {
     t.list_rules()?
         .into_iter()
         .map(|b| match decode(&b) {
@@ -436,9 +509,9 @@ fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<
     Ok(0)
 }
 
-fn delete(key: Option<&str>, rule: &[String], host: &Host) -> Result<u8, Failure> {
+fn delete(key: Option<&str>, rule: &[String], expedite: bool, host: &Host) -> Result<u8, Failure> {
     let requests: Vec<Request> = if let Some(k) = key {
-        let (mut t, _lock) = open_for_change()?;
+        let mut t = open_for_change(expedite)?;
         let doomed: Vec<Request> = kernel_rules(&mut t)?
             .into_iter()
             .filter(|(_, r)| r.keys().contains(&k.as_bytes()))
@@ -463,15 +536,11 @@ fn delete(key: Option<&str>, rule: &[String], host: &Host) -> Result<u8, Failure
             }
         }
     };
-    let (mut t, _lock) = open_for_change()?;
+    let mut t = open_for_change(expedite)?;
     run_deletes(&mut t, requests, "matching that text")
 }
 
-fn run_deletes(
-    t: &mut NetlinkTransport,
-    requests: Vec<Request>,
-    what: &str,
-) -> Result<u8, Failure> {
+fn run_deletes(t: &mut dyn Transport, requests: Vec<Request>, what: &str) -> Result<u8, Failure> {
     if requests.is_empty() {
         return Err(fail(format!("no rule {what}")));
     }
@@ -516,12 +585,13 @@ fn sync(
     dry_run: bool,
     allow_empty: bool,
     json: bool,
+    expedite: bool,
     host: &Host,
     out: &mut Stdout,
 ) -> Result<u8, Failure> {
     let scope = scope_of(scope)?;
     if !dry_run {
-        return sync_apply(paths, &scope, allow_empty, json, host, out);
+        return sync_apply(paths, &scope, allow_empty, json, expedite, host, out);
     }
     let mut want = desired(paths, &scope, host)?;
     want.allow_empty = allow_empty;
@@ -555,14 +625,15 @@ fn sync_apply(
     scope: &Scope,
     allow_empty: bool,
     json: bool,
+    expedite: bool,
     host: &Host,
     out: &mut Stdout,
 ) -> Result<u8, Failure> {
     let (want, opened) = std::thread::scope(|s| {
         let opener = s.spawn(|| -> Result<_, Failure> {
-            let (mut t, lock) = open_for_change()?;
+            let mut t = open_for_change(expedite)?;
             let state = ksync::read_state(&mut t)?;
-            Ok((t, lock, state))
+            Ok((t, state))
         });
         let want = desired(paths, scope, host);
         let opened = opener
@@ -573,7 +644,7 @@ fn sync_apply(
     // Bad input is exit 2 even when the kernel could not be opened.
     let mut want = want?;
     want.allow_empty = allow_empty;
-    let (mut t, _lock, state) = opened?;
+    let (mut t, state) = opened?;
     match ksync::apply_state(&mut t, state, &want, scope, host) {
         Ok(r) => {
             if json {

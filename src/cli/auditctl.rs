@@ -57,7 +57,16 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
     // one (a full disk) is reported at the end (`crate::output`).
     let mut out = crate::output::stdout();
     let mut err = crate::output::Messages;
-    let mut open = || NetlinkTransport::open().map(|t| Box::new(t) as Box<dyn Transport>);
+    // Every command that reaches the kernel finishes once started (SIGINT,
+    // SIGTERM and SIGHUP are deferred) and expedites its deletes unless
+    // KAUDIT_NO_EXPEDITE is set; stdout and exit codes are unchanged.
+    let mut open = || {
+        NetlinkTransport::open().map(|t| {
+            crate::interrupt::defer();
+            let expedite = !crate::expedite::disabled_by_env();
+            Box::new(crate::expedite::Expedited::new(t, expedite)) as Box<dyn Transport>
+        })
+    };
     let mut env = Env {
         stdout: &mut out,
         stderr: &mut err,

@@ -354,7 +354,11 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
         }
     };
     let mut t = match NetlinkTransport::open() {
-        Ok(t) => t,
+        Ok(t) => {
+            // Signals wait for the load to finish (see crate::interrupt).
+            crate::interrupt::defer();
+            crate::expedite::Expedited::new(t, !crate::expedite::disabled_by_env())
+        }
         Err(e) => {
             let _ = writeln!(err, "kaudit: {e}");
             return 1;
