@@ -579,6 +579,7 @@ fn desired(paths: &[String], scope: &Scope, host: &Host) -> Result<ksync::Desire
     })
 }
 
+#[allow(clippy::too_many_arguments)] // one per command-line option of `kaudit sync`
 fn sync(
     paths: &[String],
     scope: Option<&str>,
