@@ -110,6 +110,22 @@ fn refusal_message(op: RuleOp, errno: i32) -> String {
     }
 }
 
+/// `kaudit load`: refuses the whole set, sending nothing, when a line is
+/// not a rule or a setting ([`crate::rulefile::load_problems`]); otherwise
+/// applies it in order. The outer error is the transport's; the inner one
+/// the refused lines.
+pub fn load(
+    entries: &[Entry],
+    transport: &mut dyn Transport,
+    host: &Host,
+) -> Result<Result<Outcome, Vec<crate::diag::Diagnostic>>, TransportError> {
+    let refused = crate::rulefile::load_problems(entries);
+    if !refused.is_empty() {
+        return Ok(Err(refused));
+    }
+    apply(entries, transport, host).map(Ok)
+}
+
 /// Applies compiled lines in order.
 pub fn apply(
     entries: &[Entry],

@@ -18,7 +18,7 @@ use kaudit::model::Rule;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{Request, Transport};
 use kaudit::output::{say, CliError, Stdout};
-use kaudit::rulefile::compile_files;
+use kaudit::rulefile::{compile_files, trust_problems, Trust};
 use kaudit::sync::{self as ksync, json_str, Scope};
 use std::process::ExitCode;
 
@@ -385,7 +385,16 @@ fn load(
     host: &Host,
     out: &mut Stdout,
 ) -> Result<u8, Failure> {
-    let (entries, diags) = compile_files(files, host);
+    let trust = if dry_run { Trust::Warn } else { Trust::Refuse };
+    let mut diags = trust_problems(files, trust);
+    let (entries, compiled) = compile_files(files, host);
+    diags.extend(compiled);
+    diags.extend(kaudit::rulefile::load_problems(&entries));
+    // In the order of the files, then of their lines.
+    diags.sort_by_key(|d| {
+        let file = files.iter().position(|f| d.file.as_ref() == Some(f));
+        (file.unwrap_or(usize::MAX), d.line)
+    });
     if report(&diags) {
         let errors = diags
             .iter()
@@ -409,7 +418,13 @@ fn load(
         return Ok(0);
     }
     let mut t = open_for_change(expedite)?;
-    let outcome = apply::apply(&entries, &mut t, host)?;
+    let outcome = match apply::load(&entries, &mut t, host)? {
+        Ok(outcome) => outcome,
+        Err(refused) => {
+            report(&refused);
+            return Err(fail("nothing was sent to the kernel"));
+        }
+    };
     for f in &outcome.failures {
         say(&format!(
             "{}:{}: error: {}",
@@ -431,10 +446,12 @@ fn load(
     Ok(if outcome.failed { 1 } else { 0 })
 }
 
+/// One dry-run line: a rule as `append`/`prepend`/`delete` and its `-l`
+/// text (the verbs of `kaudit sync --dry-run`), a setting in plain words.
 fn describe(c: &Compiled, host: &Host) -> String {
     let rule_text = |op: &RuleOp, r: &Rule| {
         let verb = match op {
-            RuleOp::Append => "add",
+            RuleOp::Append => "append",
             RuleOp::Prepend => "prepend",
             RuleOp::Delete => "delete",
         };
@@ -443,10 +460,21 @@ fn describe(c: &Compiled, host: &Host) -> String {
             list_text(std::slice::from_ref(&r.as_stored()), host).trim_end()
         )
     };
+    let controls = |cs: &[kaudit::model::Control]| -> Vec<String> {
+        cs.iter().map(|c| c.describe()).collect()
+    };
     match c {
         Compiled::Rule { op, rule } => rule_text(op, rule),
-        Compiled::Mixed { controls, op, rule } => format!("{controls:?}; {}", rule_text(op, rule)),
-        Compiled::Control(c) => format!("{c:?}"),
+        Compiled::Mixed {
+            controls: cs,
+            op,
+            rule,
+        } => {
+            let mut parts = controls(cs);
+            parts.push(rule_text(op, rule));
+            parts.join("; ")
+        }
+        Compiled::Control(cs) => controls(cs).join("; "),
         Compiled::Nothing | Compiled::Deprecated => String::new(),
     }
 }
@@ -569,14 +597,28 @@ fn scope_of(scope: Option<&str>) -> Result<Scope, Failure> {
 
 /// Compiles the paths into the desired state; errors are reported and map to
 /// exit 2 (nothing was sent).
-fn desired(paths: &[String], scope: &Scope, host: &Host) -> Result<ksync::Desired, Failure> {
-    ksync::desired_from_paths(paths, host, scope).map_err(|diags| {
+fn desired(
+    paths: &[String],
+    scope: &Scope,
+    host: &Host,
+    trust: Trust,
+) -> Result<ksync::Desired, Failure> {
+    let problems = trust_problems(paths, trust);
+    let refused = problems
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    report(&problems);
+    let nothing_sent =
+        |n: usize| CliError::new(2, format!("{n} error(s); nothing was sent to the kernel"));
+    let want = ksync::desired_from_paths(paths, host, scope).map_err(|diags| {
         report(&diags);
-        Failure {
-            message: format!("{} error(s); nothing was sent to the kernel", diags.len()),
-            code: 2,
-        }
-    })
+        nothing_sent(refused + diags.len())
+    })?;
+    if refused > 0 {
+        return Err(nothing_sent(refused));
+    }
+    Ok(want)
 }
 
 #[allow(clippy::too_many_arguments)] // one per command-line option of `kaudit sync`
@@ -594,7 +636,7 @@ fn sync(
     if !dry_run {
         return sync_apply(paths, &scope, allow_empty, json, expedite, host, out);
     }
-    let mut want = desired(paths, &scope, host)?;
+    let mut want = desired(paths, &scope, host, Trust::Warn)?;
     want.allow_empty = allow_empty;
     {
         let mut t = NetlinkTransport::open()?;
@@ -636,7 +678,7 @@ fn sync_apply(
             let state = ksync::read_state(&mut t)?;
             Ok((t, state))
         });
-        let want = desired(paths, scope, host);
+        let want = desired(paths, scope, host, Trust::Refuse);
         let opened = opener
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -683,7 +725,7 @@ fn compare(
     // diff(1) and check exit 2 on any error.
     let as_two = |f: Failure| Failure { code: 2, ..f };
     let scope = scope_of(scope).map_err(as_two)?;
-    let want = desired(paths, &scope, host).map_err(as_two)?;
+    let want = desired(paths, &scope, host, Trust::Warn).map_err(as_two)?;
     let mut t = NetlinkTransport::open().map_err(|e| as_two(e.into()))?;
     let r = ksync::compare(&mut t, &want, &scope).map_err(|e| as_two(e.into()))?;
     let (adds, deletes) = r.plan.counts();

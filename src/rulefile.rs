@@ -10,7 +10,9 @@
 use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
+use crate::output::reason;
 use crate::syntax::Span;
+use std::path::Path;
 
 /// Where a line came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +130,10 @@ fn compile_lines(
             w.severity = Severity::Warning;
             diags.push(w.at(Some(file), number, line));
         }
+        if let Some(d) = nul_error(line) {
+            diags.push(d.at(Some(file), number, line));
+            continue;
+        }
         let (result, warnings) = compile_line_bytes_with_warnings(bytes, host);
         diags.extend(warnings.into_iter().map(|w| w.at(Some(file), number, line)));
         match result {
@@ -146,6 +152,197 @@ fn compile_lines(
     (entries, diags)
 }
 
+/// The largest rules file kaudit reads: 8 MiB, about 80,000 typical rule
+/// lines. Anything bigger is a mistake (`/dev/zero`, a log file), and reading
+/// it whole would only exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// Reads a rules file: a regular file (opened without waiting, so that a
+/// FIFO named `x.rules` cannot hang a boot), at most [`MAX_FILE_BYTES`].
+/// The error is the reason, in words, without the path (see
+/// [`Diagnostic::whole_file`]).
+pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let unreadable = |e: std::io::Error| format!("cannot read: {}", reason(&e));
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+    // writer; it changes nothing for a regular file.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(format!(
+            "not a regular file ({}); rules are read from regular files only",
+            file_kind(&meta)
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!("the file has {} bytes; {LIMIT_TEXT}", meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The size can change while reading; the limit holds whatever it does.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("the file grew while being read; {LIMIT_TEXT}"));
+    }
+    Ok(bytes)
+}
+
+/// The limit, in words (a test checks it against [`MAX_FILE_BYTES`]).
+const LIMIT_TEXT: &str = "a rules file may have at most 8 MiB (8388608 bytes)";
+
+/// What a non-regular file is, in words.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
+/// The lines `kaudit load` refuses: queries and actions that are not rules
+/// or settings (`-l`, `-s`, `-m`, `--signal`, `-v`, `-h`, `-R`). auditctl
+/// runs them from a file; a load must not send a message, signal auditd or
+/// throw a listing away. The `auditctl` personality runs them.
+pub fn load_problems(entries: &[Entry]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in entries {
+        let controls = match &e.compiled {
+            Compiled::Control(c) | Compiled::Mixed { controls: c, .. } => c.as_slice(),
+            _ => continue,
+        };
+        for c in controls.iter().filter(|c| !c.is_loadable()) {
+            out.push(
+                Diagnostic::error(
+                    Span {
+                        start: 0,
+                        end: e.text.len(),
+                    },
+                    format!(
+                        "{} would {}; kaudit load takes rules and settings only",
+                        c.auditctl_text(),
+                        c.describe()
+                    ),
+                )
+                .with_help("run it with `kaudit auditctl`, or remove the line")
+                .at(Some(&e.origin.file), e.origin.line, &e.text),
+            );
+        }
+    }
+    out
+}
+
+/// What a command does with a rules file or directory that someone other
+/// than root could change (world-writable, or a file not owned by root):
+/// anyone who can write it decides what is audited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// Refuse it: for every command that changes the kernel.
+    Refuse,
+    /// Warn: for dry runs, `check` and `diff`.
+    Warn,
+}
+
+/// The problems of the given rules files and directories (a directory's
+/// `*.rules` files too) under `trust`: errors or warnings naming the path
+/// and the reason. A path that cannot be read is left to the reader.
+pub fn trust_problems<P: AsRef<Path>>(paths: &[P], trust: Trust) -> Vec<Diagnostic> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut problem = |path: &Path, what: String, help: &str| {
+        let mut d = Diagnostic::whole_file(Some(&path.to_string_lossy()), what);
+        if trust == Trust::Warn {
+            d.severity = Severity::Warning;
+            d.message.push_str(" (kaudit load and sync refuse it)");
+        }
+        out.push(d.with_help(help));
+    };
+    let check_file = |path: &Path, problem: &mut dyn FnMut(&Path, String, &str)| {
+        // Devices, FIFOs and the like are refused by the reader.
+        let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
+            return;
+        };
+        if meta.mode() & 0o002 != 0 {
+            problem(
+                path,
+                "the file is world-writable: anyone could change what is audited".into(),
+                "chmod o-w on the file",
+            );
+        }
+        if meta.uid() != 0 {
+            problem(
+                path,
+                format!(
+                    "the file is owned by uid {}, not root: its owner could change what is audited",
+                    meta.uid()
+                ),
+                "chown root on the file",
+            );
+        }
+    };
+    for path in paths {
+        let path = path.as_ref();
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            check_file(path, &mut problem);
+            continue;
+        }
+        if meta.mode() & 0o002 != 0 {
+            problem(
+                path,
+                "the directory is world-writable: anyone could add or replace a rules file in it"
+                    .into(),
+                "chmod o-w on the directory",
+            );
+        }
+        let Ok(entries) = std::fs::read_dir(path) else {
+            continue;
+        };
+        let mut names: Vec<std::ffi::OsString> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
+            .collect();
+        names.sort();
+        for n in names {
+            check_file(&path.join(n), &mut problem);
+        }
+    }
+    out
+}
+
+/// A NUL byte cannot be part of a rule: the kernel keeps a string (a key, a
+/// path) only up to it, so the rule it stores is not the rule sent, and a
+/// sync could never converge. Refused wherever it is, with its column.
+fn nul_error(line: &str) -> Option<Diagnostic> {
+    let at = line.find('\0')?;
+    Some(Diagnostic::error(
+        Span {
+            start: at,
+            end: at + 1,
+        },
+        "a NUL byte in a rules line (the kernel would cut the word there)",
+    ))
+}
+
 /// Reads and compiles rules files. An unreadable file is a diagnostic too.
 pub fn compile_files<P: AsRef<std::path::Path>>(
     paths: &[P],
@@ -155,18 +352,13 @@ pub fn compile_files<P: AsRef<std::path::Path>>(
     let mut diags = Vec::new();
     for path in paths {
         let (path, name) = (path.as_ref(), path.as_ref().to_string_lossy());
-        match std::fs::read(path) {
+        match read_rules_file(path) {
             Ok(bytes) => {
                 let (e, d) = compile_text(&name, &bytes, host);
                 entries.extend(e);
                 diags.extend(d);
             }
-            Err(e) => {
-                let mut d =
-                    Diagnostic::error(Span::default(), format!("cannot read the file: {e}"));
-                d.file = Some(name.into_owned());
-                diags.push(d);
-            }
+            Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why)),
         }
     }
     (entries, diags)
@@ -253,6 +445,14 @@ mod tests {
             diags[0].headline(),
             "t.rules:2:1: error: List must be given before field"
         );
+    }
+
+    #[test]
+    fn the_limit_text_names_the_limit() {
+        assert!(LIMIT_TEXT.contains(&format!(
+            "{} MiB ({MAX_FILE_BYTES} bytes)",
+            MAX_FILE_BYTES >> 20
+        )));
     }
 
     #[test]

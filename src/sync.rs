@@ -75,7 +75,7 @@ impl Scope {
     pub fn parse(text: &str) -> Result<Scope, String> {
         match text.strip_prefix("key=") {
             Some(p) if !p.is_empty() => Ok(Scope::KeyPrefix(p.to_string())),
-            _ => Err(format!("scope must be key=PREFIX, not {text:?}")),
+            _ => Err(format!("--scope must be key=PREFIX, not '{text}'")),
         }
     }
 
@@ -106,7 +106,12 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
         if path.is_dir() {
             // Names are bytes: a name that is not UTF-8 is a file like any other.
             let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(path)
-                .map_err(|e| format!("{p}: {e}"))?
+                .map_err(|e| {
+                    format!(
+                        "{p}: cannot read the directory: {}",
+                        crate::output::reason(&e)
+                    )
+                })?
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name())
                 .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
@@ -256,7 +261,7 @@ pub fn desired_from_paths(
 /// Reads and compiles the paths' files; any error is returned (all of
 /// them), warnings are dropped.
 pub fn entries_from_paths(paths: &[String], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
-    let files = rule_files(paths).map_err(|e| vec![Diagnostic::error(Span::default(), e)])?;
+    let files = rule_files(paths).map_err(|e| vec![Diagnostic::whole_file(None, e)])?;
     let (entries, diags) = crate::rulefile::compile_files(&files, host);
     let errors: Vec<Diagnostic> = diags
         .into_iter()
@@ -379,7 +384,9 @@ fn build_desired(
                 other => errors.push(entry_error(
                     e,
                     format!(
-                        "{other:?} does not describe a state; sync takes rules and settings only"
+                        "{} ({}) does not describe a state; sync takes rules and settings only",
+                        other.auditctl_text(),
+                        other.describe()
                     ),
                 )),
             }

@@ -18,9 +18,11 @@
 //!   instead of `auditctl -R` (flush, re-add, stop half-way);
 //! - `--check` also says whether the kernel's rules match the files.
 
+use crate::diag::Severity;
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
+use crate::rulefile::{trust_problems, Trust};
 use crate::sync::{self, natural_cmp, Scope};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -156,6 +158,17 @@ pub fn run(
         }
     }
     let host = Host::detect();
+    // Files anyone could write decide what is audited: refused for --load,
+    // a warning otherwise (the merged file is written 0640 by root).
+    let trust = if load { Trust::Refuse } else { Trust::Warn };
+    let problems = trust_problems(&[&paths.rules_dir, &paths.output], trust);
+    for d in &problems {
+        let _ = write!(err, "{d}");
+    }
+    if problems.iter().any(|d| d.severity == Severity::Error) {
+        let _ = writeln!(err, "{cmd}: nothing was loaded; the kernel was not changed");
+        return 1;
+    }
     if !paths.rules_dir.is_dir() {
         say(
             out,
