@@ -364,8 +364,12 @@ fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
             code: 4,
         });
     }
-    let lock =
-        MachineLock::acquire().map_err(|e| fail(format!("cannot take the kaudit lock: {e}")))?;
+    let lock = MachineLock::acquire().map_err(|e| {
+        fail(format!(
+            "cannot take the kaudit lock: {}",
+            kaudit::output::reason(&e)
+        ))
+    })?;
     let mut t = NetlinkTransport::open()?;
     let status = t.get_status()?;
     if status.enabled == 2 {
@@ -786,7 +790,12 @@ fn status(json: bool, out: &mut Stdout) -> Result<u8, Failure> {
 /// clap definitions above, so they never disagree with `--help`.
 fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
     use clap::CommandFactory;
-    let io = |e: std::io::Error| fail(format!("cannot write the docs: {e}"));
+    let io = |e: std::io::Error| {
+        fail(format!(
+            "cannot write the docs: {}",
+            kaudit::output::reason(&e)
+        ))
+    };
     let man = dir.join("man8");
     let comp = dir.join("completions");
     std::fs::create_dir_all(&man).map_err(io)?;

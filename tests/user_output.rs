@@ -309,6 +309,36 @@ fn only_regular_files_of_bounded_size_are_read() {
         );
         assert!(r.stderr.len() < 2000, "{args:?}: {} bytes", r.stderr.len());
     }
+    // augenrules merges rules.d: the FIFO is named, nothing is written.
+    let merged = dir.join("audit.rules");
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("augenrules")
+        .current_dir(&dir)
+        .env("KAUDIT_AUGENRULES_DIR", &rules_d)
+        .env("KAUDIT_AUGENRULES_OUTPUT", &merged)
+        .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
+        .output()
+        .unwrap();
+    assert!(start.elapsed() < Duration::from_secs(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("x.rules: not a regular file (a FIFO)") && !stderr.contains("os error"),
+        "{stderr}"
+    );
+    assert!(!merged.exists());
+    // The auditctl personality (root only: it opens the kernel first).
+    if nix::unistd::geteuid().is_root() {
+        let r = kaudit_in(&dir, &["auditctl", "-R", "big.rules"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("Error opening big.rules (the file has 9437164 bytes; a rules file may have at most 8 MiB"),
+            "{}",
+            r.stderr
+        );
+    }
     // Bounded memory: the largest child so far stayed far below what
     // reading /dev/zero to the end would take.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -277,13 +277,13 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         env.err(&format!("Error - {path} is world writable"));
         return 1;
     }
-    let text = match std::fs::read(path) {
+    // The reference's checks came first, in its words; this read adds the
+    // size limit (and a file swapped for a FIFO since the check cannot
+    // hang it).
+    let text = match crate::rulefile::read_rules_file(std::path::Path::new(path)) {
         Ok(b) => b,
-        Err(e) => {
-            env.err(&format!(
-                "Error opening {path} ({})",
-                apply::strerror(e.raw_os_error().unwrap_or(0))
-            ));
+        Err(why) => {
+            env.err(&format!("Error opening {path} ({why})"));
             return 1;
         }
     };

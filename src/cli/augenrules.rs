@@ -90,10 +90,10 @@ pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigi
     let mut rules: Vec<Slot> = Vec::new();
     for n in &names {
         let path = dir.join(n);
-        if !path.is_file() {
-            continue;
-        }
-        let text = std::fs::read(&path)?;
+        // A regular file of bounded size, or an error that says what it is:
+        // a FIFO named x.rules must not hang the boot.
+        let text = crate::rulefile::read_rules_file(&path)
+            .map_err(|why| std::io::Error::other(format!("{}: {why}", path.display())))?;
         for (i, raw) in text.split(|c| *c == b'\n').enumerate() {
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             if line.is_empty() || starts(line, b"#") {
@@ -183,14 +183,24 @@ pub fn run(
     let merged = match merge(&paths.rules_dir) {
         Ok(m) => m,
         Err(e) => {
-            let _ = writeln!(err, "{cmd}: cannot read {}: {e}", paths.rules_dir.display());
+            let _ = writeln!(
+                err,
+                "{cmd}: error: cannot merge {}: {}",
+                paths.rules_dir.display(),
+                crate::output::reason(&e)
+            );
             return 1;
         }
     };
     let current = match crate::atomic_file::read_no_follow(&paths.output) {
         Ok(c) => c,
         Err(e) => {
-            let _ = writeln!(err, "{cmd}: cannot use {}: {e}", paths.output.display());
+            let _ = writeln!(
+                err,
+                "{cmd}: cannot use {}: {}",
+                paths.output.display(),
+                crate::output::reason(&e)
+            );
             return 1;
         }
     };
@@ -226,7 +236,12 @@ pub fn run(
         return 0;
     }
     if let Err(e) = install(&paths.output, &merged) {
-        let _ = writeln!(err, "{cmd}: cannot write {}: {e}", paths.output.display());
+        let _ = writeln!(
+            err,
+            "{cmd}: cannot write {}: {}",
+            paths.output.display(),
+            crate::output::reason(&e)
+        );
         return 1;
     }
     if load {
@@ -360,8 +375,9 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
         Err(e) => {
             let _ = writeln!(
                 err,
-                "kaudit: cannot take the kaudit lock {}: {e}; the kernel was not changed",
-                crate::lock::MachineLock::default_path().display()
+                "kaudit: cannot take the kaudit lock {}: {}; the kernel was not changed",
+                crate::lock::MachineLock::default_path().display(),
+                crate::output::reason(&e)
             );
             return 1;
         }
