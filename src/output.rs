@@ -149,16 +149,6 @@ impl<W: Write> Output<W> {
         !matches!(self.state, State::Open)
     }
 
-    /// Writes `text` and a newline to standard output, or to standard error
-    /// when standard output is lost: for the one line that says what a
-    /// command did to the kernel.
-    pub fn important(&mut self, text: &str) {
-        self.line(text);
-        if self.is_lost() {
-            say(text);
-        }
-    }
-
     fn fail(&mut self, e: io::Error) {
         self.state = match e.kind() {
             io::ErrorKind::BrokenPipe => State::Closed,

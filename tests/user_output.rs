@@ -493,3 +493,62 @@ fn sync_diff_and_check_text() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Item 7: an unreadable directory or file (read as an unprivileged user)
+/// says the path and the reason: no position, no Rust suffix.
+#[test]
+fn unreadable_files_and_directories_say_path_and_reason() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIP (root): needs root to run a child as nobody");
+        return;
+    }
+    let dir = scratch("unreadable");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(dir.join("private.d")).unwrap();
+    std::fs::write(dir.join("private.d/10-a.rules"), "-b 1\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("private.d"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::write(dir.join("secret.rules"), "-b 1\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("secret.rules"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    // The binary must be reachable by nobody; skip loudly if the checkout
+    // is not (a private home directory).
+    let exe = Path::new(env!("CARGO_BIN_EXE_kaudit"));
+    let run = |args: &[&str]| {
+        Command::new(exe)
+            .args(args)
+            .current_dir(&dir)
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .expect("running kaudit as nobody")
+    };
+    let probe = run(&["--version"]);
+    if !probe.status.success() {
+        eprintln!("SKIP (unreadable): the kaudit binary is not reachable by nobody");
+        return;
+    }
+    let mut seen = String::new();
+    for args in [
+        &["check", "private.d", "secret.rules"][..],
+        &["load", "--dry-run", "secret.rules"][..],
+    ] {
+        let out = run(args);
+        let r = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        seen.push_str(&format!("$ kaudit {}\n{}", args.join(" "), r.seen()));
+    }
+    snapshot("error_unreadable", &seen);
+    let _ = std::fs::remove_dir_all(&dir);
+}
