@@ -2,7 +2,9 @@
 //!
 //! Only this file touches argv, stdout, stderr and exit codes. Exit codes:
 //! 0 success; 1 bad input or a kernel refusal; 2 usage error (from clap);
-//! 4 not privileged; 3 the kernel's audit configuration is locked (`-e 2`).
+//! 4 not privileged; 3 the kernel's audit configuration is locked (`-e 2`);
+//! 5 (sync) the kernel was changed and its previous state could not be
+//! restored.
 
 use clap::{Parser, Subcommand};
 use kaudit::apply::{self, contains};
@@ -692,6 +694,7 @@ fn sync_apply(
     let mut want = want?;
     want.allow_empty = allow_empty;
     let (mut t, state) = opened?;
+    test_pause();
     match ksync::apply_state(&mut t, state, &want, scope, host) {
         Ok(r) => {
             if json {
@@ -703,12 +706,39 @@ fn sync_apply(
                 r.plan.kept,
                 r.settings.len()
             ));
+            if !r.foreign.is_empty() {
+                say(&format!(
+                    "{}kaudit: re-planned {} time(s); the rules in scope now match the files",
+                    ksync::foreign_text(&r.foreign),
+                    r.rounds - 1
+                ));
+            }
             Ok(0)
         }
-        Err(e) => Err(Failure {
-            message: e.to_string(),
-            code: e.exit_code(),
-        }),
+        Err(e) => {
+            if json {
+                out.print(&e.json());
+            }
+            Err(Failure {
+                message: e.to_string(),
+                code: e.exit_code(),
+            })
+        }
+    }
+}
+
+/// A test hook (tests/sync_safety.rs): with `KAUDIT_TEST_PAUSE_FILE` set,
+/// a sync stops after reading the kernel's state and before changing it,
+/// says so on stderr, and goes on once that file exists (or after 30 s), so
+/// a test can play another writer at exactly that moment.
+fn test_pause() {
+    let Some(path) = std::env::var_os("KAUDIT_TEST_PAUSE_FILE") else {
+        return;
+    };
+    say("kaudit: test pause: the kernel's state is read");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::path::Path::new(&path).exists() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 

@@ -22,7 +22,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
 use crate::listing::list_text;
 use crate::model::{Control, Rule};
-use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::netlink::{AUDIT_SET, AUDIT_SET_FEATURE};
 use crate::plan::{kernel_order, list_of, plan, stored_bytes, Plan, Step};
 use crate::rulefile::{Entry, Origin};
@@ -458,6 +458,163 @@ pub struct Report {
     pub after: Vec<Vec<u8>>,
     /// The kernel's whole table when compared (managed or not).
     pub table: Vec<Vec<u8>>,
+    /// Changes another writer made to rules in scope while the sync ran
+    /// (`-l` text), which kaudit re-planned around.
+    pub foreign: Vec<ForeignChange>,
+    /// Rounds of apply, read back and re-plan (1 when nobody interfered).
+    pub rounds: usize,
+}
+
+/// A change another writer made to a rule in scope during a sync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForeignChange {
+    /// The rule appeared (an add of kaudit's met `EEXIST`, or the read-back
+    /// showed it).
+    Added(String),
+    /// The rule disappeared (a delete of kaudit's met `ENOENT`, or the
+    /// read-back showed it gone).
+    Deleted(String),
+}
+
+impl ForeignChange {
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            ForeignChange::Added(r) => ("added", r),
+            ForeignChange::Deleted(r) => ("deleted", r),
+        }
+    }
+}
+
+/// Text lines naming what other writers did (empty when nothing).
+pub fn foreign_text(foreign: &[ForeignChange]) -> String {
+    let mut out = String::new();
+    if !foreign.is_empty() {
+        let _ = writeln!(
+            out,
+            "kaudit: warning: another writer changed {} rule(s) in scope during the sync:",
+            foreign.len()
+        );
+        for c in foreign {
+            let (verb, rule) = c.parts();
+            let _ = writeln!(out, "  {verb} by another writer: {rule}");
+        }
+    }
+    out
+}
+
+fn foreign_json(foreign: &[ForeignChange]) -> String {
+    let items: Vec<String> = foreign
+        .iter()
+        .map(|c| {
+            let (verb, rule) = c.parts();
+            format!("{{\"change\":\"{verb}\",\"rule\":{}}}", json_str(rule))
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+/// What a rollback did: it undoes kaudit's own completed steps and nothing
+/// else (a rule another writer added stays, one another writer deleted is
+/// not re-created). Rules are `-l` text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rollback {
+    /// Rules kaudit had deleted, added back.
+    pub readded: Vec<String>,
+    /// Rules kaudit had added, deleted again.
+    pub removed: Vec<String>,
+    /// Rules deleted and re-added to put the previous order back.
+    pub moved: Vec<String>,
+    /// Rollback requests the kernel refused: (what, reason).
+    pub failed: Vec<(String, String)>,
+    /// Settings put back: (name, value).
+    pub settings_restored: Vec<(&'static str, u32)>,
+    /// Settings that could not be put back: (name, value, reason).
+    pub settings_failed: Vec<(&'static str, u32, String)>,
+    /// Whether the rules in scope are afterwards exactly the previous ones,
+    /// in order (apart from other writers' changes).
+    pub rules_exact: bool,
+}
+
+impl Rollback {
+    /// Whether the previous state is back.
+    pub fn complete(&self) -> bool {
+        self.rules_exact && self.failed.is_empty() && self.settings_failed.is_empty()
+    }
+
+    fn text(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "rollback: re-added {} rule(s) kaudit had deleted, removed {} rule(s) kaudit had added, moved {} back into order, restored {} setting(s)",
+            self.readded.len(),
+            self.removed.len(),
+            self.moved.len(),
+            self.settings_restored.len()
+        );
+        for r in &self.readded {
+            let _ = writeln!(out, "  re-added: {r}");
+        }
+        for r in &self.removed {
+            let _ = writeln!(out, "  removed: {r}");
+        }
+        for r in &self.moved {
+            let _ = writeln!(out, "  moved back: {r}");
+        }
+        for (n, v) in &self.settings_restored {
+            let _ = writeln!(out, "  setting restored: {n} {v}");
+        }
+        for (w, why) in &self.failed {
+            let _ = writeln!(out, "  NOT restored: {w} ({why})");
+        }
+        for (n, v, why) in &self.settings_failed {
+            let _ = writeln!(out, "  NOT restored: setting {n} {v} ({why})");
+        }
+        if self.complete() {
+            let _ = write!(out, "the previous rules and settings are back");
+        } else {
+            let _ = write!(
+                out,
+                "THE PREVIOUS STATE COULD NOT BE RESTORED{}; check `kaudit list` and `kaudit status`",
+                if self.rules_exact {
+                    ""
+                } else {
+                    " (the rules in scope differ from before)"
+                }
+            );
+        }
+    }
+
+    fn json(&self) -> String {
+        let strs = |v: &[String]| -> String {
+            let items: Vec<String> = v.iter().map(|r| json_str(r)).collect();
+            format!("[{}]", items.join(","))
+        };
+        let failed: Vec<String> = self
+            .failed
+            .iter()
+            .map(|(w, why)| format!("{{\"rule\":{},\"reason\":{}}}", json_str(w), json_str(why)))
+            .chain(self.settings_failed.iter().map(|(n, v, why)| {
+                format!(
+                    "{{\"setting\":\"{n}\",\"value\":{v},\"reason\":{}}}",
+                    json_str(why)
+                )
+            }))
+            .collect();
+        let restored: Vec<String> = self
+            .settings_restored
+            .iter()
+            .map(|(n, v)| format!("{{\"setting\":\"{n}\",\"value\":{v}}}"))
+            .collect();
+        format!(
+            "{{\"complete\":{},\"rules_exact\":{},\"readded\":{},\"removed\":{},\"moved\":{},\"settings_restored\":[{}],\"not_restored\":[{}]}}",
+            self.complete(),
+            self.rules_exact,
+            strs(&self.readded),
+            strs(&self.removed),
+            strs(&self.moved),
+            restored.join(","),
+            failed.join(",")
+        )
+    }
 }
 
 impl Report {
@@ -480,11 +637,20 @@ pub enum SyncError {
         origin: Option<Origin>,
         /// strerror.
         reason: String,
-        /// Whether the rollback restored the exact previous table.
-        restored: bool,
+        /// What the rollback restored and what it could not.
+        rollback: Box<Rollback>,
+        /// What other writers changed meanwhile.
+        foreign: Vec<ForeignChange>,
     },
-    /// After applying, the kernel does not hold what was planned.
-    Verify(String),
+    /// Other writers kept changing the rules in scope: after
+    /// [`MAX_ROUNDS`] rounds the kernel still did not match; kaudit's own
+    /// steps were rolled back.
+    Contended {
+        /// What other writers changed.
+        foreign: Vec<ForeignChange>,
+        /// What the rollback restored and what it could not.
+        rollback: Box<Rollback>,
+    },
     /// A rule needs a kernel feature this kernel lacks; nothing was sent.
     Unsupported {
         /// Why.
@@ -513,17 +679,23 @@ impl std::fmt::Display for SyncError {
                 what,
                 origin,
                 reason,
-                restored,
+                rollback,
+                foreign,
             } => {
                 let at = origin.as_ref().map(at).unwrap_or_default();
-                writeln!(f, "{at}error: the kernel refused: {what} ({reason})")?;
-                f.write_str(if *restored {
-                    "the previous rules and settings were restored; nothing changed"
-                } else {
-                    "the previous rules could NOT all be restored; check `kaudit list`"
-                })
+                let mut text = format!("{at}error: the kernel refused: {what} ({reason})\n");
+                text.push_str(&foreign_text(foreign));
+                rollback.text(&mut text);
+                f.write_str(&text)
             }
-            SyncError::Verify(m) => write!(f, "verification failed: {m}"),
+            SyncError::Contended { foreign, rollback } => {
+                let mut text = format!(
+                    "error: other writers kept changing the rules in scope; after {MAX_ROUNDS} rounds the kernel still differed from the files\n"
+                );
+                text.push_str(&foreign_text(foreign));
+                rollback.text(&mut text);
+                f.write_str(&text)
+            }
             SyncError::Unsupported { what, origin } => {
                 write!(f, "{}error: {what}; nothing was sent", at(origin))
             }
@@ -540,14 +712,47 @@ impl std::fmt::Display for SyncError {
 
 impl SyncError {
     /// The exit code of `kaudit sync` for this error: 3 locked, 2 nothing
-    /// sent for a reason of input, 1 otherwise.
+    /// sent for a reason of input, 5 the kernel was changed and its previous
+    /// state could not be restored, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
+            SyncError::Refused { rollback, .. } | SyncError::Contended { rollback, .. }
+                if !rollback.complete() =>
+            {
+                5
+            }
             SyncError::Locked => 3,
             SyncError::Unsupported { .. } | SyncError::EmptyDesired { .. } => 2,
             SyncError::Transport(TransportError::PermissionDenied(_)) => 4,
             _ => 1,
         }
+    }
+}
+
+impl SyncError {
+    /// The error as one JSON object (`sync --json`): `{"ok": false,
+    /// "error": kind, "message", "exit", "rollback": {...} | null,
+    /// "other_writer": [...]}`.
+    pub fn json(&self) -> String {
+        let (kind, rollback, foreign) = match self {
+            SyncError::Locked => ("locked", None, &[][..]),
+            SyncError::Refused {
+                rollback, foreign, ..
+            } => ("refused", Some(rollback), foreign.as_slice()),
+            SyncError::Contended { rollback, foreign } => {
+                ("contended", Some(rollback), foreign.as_slice())
+            }
+            SyncError::Unsupported { .. } => ("unsupported", None, &[][..]),
+            SyncError::Transport(_) => ("transport", None, &[][..]),
+            SyncError::EmptyDesired { .. } => ("empty_input", None, &[][..]),
+        };
+        format!(
+            "{{\"ok\":false,\"error\":\"{kind}\",\"message\":{},\"exit\":{},\"rollback\":{},\"other_writer\":{}}}\n",
+            json_str(&self.to_string()),
+            self.exit_code(),
+            rollback.map_or_else(|| "null".to_string(), |r| r.json()),
+            foreign_json(foreign)
+        )
     }
 }
 
@@ -640,6 +845,8 @@ pub fn compare_state(state: KernelState, desired: &Desired, scope: &Scope) -> Re
         after: kernel_order(&want),
         before,
         table: state.table,
+        foreign: Vec::new(),
+        rounds: 0,
     }
 }
 
@@ -726,45 +933,21 @@ pub fn apply_state(
     if report.in_sync() {
         return Ok(report);
     }
-    let all_before = report.table.clone();
-    let requests: Vec<Request> = report.plan.steps.iter().map(step_request).collect();
-    let acks = t.execute(&requests)?;
-    if let Some(i) = acks.iter().position(|a| a.is_err()) {
-        let errno = acks[i].err().unwrap_or(0);
-        let restored = restore(t, scope, &report.before)?;
-        let bytes = report.plan.steps[i].bytes();
-        let what = decode(bytes)
-            .map(|r| list_text(&[r], host).trim_end().to_string())
-            .unwrap_or_default();
-        let origin = desired
-            .rules
-            .iter()
-            .find(|(b, _)| b == bytes)
-            .map(|(_, o)| o.clone());
-        return Err(SyncError::Refused {
-            what,
-            origin,
-            reason: crate::apply::strerror(errno),
-            restored,
-        });
-    }
+    let mut report = report;
+    let mut run = Run::default();
+    converge(t, &mut run, &mut report, scope, host)
+        .map_err(|e| e.into_sync_error(t, &run, &report, desired, scope, host))?;
     // Settings after rules, enabled last.
-    let mut done: Vec<(&'static str, u32, u32)> = Vec::new();
-    for (name, from, to) in &report.settings {
-        let ack = t.execute(&[set_request(name, *to)])?[0];
+    for (name, from, to) in report.settings.clone() {
+        let ack = t.execute(&[set_request(name, to)])?[0];
         if let Err(errno) = ack {
-            for (n, f, _) in done.iter().rev() {
-                let _ = t.execute(&[set_request(n, *f)]);
-            }
-            let restored = restore(t, scope, &report.before)?;
-            return Err(SyncError::Refused {
+            return Err(Failed::Refused {
                 what: format!("{name} {from} -> {to}"),
-                origin: None,
-                reason: crate::apply::strerror(errno),
-                restored,
-            });
+                errno,
+            }
+            .into_sync_error(t, &run, &report, desired, scope, host));
         }
-        done.push((name, *from, *to));
+        run.settings.push((name, from, to));
     }
     if report.lock_loginuid {
         let bit = 1 << 1;
@@ -776,51 +959,281 @@ pub fn apply_state(
         };
         if let Err(errno) = t.execute(&[Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())])?[0]
         {
-            return Err(SyncError::Refused {
+            return Err(Failed::Refused {
                 what: "--loginuid-immutable".into(),
-                origin: None,
-                reason: crate::apply::strerror(errno),
-                restored: false,
-            });
+                errno,
+            }
+            .into_sync_error(t, &run, &report, desired, scope, host));
         }
     }
-    // Read back: the managed rules are exactly the plan's end state, and
-    // every other rule is where it was.
-    let (all_after, mine_after) = managed(t, scope)?;
-    if mine_after != report.after {
-        return Err(SyncError::Verify(format!(
-            "the kernel holds {} managed rules after the sync, {} were planned (or in another order)",
-            mine_after.len(),
-            report.after.len()
-        )));
-    }
-    let foreign = |all: &[Vec<u8>]| -> Vec<Vec<u8>> {
-        all.iter()
-            .filter(|b| !scope.covers_bytes(b))
-            .cloned()
-            .collect()
-    };
-    if foreign(&all_after) != foreign(&all_before) {
-        return Err(SyncError::Verify(
-            "rules outside the scope changed during the sync".into(),
-        ));
-    }
+    report.foreign = run.foreign;
     Ok(report)
 }
 
-/// Puts the managed rules back to `original` (in order). True when the
-/// kernel then holds exactly that.
-fn restore(
+/// How many rounds of apply, read back and re-plan a sync makes before it
+/// gives up on other writers.
+pub const MAX_ROUNDS: usize = 4;
+
+/// What a sync has done so far.
+#[derive(Default)]
+struct Run {
+    /// kaudit's own completed rule steps, in order.
+    done: Vec<Step>,
+    /// Settings changed: (name, from, to).
+    settings: Vec<(&'static str, u32, u32)>,
+    /// Other writers' changes seen.
+    foreign: Vec<ForeignChange>,
+}
+
+/// Why applying stopped.
+enum Failed {
+    /// The kernel refused a step (a rule's `-l` text, or a setting).
+    Refused { what: String, errno: i32 },
+    /// Other writers did not let the rules converge.
+    Contended,
+    /// Talking to the kernel failed.
+    Transport(TransportError),
+}
+
+impl From<TransportError> for Failed {
+    fn from(e: TransportError) -> Self {
+        Failed::Transport(e)
+    }
+}
+
+impl Failed {
+    /// Rolls back kaudit's own steps and makes the error that says so.
+    fn into_sync_error(
+        self,
+        t: &mut dyn Transport,
+        run: &Run,
+        report: &Report,
+        desired: &Desired,
+        scope: &Scope,
+        host: &Host,
+    ) -> SyncError {
+        let (what, errno) = match self {
+            Failed::Transport(e) => return SyncError::Transport(e),
+            Failed::Refused { what, errno } => (Some(what), errno),
+            Failed::Contended => (None, 0),
+        };
+        let rollback = match rollback(t, scope, &report.before, run, host) {
+            Ok(r) => Box::new(r),
+            Err(e) => return SyncError::Transport(e),
+        };
+        let foreign = run.foreign.clone();
+        match what {
+            None => SyncError::Contended { foreign, rollback },
+            Some(what) => {
+                let origin = desired
+                    .rules
+                    .iter()
+                    .find(|(b, _)| rule_text(b, host) == what)
+                    .map(|(_, o)| o.clone());
+                SyncError::Refused {
+                    what,
+                    origin,
+                    reason: crate::apply::strerror(errno),
+                    rollback,
+                    foreign,
+                }
+            }
+        }
+    }
+}
+
+/// A rule's `-l` text (one line, no newline).
+fn rule_text(b: &[u8], host: &Host) -> String {
+    decode(b)
+        .map(|r| list_text(&[r], host).trim_end().to_string())
+        .unwrap_or_default()
+}
+
+/// Sends the steps of a plan; one ack per step.
+fn execute_steps(t: &mut dyn Transport, steps: &[Step]) -> Result<Vec<Ack>, TransportError> {
+    let requests: Vec<Request> = steps.iter().map(step_request).collect();
+    t.execute(&requests)
+}
+
+/// Applies the plan, reads the rules in scope back and, when another
+/// writer changed them meanwhile, re-plans from what the kernel holds, up
+/// to [`MAX_ROUNDS`] rounds. An add that meets `EEXIST` or a delete that
+/// meets `ENOENT` has reached its end state through another writer: it is
+/// recorded, not a refusal. Only the rules in scope and their order are
+/// verified; rules outside the scope may come and go.
+fn converge(
+    t: &mut dyn Transport,
+    run: &mut Run,
+    report: &mut Report,
+    scope: &Scope,
+    host: &Host,
+) -> Result<(), Failed> {
+    if report.plan.is_empty() {
+        return Ok(());
+    }
+    let want = report.after.clone();
+    let mut mine = report.before.clone();
+    let mut steps = report.plan.steps.clone();
+    for round in 1..=MAX_ROUNDS {
+        report.rounds = round;
+        let acks = execute_steps(t, &steps)?;
+        // The rules in scope kaudit's own steps leave, with copies counted.
+        let mut expected: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+            Default::default();
+        for b in &mine {
+            *expected.entry(b).or_default() += 1;
+        }
+        let mut seen_foreign: Vec<&[u8]> = Vec::new();
+        // Every step of the datagram was tried: record all that completed
+        // (the rollback must undo them) before reporting the first refusal.
+        let mut refused = None;
+        for (step, ack) in steps.iter().zip(&acks) {
+            match (step, ack) {
+                (Step::Append(b) | Step::Prepend(b), Ok(_)) => {
+                    *expected.entry(b).or_default() += 1;
+                    run.done.push(step.clone());
+                }
+                (Step::Delete(b), Ok(_)) => {
+                    if let Some(n) = expected.get_mut(b.as_slice()) {
+                        *n = n.saturating_sub(1);
+                    }
+                    run.done.push(step.clone());
+                }
+                (Step::Append(b) | Step::Prepend(b), Err(e)) if *e == libc::EEXIST => {
+                    run.foreign.push(ForeignChange::Added(rule_text(b, host)));
+                    seen_foreign.push(b);
+                    *expected.entry(b).or_default() += 1;
+                }
+                (Step::Delete(b), Err(e)) if *e == libc::ENOENT => {
+                    run.foreign.push(ForeignChange::Deleted(rule_text(b, host)));
+                    seen_foreign.push(b);
+                    expected.insert(b, 0);
+                }
+                (_, Err(e)) => {
+                    refused = refused.or(Some(Failed::Refused {
+                        what: rule_text(step.bytes(), host),
+                        errno: *e,
+                    }))
+                }
+            }
+        }
+        if let Some(failed) = refused {
+            return Err(failed);
+        }
+        let (_, now) = managed(t, scope)?;
+        // What the read-back shows beyond kaudit's own steps.
+        let mut present: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+            Default::default();
+        for b in &now {
+            *present.entry(b).or_default() += 1;
+        }
+        for (b, n) in &present {
+            if *n > expected.get(b).copied().unwrap_or(0) && !seen_foreign.contains(b) {
+                run.foreign.push(ForeignChange::Added(rule_text(b, host)));
+            }
+        }
+        for (b, n) in &expected {
+            if *n > present.get(b).copied().unwrap_or(0) && !seen_foreign.contains(b) {
+                run.foreign.push(ForeignChange::Deleted(rule_text(b, host)));
+            }
+        }
+        if now == want {
+            return Ok(());
+        }
+        // A prepend is not refused when the rule exists (the kernel compares
+        // its flags with the prepend bit still set), so another writer's add
+        // can leave two copies: delete the first ones (a delete removes the
+        // first copy it finds), then plan from the copies that remain.
+        let mut last: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+            Default::default();
+        for (i, b) in now.iter().enumerate() {
+            last.insert(b, i);
+        }
+        let mut unique = Vec::with_capacity(now.len());
+        steps = Vec::new();
+        for (i, b) in now.iter().enumerate() {
+            if last[b.as_slice()] == i {
+                unique.push(b.clone());
+            } else {
+                steps.push(Step::Delete(b.clone()));
+            }
+        }
+        steps.extend(plan(&unique, &want).steps);
+        mine = now;
+    }
+    Err(Failed::Contended)
+}
+
+/// Undoes kaudit's own completed steps and nothing else: rules kaudit
+/// deleted are added back and rules it added are deleted, in the previous
+/// order; a rule another writer added stays where it is, one another writer
+/// deleted is not re-created. Then the settings kaudit changed, newest
+/// first. Every refusal is recorded, none ignored.
+fn rollback(
     t: &mut dyn Transport,
     scope: &Scope,
-    original: &[Vec<u8>],
-) -> Result<bool, TransportError> {
+    before: &[Vec<u8>],
+    run: &Run,
+    host: &Host,
+) -> Result<Rollback, TransportError> {
+    use std::collections::{HashMap, HashSet};
+    let mut rb = Rollback::default();
     let (_, now) = managed(t, scope)?;
-    let back = plan(&now, original);
-    let requests: Vec<Request> = back.steps.iter().map(step_request).collect();
-    t.execute(&requests)?;
+    // kaudit's net effect per rule: true added, false deleted.
+    let mut net: HashMap<&[u8], bool, crate::plan::Fast> = HashMap::default();
+    for s in &run.done {
+        net.insert(s.bytes(), !matches!(s, Step::Delete(_)));
+    }
+    let before_set: HashSet<&[u8], crate::plan::Fast> = before.iter().map(Vec::as_slice).collect();
+    let now_set: HashSet<&[u8], crate::plan::Fast> = now.iter().map(Vec::as_slice).collect();
+    // The previous rules, minus those another writer deleted...
+    let mut target: Vec<Vec<u8>> = before
+        .iter()
+        .filter(|b| now_set.contains(b.as_slice()) || net.get(b.as_slice()) == Some(&false))
+        .cloned()
+        .collect();
+    // ...plus those another writer added, after the rule they follow now.
+    for (i, b) in now.iter().enumerate() {
+        if before_set.contains(b.as_slice()) || net.get(b.as_slice()) == Some(&true) {
+            continue;
+        }
+        let list = list_of(b);
+        let pos = now[..i]
+            .iter()
+            .rev()
+            .filter(|p| list_of(p) == list)
+            .find_map(|p| target.iter().position(|x| x == p))
+            .map(|j| j + 1)
+            .or_else(|| target.iter().position(|x| list_of(x) == list))
+            .unwrap_or(target.len());
+        target.insert(pos, b.clone());
+    }
+    let target = kernel_order(&target);
+    let back = plan(&now, &target);
+    let acks = execute_steps(t, &back.steps)?;
+    for (s, a) in back.steps.iter().zip(acks) {
+        let text = rule_text(s.bytes(), host);
+        match (s, a) {
+            (Step::Delete(b), Ok(_)) if net.get(b.as_slice()) == Some(&true) => {
+                rb.removed.push(text)
+            }
+            (Step::Delete(_), Ok(_)) => rb.moved.push(text),
+            (_, Ok(_)) if net.get(s.bytes()) == Some(&false) => rb.readded.push(text),
+            (_, Ok(_)) => {}
+            (_, Err(e)) => rb.failed.push((text, crate::apply::strerror(e))),
+        }
+    }
+    for (name, from, _) in run.settings.iter().rev() {
+        match t.execute(&[set_request(name, *from)])?[0] {
+            Ok(_) => rb.settings_restored.push((name, *from)),
+            Err(e) => rb
+                .settings_failed
+                .push((name, *from, crate::apply::strerror(e))),
+        }
+    }
     let (_, after) = managed(t, scope)?;
-    Ok(after == kernel_order(original))
+    rb.rules_exact = after == target;
+    Ok(rb)
 }
 
 /// The plan as text, one step per line (`--dry-run`).
@@ -897,12 +1310,14 @@ pub fn plan_json(report: &Report, host: &Host) -> String {
         .map(|(n, f, t)| format!("{{\"name\":\"{n}\",\"from\":{f},\"to\":{t}}}"))
         .collect();
     format!(
-        "{{\"in_sync\":{},\"kept\":{},\"plan\":[{}],\"settings\":[{}],\"loginuid_immutable\":{}}}\n",
+        "{{\"in_sync\":{},\"kept\":{},\"plan\":[{}],\"settings\":[{}],\"loginuid_immutable\":{},\"rounds\":{},\"other_writer\":{}}}\n",
         report.in_sync(),
         report.plan.kept,
         steps.join(","),
         settings.join(","),
-        report.lock_loginuid
+        report.lock_loginuid,
+        report.rounds,
+        foreign_json(&report.foreign)
     )
 }
 
@@ -1057,15 +1472,186 @@ mod tests {
         })));
         match apply(&mut k, &d2, &Scope::All, &host()) {
             Err(SyncError::Refused {
-                restored, reason, ..
+                rollback, reason, ..
             }) => {
-                assert!(restored);
+                assert!(rollback.complete(), "{rollback:?}");
+                assert_eq!(rollback.removed.len(), 1);
                 assert_eq!(reason, "No such file or directory");
             }
             other => panic!("{other:?}"),
         }
         k.set_refusal(None);
         assert_eq!(k.list_rules().unwrap(), before);
+    }
+
+    /// The rule of `desired(text)`, stored form.
+    fn one(text: &str) -> Vec<u8> {
+        desired(text).rules.remove(0).0
+    }
+
+    fn keys(k: &mut FakeKernel) -> Vec<String> {
+        k.list_rules()
+            .unwrap()
+            .iter()
+            .map(|b| String::from_utf8_lossy(decode(b).unwrap().keys()[0]).into_owned())
+            .collect()
+    }
+
+    const A: &str = "-a always,exit -F arch=b64 -S open -k s-a\n";
+    const B: &str = "-a always,exit -F arch=b64 -S close -k s-b\n";
+    const C: &str = "-a always,exit -F arch=b64 -S read -k s-c\n";
+    const D: &str = "-a always,exit -F arch=b64 -S write -k s-d\n";
+
+    /// A fake holding `rules`, and another writer that runs `act` on the
+    /// lists once, just before the first request of type `on`.
+    fn kernel_with_writer(
+        rules: &[&str],
+        on: u16,
+        act: impl FnOnce(&mut [Vec<Vec<u8>>; crate::netlink::fake::LIST_COUNT]) + Send + 'static,
+    ) -> FakeKernel {
+        let mut k = FakeKernel::new();
+        for r in rules {
+            assert!(k.insert_rule(&one(r)));
+        }
+        let mut act = Some(act);
+        k.set_interloper(Some(Box::new(move |r: &Request, lists| {
+            if r.msg_type == on {
+                if let Some(f) = act.take() {
+                    f(lists)
+                }
+            }
+        })));
+        k
+    }
+
+    #[test]
+    fn another_writer_deleting_a_removed_rule_is_not_a_refusal() {
+        let b = one(B);
+        let mut k = kernel_with_writer(&[A, B], crate::netlink::AUDIT_DEL_RULE, move |l| {
+            l[4].retain(|x| *x != b)
+        });
+        let r = apply(&mut k, &desired(A), &Scope::All, &host()).unwrap();
+        assert_eq!(keys(&mut k), ["s-a"]);
+        assert_eq!(r.foreign.len(), 1, "{:?}", r.foreign);
+        assert!(matches!(&r.foreign[0], ForeignChange::Deleted(t) if t.contains("s-b")));
+    }
+
+    #[test]
+    fn another_writer_adding_an_added_rule_is_not_a_refusal() {
+        let c = one(C);
+        let mut k = kernel_with_writer(&[A], crate::netlink::AUDIT_ADD_RULE, move |l| l[4].push(c));
+        let r = apply(&mut k, &desired(&format!("{A}{C}")), &Scope::All, &host()).unwrap();
+        assert_eq!(keys(&mut k), ["s-a", "s-c"]);
+        assert!(matches!(&r.foreign[..], [ForeignChange::Added(t)] if t.contains("s-c")));
+        assert_eq!(r.rounds, 1);
+    }
+
+    #[test]
+    fn a_kept_rule_deleted_by_another_writer_is_re_planned() {
+        let a = one(A);
+        let mut k = kernel_with_writer(&[A, B], crate::netlink::AUDIT_ADD_RULE, move |l| {
+            l[4].retain(|x| *x != a)
+        });
+        let r = apply(
+            &mut k,
+            &desired(&format!("{A}{B}{C}")),
+            &Scope::All,
+            &host(),
+        )
+        .unwrap();
+        assert_eq!(keys(&mut k), ["s-a", "s-b", "s-c"]);
+        assert_eq!(r.rounds, 2);
+        assert!(matches!(&r.foreign[..], [ForeignChange::Deleted(t)] if t.contains("s-a")));
+    }
+
+    #[test]
+    fn rules_outside_the_scope_may_come_and_go() {
+        let other = one("-a always,exit -F arch=b64 -S fork -k other\n");
+        let mut k = kernel_with_writer(&[A], crate::netlink::AUDIT_ADD_RULE, move |l| {
+            l[4].insert(0, other)
+        });
+        let scope = Scope::KeyPrefix("s-".into());
+        let r = apply(&mut k, &desired(&format!("{A}{C}")), &scope, &host()).unwrap();
+        assert_eq!(keys(&mut k), ["other", "s-a", "s-c"]);
+        assert!(r.foreign.is_empty());
+    }
+
+    #[test]
+    fn a_rollback_undoes_only_kaudits_own_steps() {
+        // Before: a, b. Wanted: c. Another writer deletes a and adds d
+        // while kaudit adds c; then the kernel refuses the delete of b.
+        let (a, d) = (one(A), one(D));
+        let mut k = kernel_with_writer(&[A, B], crate::netlink::AUDIT_ADD_RULE, move |l| {
+            l[4].retain(|x| *x != a);
+            l[4].push(d);
+        });
+        k.refuse_nth(crate::netlink::AUDIT_DEL_RULE, 2, libc::EINVAL);
+        let e = apply(&mut k, &desired(C), &Scope::All, &host()).unwrap_err();
+        let SyncError::Refused {
+            rollback, foreign, ..
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
+        // c (kaudit's) removed; a (deleted by the other writer) not
+        // re-created; d (added by the other writer) kept.
+        assert_eq!(keys(&mut k), ["s-b", "s-d"]);
+        assert_eq!(rollback.removed.len(), 1);
+        assert!(rollback.readded.is_empty() && rollback.moved.is_empty());
+        assert!(rollback.complete(), "{rollback:?}");
+        assert_eq!(e.exit_code(), 1);
+        assert!(foreign
+            .iter()
+            .any(|f| matches!(f, ForeignChange::Deleted(t) if t.contains("s-a"))));
+        let text = e.to_string();
+        assert!(text.contains("removed: -a always,exit"), "{text}");
+        assert!(text.contains("deleted by another writer"), "{text}");
+        assert!(
+            text.contains("the previous rules and settings are back"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_settings_change_refused_during_rollback_is_reported() {
+        let mut k = FakeKernel::new();
+        assert!(k.insert_rule(&one(A)));
+        // failure 1 -> 0 succeeds, backlog_limit 64 -> 128 is refused, and
+        // the rollback's failure 0 -> 1 is refused too.
+        k.refuse_nth(crate::netlink::AUDIT_SET, 2, libc::EINVAL);
+        k.refuse_nth(crate::netlink::AUDIT_SET, 3, libc::EPERM);
+        let want = desired(&format!("{A}{B}-f 0\n-b 128\n"));
+        let e = apply(&mut k, &want, &Scope::All, &host()).unwrap_err();
+        let SyncError::Refused { rollback, what, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(what, "backlog_limit 64 -> 128");
+        assert_eq!(
+            rollback.settings_failed,
+            vec![("failure", 1, "Operation not permitted".to_string())]
+        );
+        assert_eq!(rollback.removed.len(), 1);
+        assert!(rollback.rules_exact);
+        assert!(!rollback.complete());
+        assert_eq!(e.exit_code(), 5);
+        assert_eq!(keys(&mut k), ["s-a"]);
+        assert_eq!(k.status().failure, 0, "the fake did refuse the restore");
+        let text = e.to_string();
+        assert!(
+            text.contains("NOT restored: setting failure 1 (Operation not permitted)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("THE PREVIOUS STATE COULD NOT BE RESTORED"),
+            "{text}"
+        );
+        let json = e.json();
+        assert!(json.contains("\"exit\":5"), "{json}");
+        assert!(json.contains("\"complete\":false"), "{json}");
+        assert!(
+            json.contains("\"not_restored\":[{\"setting\":\"failure\",\"value\":1,\"reason\":\"Operation not permitted\"}]"),
+            "{json}"
+        );
     }
 
     #[test]

@@ -178,3 +178,192 @@ fn augenrules_load_without_d_adds_and_with_d_replaces_without_gap() {
         seen.snapshots
     ));
 }
+
+/// The reference auditctl (it takes no kaudit lock: a true other writer).
+fn reference() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("KAUDIT_REF_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference"));
+    let p = dir.join("auditctl");
+    p.is_file().then_some(p)
+}
+
+/// Runs the reference auditctl on a rule line (`-a ...` as `op`).
+fn other_writer(auditctl: &Path, op: &str, line: &str) {
+    let line = line.replacen("-a ", &format!("{op} "), 1);
+    let o = Command::new(auditctl)
+        .args(line.split(' '))
+        .output()
+        .expect("run the reference auditctl");
+    assert!(
+        o.status.success(),
+        "reference auditctl {line}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `kaudit sync` of `file`, paused after it has read the kernel's state;
+/// `meanwhile` runs at that moment (as another writer), then the sync goes
+/// on.
+fn sync_with_writer(c: &Ctx, file: &Path, extra: &[&str], meanwhile: impl FnOnce()) -> Out {
+    use std::io::BufRead;
+    let go = c.dir.join("go");
+    let _ = std::fs::remove_file(&go);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("sync")
+        .args(extra)
+        .args(["--scope", &c.scope()])
+        .arg(file)
+        .env("KAUDIT_LOCK_PATH", c.dir.join("writer.lock"))
+        .env("KAUDIT_TEST_PAUSE_FILE", &go)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn kaudit sync");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(
+        first.contains("test pause"),
+        "kaudit did not pause: {first}"
+    );
+    meanwhile();
+    std::fs::write(&go, b"").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: rest,
+    }
+}
+
+#[test]
+fn another_writer_during_a_sync() {
+    let Some(mut c) = Ctx::start("i12writer") else {
+        return;
+    };
+    let Some(auditctl) = reference() else {
+        if std::env::var("KAUDIT_REQUIRE_KERNEL").as_deref() == Ok("1") {
+            panic!("no reference auditctl in .cache/reference");
+        }
+        report("SKIP (another_writer_during_a_sync): no reference auditctl");
+        return;
+    };
+    // Syscall rules only, so the reference can -d them.
+    let prefix = c.prefix.clone();
+    let r = |id: &str, i: usize| {
+        format!(
+            "-a always,exit -F arch=b64 -S openat -F uid={} -k {prefix}{id}",
+            300_000 + i
+        )
+    };
+    let key = |id: &str| format!("{prefix}{id}");
+    let keys = |ids: &[&str]| -> Vec<(u32, String)> { ids.iter().map(|i| (4, key(i))).collect() };
+
+    // 1. Another writer deletes a rule the new set also removes.
+    let v1 = c.write("v1.rules", &[r("r0", 0), r("r1", 1), r("r2", 2)]);
+    c.sync(&[&v1]);
+    let v2 = c.write("v2.rules", &[r("r0", 0)]);
+    let out = sync_with_writer(&c, &v2, &[], || other_writer(&auditctl, "-d", &r("r2", 2)));
+    assert_eq!(out.code, 0, "foreign delete of a removed rule:\n{out}");
+    assert!(
+        out.stderr.contains("deleted by another writer") && out.stderr.contains(&key("r2")),
+        "the report does not name the other writer's delete:\n{out}"
+    );
+    assert_eq!(c.ours(), keys(&["r0"]), "r2 re-created or r1 left");
+
+    // 2. Another writer adds a rule the new set also adds.
+    let v3 = c.write("v3.rules", &[r("r0", 0), r("n1", 3)]);
+    let out = sync_with_writer(&c, &v3, &[], || other_writer(&auditctl, "-a", &r("n1", 3)));
+    assert_eq!(out.code, 0, "foreign add of an added rule:\n{out}");
+    assert!(
+        out.stderr.contains("added by another writer") && out.stderr.contains(&key("n1")),
+        "{out}"
+    );
+    assert_eq!(c.ours(), keys(&["r0", "n1"]));
+
+    // 3. Another writer deletes a rule the new set keeps: re-planned, the
+    //    files' rule is back, the report says so.
+    let v4 = c.write("v4.rules", &[r("r0", 0), r("n1", 3), r("n2", 4)]);
+    let out = sync_with_writer(&c, &v4, &["--json"], || {
+        other_writer(&auditctl, "-d", &r("r0", 0))
+    });
+    assert_eq!(out.code, 0, "foreign delete of a kept rule:\n{out}");
+    assert!(
+        out.stderr.contains("deleted by another writer") && out.stderr.contains(&key("r0")),
+        "{out}"
+    );
+    let v = json::parse(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let foreign = v
+        .get("other_writer")
+        .and_then(json::Value::as_array)
+        .unwrap();
+    assert_eq!(foreign.len(), 1, "{out}");
+    assert_eq!(
+        foreign[0].get("change").and_then(json::Value::as_str),
+        Some("deleted")
+    );
+    assert_eq!(c.ours(), keys(&["r0", "n1", "n2"]));
+
+    // 4. Another writer adds a rule outside the scope: not kaudit's
+    //    business, no failure, no report, the rule stays.
+    let v5 = c.write(
+        "v5.rules",
+        &[r("r0", 0), r("n1", 3), r("n2", 4), r("n3", 5)],
+    );
+    let outside = format!(
+        "-a always,exit -F arch=b64 -S openat -F uid=4242 -k {}outside",
+        c.foreign
+    );
+    let out = sync_with_writer(&c, &v5, &[], || other_writer(&auditctl, "-a", &outside));
+    assert_eq!(out.code, 0, "foreign add outside the scope:\n{out}");
+    assert!(!out.stderr.contains("another writer"), "{out}");
+    assert_eq!(c.ours(), keys(&["r0", "n1", "n2", "n3"]));
+    assert_eq!(
+        c.foreign_rules().len(),
+        1,
+        "the rule outside the scope was touched"
+    );
+
+    // 5. A refusal part-way with another writer active: the rollback undoes
+    //    kaudit's add only; the rule the other writer deleted is not
+    //    re-created, the one it added is not deleted.
+    let missing = c.fs().join("no-such-dir");
+    let bad = format!("-w {}/f -p wa -k {}bad", missing.display(), c.prefix);
+    let v6 = c.write(
+        "v6.rules",
+        &[r("r0", 0), r("n1", 3), r("n2", 4), r("x1", 6), bad],
+    );
+    let out = sync_with_writer(&c, &v6, &["--json"], || {
+        other_writer(&auditctl, "-d", &r("n3", 5));
+        other_writer(&auditctl, "-a", &r("o1", 7));
+    });
+    assert_eq!(out.code, 1, "refusal with another writer:\n{out}");
+    assert!(out.stderr.contains("removed: "), "{out}");
+    assert!(out.stderr.contains(&key("x1")), "{out}");
+    assert!(
+        out.stderr
+            .contains("the previous rules and settings are back"),
+        "{out}"
+    );
+    let v = json::parse(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let rb = v.get("rollback").unwrap();
+    assert_eq!(rb.get("complete"), Some(&json::Value::Bool(true)), "{out}");
+    assert_eq!(
+        rb.get("removed")
+            .and_then(json::Value::as_array)
+            .map(<[_]>::len),
+        Some(1),
+        "{out}"
+    );
+    assert_eq!(
+        c.ours(),
+        keys(&["r0", "n1", "n2", "o1"]),
+        "n3 (deleted by the other writer) re-created, or o1 (added by it) deleted"
+    );
+    report(
+        "another writer: 4 cases converged and reported; a rollback undid only kaudit's own add",
+    );
+}

@@ -421,6 +421,7 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
                 r.plan.kept,
                 r.settings.len()
             );
+            let _ = write!(err, "{}", sync::foreign_text(&r.foreign));
             0
         }
         Err(e) => {
@@ -439,7 +440,12 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
                     }
                 }
             }
-            1
+            // 5, as for `kaudit sync`, when the previous state is not back.
+            if e.exit_code() == 5 {
+                5
+            } else {
+                1
+            }
         }
     }
 }

@@ -26,8 +26,12 @@
 //! * Other known control messages are acked with 0; unknown types in the
 //!   control range 1000..=1099 give `EINVAL`.
 //!
-//! Test knobs: [`FakeKernel::refuse_next`], [`FakeKernel::set_refusal`] and
-//! the counters in [`FakeKernel::stats`].
+//! Test knobs: [`FakeKernel::refuse_next`], [`FakeKernel::set_refusal`],
+//! fault injection by request type ([`FakeKernel::refuse_nth`]: refuse,
+//! say, the second `AUDIT_SET` from now, which is how a test makes a
+//! rollback's settings change fail), another writer changing the rule lists
+//! between requests ([`FakeKernel::set_interloper`]), and the counters in
+//! [`FakeKernel::stats`].
 
 use std::collections::VecDeque;
 
@@ -48,6 +52,19 @@ pub const LIST_COUNT: usize = 8;
 /// A hook that may refuse a request: return `Some(errno)` to NACK it.
 pub type RefusalHook = Box<dyn FnMut(&Request) -> Option<i32> + Send>;
 
+/// Another writer: called before each request is handled, with the
+/// request and the rule lists (stored form), which it may change.
+pub type Interloper = Box<dyn FnMut(&Request, &mut [Vec<Vec<u8>>; LIST_COUNT]) + Send>;
+
+/// A planned refusal: the `nth` request (1-based, counting from when it was
+/// set) of type `msg_type` gets `errno`.
+#[derive(Clone, Copy, Debug)]
+struct Fault {
+    msg_type: u16,
+    nth: usize,
+    errno: i32,
+}
+
 /// An in-memory kernel implementing [`Transport`]. See the module docs for
 /// exactly what it mimics.
 pub struct FakeKernel {
@@ -56,6 +73,8 @@ pub struct FakeKernel {
     features: AuditFeatures,
     refusals: VecDeque<i32>,
     hook: Option<RefusalHook>,
+    faults: Vec<Fault>,
+    interloper: Option<Interloper>,
     stats: TransportStats,
 }
 
@@ -67,6 +86,8 @@ impl std::fmt::Debug for FakeKernel {
             .field("features", &self.features)
             .field("refusals", &self.refusals)
             .field("hook", &self.hook.is_some())
+            .field("faults", &self.faults)
+            .field("interloper", &self.interloper.is_some())
             .field("stats", &self.stats)
             .finish()
     }
@@ -101,6 +122,8 @@ impl FakeKernel {
             },
             refusals: VecDeque::new(),
             hook: None,
+            faults: Vec::new(),
+            interloper: None,
             stats: TransportStats::default(),
         }
     }
@@ -115,6 +138,29 @@ impl FakeKernel {
     /// after [`refuse_next`](Self::refuse_next); `Some(errno)` NACKs it.
     pub fn set_refusal(&mut self, hook: Option<RefusalHook>) {
         self.hook = hook;
+    }
+
+    /// Refuses the `nth` request (1-based, counted from now) of type
+    /// `msg_type` with `errno`; the others of that type pass. Several may be
+    /// pending at once.
+    pub fn refuse_nth(&mut self, msg_type: u16, nth: usize, errno: i32) {
+        self.faults.push(Fault {
+            msg_type,
+            nth,
+            errno,
+        });
+    }
+
+    /// Installs (or with `None` removes) another writer, run before each
+    /// request is handled.
+    pub fn set_interloper(&mut self, interloper: Option<Interloper>) {
+        self.interloper = interloper;
+    }
+
+    /// Adds a rule as another writer would (appended, stored form); false if
+    /// the same rule is already there or the payload names no list.
+    pub fn insert_rule(&mut self, payload: &[u8]) -> bool {
+        self.add_rule(payload).is_ok()
     }
 
     /// Counters: one datagram per `execute` or query call, one request per
@@ -146,6 +192,21 @@ impl FakeKernel {
     fn refusal(&mut self, req: &Request) -> Option<i32> {
         if let Some(errno) = self.refusals.pop_front() {
             return Some(errno);
+        }
+        let mut refused = None;
+        for f in self
+            .faults
+            .iter_mut()
+            .filter(|f| f.msg_type == req.msg_type)
+        {
+            f.nth -= 1;
+            if f.nth == 0 {
+                refused = refused.or(Some(f.errno));
+            }
+        }
+        self.faults.retain(|f| f.nth > 0);
+        if refused.is_some() {
+            return refused;
         }
         self.hook.as_mut().and_then(|hook| hook(req))
     }
@@ -256,6 +317,9 @@ impl FakeKernel {
 
     fn handle(&mut self, req: &Request) -> Ack {
         self.stats.requests_sent += 1;
+        if let Some(other) = self.interloper.as_mut() {
+            other(req, &mut self.lists);
+        }
         if let Some(errno) = self.refusal(req) {
             return Err(errno);
         }
@@ -402,6 +466,33 @@ mod tests {
             .unwrap();
         assert_eq!(acks, vec![Err(libc::EPERM); 3]);
         assert_eq!(k.list_rules().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn faults_by_type_and_an_interloper() {
+        let mut k = FakeKernel::new();
+        k.refuse_nth(AUDIT_SET, 2, libc::EPERM);
+        let set = Request::set_status(&AuditStatus {
+            mask: AUDIT_STATUS_FAILURE,
+            failure: 0,
+            ..Default::default()
+        });
+        let acks = k
+            .execute(&[set.clone(), Request::add_rule(rule(4, 1)), set.clone(), set])
+            .unwrap();
+        assert_eq!(acks, vec![Ok(0), Ok(0), Err(libc::EPERM), Ok(0)]);
+        // Another writer deletes rule 1 just before our delete of it.
+        k.set_interloper(Some(Box::new(|r: &Request, lists| {
+            if r.msg_type == AUDIT_DEL_RULE {
+                lists[4].clear();
+            }
+        })));
+        let acks = k.execute(&[Request::del_rule(rule(4, 1))]).unwrap();
+        assert_eq!(acks, vec![Err(libc::ENOENT)]);
+        k.set_interloper(None);
+        assert!(k.insert_rule(&rule(4, 2)));
+        assert!(!k.insert_rule(&rule(4, 2)));
+        assert_eq!(k.rule_count(), 1);
     }
 
     #[test]
