@@ -13,10 +13,24 @@
 //! [`stored_bytes`]); the kernel refuses duplicates, so a rule identifies its
 //! position uniquely and the longest run is found in linear time.
 //!
-//! Step order: first the deletes of rules that must move (the kernel would
-//! refuse to add a second copy), then every add, then the remaining deletes.
-//! New and changed rules are therefore in force before the rules they replace
-//! are removed, and kept rules are never touched.
+//! Step order, per list (see [`plan`]): first the rules after the kept
+//! run, appended in order; then the rules before it, prepended in reverse
+//! order (so they end up in order); then the deletes of rules that are no
+//! longer wanted, front to back. A rule that has to move (it is in both
+//! sets, outside the kept run) is deleted and re-added as a pair of
+//! adjacent steps, which the transport always sends in one datagram (the
+//! kernel refuses a second copy, so the delete must come first; in one
+//! datagram nothing, not even SIGKILL, can come between the two, and the
+//! rule is absent only for the kernel's own time between two messages).
+//! New and changed rules are in force before the rules they replace are
+//! removed, and kept rules are never touched.
+//!
+//! Delete order: the kernel finds the rule to delete by scanning its list
+//! from the head (`audit_find_rule`), and every add scans the whole list
+//! for a duplicate. Appends come before prepends, so the deletes of moved
+//! rules on the right never scan past rules just prepended on the left; the
+//! final deletes go front to back in kernel order, so each finds its rule
+//! after only the rules that stay in front of it.
 
 use crate::codec::encode;
 use crate::model::Rule;
@@ -97,6 +111,8 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Rules kept in place, over all lists.
     pub kept: usize,
+    /// Rules moved (deleted and re-added as an adjacent pair).
+    pub moved: usize,
 }
 
 impl Plan {
@@ -116,6 +132,15 @@ impl Plan {
     }
 }
 
+/// Whether `steps[i]` and `steps[i + 1]` are a move: the delete of a rule
+/// and its re-add. The transport never splits such a pair across datagrams.
+pub fn is_move(steps: &[Step], i: usize) -> bool {
+    match (steps.get(i), steps.get(i + 1)) {
+        (Some(Step::Delete(a)), Some(Step::Append(b) | Step::Prepend(b))) => a == b,
+        _ => false,
+    }
+}
+
 /// Plans the change from `current` (the kernel's managed rules, in kernel
 /// order, as listed) to `desired` (stored bytes, in the order wanted). Rules
 /// of both are grouped by list; the order across lists does not matter to
@@ -124,14 +149,13 @@ pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
     let mut lists: Vec<u32> = current.iter().chain(desired).map(|b| list_of(b)).collect();
     lists.sort_unstable();
     lists.dedup();
-    let mut first_deletes = Vec::new();
     let mut adds = Vec::new();
     let mut last_deletes = Vec::new();
-    let mut kept_total = 0;
+    let (mut kept_total, mut moved) = (0, 0);
     for list in lists {
         let cur: Vec<&Vec<u8>> = current.iter().filter(|b| list_of(b) == list).collect();
         let want: Vec<&Vec<u8>> = desired.iter().filter(|b| list_of(b) == list).collect();
-        let index: HashMap<&[u8], usize> = cur
+        let index: HashMap<&[u8], usize, Fast> = cur
             .iter()
             .enumerate()
             .map(|(i, b)| (b.as_slice(), i))
@@ -157,36 +181,36 @@ pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
                 best_start = run_start;
             }
         }
-        let kept: HashSet<&[u8], Fast> = want[best_start..best_start + best_len]
-            .iter()
-            .map(|b| b.as_slice())
-            .collect();
-        kept_total += kept.len();
+        kept_total += best_len;
         let wanted: HashSet<&[u8], Fast> = want.iter().map(|b| b.as_slice()).collect();
-        for c in &cur {
-            if kept.contains(c.as_slice()) {
-                continue;
+        let mut add = |w: &Vec<u8>, step: fn(Vec<u8>) -> Step| {
+            if index.contains_key(w.as_slice()) {
+                adds.push(Step::Delete(w.clone()));
+                moved += 1;
             }
-            if wanted.contains(c.as_slice()) {
-                first_deletes.push(Step::Delete((*c).clone()));
-            } else {
+            adds.push(step(w.clone()));
+        };
+        // Right of the kept run: appended in order.
+        for w in &want[best_start + best_len..] {
+            add(w, Step::Append);
+        }
+        // Left of it: prepended in reverse, so it ends up in order.
+        for w in want[..best_start].iter().rev() {
+            add(w, Step::Prepend);
+        }
+        // Rules no longer wanted, front to back.
+        for c in &cur {
+            if !wanted.contains(c.as_slice()) {
                 last_deletes.push(Step::Delete((*c).clone()));
             }
         }
-        // Prepend the head in reverse, so it ends up in order.
-        for w in want[..best_start].iter().rev() {
-            adds.push(Step::Prepend((*w).clone()));
-        }
-        for w in &want[best_start + best_len..] {
-            adds.push(Step::Append((*w).clone()));
-        }
     }
-    let mut steps = first_deletes;
-    steps.extend(adds);
+    let mut steps = adds;
     steps.extend(last_deletes);
     Plan {
         steps,
         kept: kept_total,
+        moved,
     }
 }
 
@@ -293,11 +317,41 @@ mod tests {
     }
 
     #[test]
-    fn moved_rules_are_deleted_first() {
+    fn a_moved_rule_is_a_delete_and_re_add_pair() {
         let cur = vec![r(4, 1), r(4, 2), r(4, 3)];
         let want = vec![r(4, 3), r(4, 1), r(4, 2)];
         let p = plan(&cur, &want);
         assert_eq!(p.steps, vec![Step::Delete(r(4, 3)), Step::Prepend(r(4, 3))]);
+        assert!(is_move(&p.steps, 0));
+        assert_eq!(p.moved, 1);
         assert_eq!(simulate(&cur, &p.steps).unwrap(), want);
+    }
+
+    #[test]
+    fn both_sides_move_in_pairs_right_first_then_left_in_reverse() {
+        // 1 2 3 4 5 6 -> 5 1 90 3 4 6 2: kept run 3 4 6.
+        let cur: Vec<_> = (1..=6).map(|i| r(4, i)).collect();
+        let want = vec![
+            r(4, 5),
+            r(4, 1),
+            r(4, 90),
+            r(4, 3),
+            r(4, 4),
+            r(4, 6),
+            r(4, 2),
+        ];
+        let p = plan(&cur, &want);
+        let short: Vec<String> = p
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Delete(b) => format!("d{}", b[12]),
+                Step::Append(b) => format!("a{}", b[12]),
+                Step::Prepend(b) => format!("p{}", b[12]),
+            })
+            .collect();
+        assert_eq!(short, ["d2", "a2", "p90", "d1", "p1", "d5", "p5"]);
+        assert_eq!(simulate(&cur, &p.steps).unwrap(), want);
+        assert_eq!((p.kept, p.moved), (3, 3));
     }
 }

@@ -269,8 +269,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
     /// For any kernel table and any desired set: the plan, applied to an
     /// in-memory kernel, gives exactly the desired lists in order; it never
-    /// deletes a rule it keeps in place; and it deletes nothing when nothing
-    /// must change.
+    /// deletes a rule it keeps in place; it deletes nothing when nothing
+    /// must change; it uses the least number of requests; a moved rule is a
+    /// delete and re-add pair, and outside a pair no rule of both sets is
+    /// ever absent; removed rules go last, front to back.
     #[test]
     fn sync_plans_reach_the_desired_table(current in rule_set(), desired in rule_set()) {
         use kaudit::plan::{kernel_order, plan, simulate, Step};
@@ -294,6 +296,53 @@ proptest! {
         prop_assert!(current.iter().filter(|b| !deleted.contains(b.as_slice())).all(|b| !added.contains(b.as_slice())));
         if current == kernel_order(&desired) {
             prop_assert!(p.is_empty());
+        }
+        // The least number of kernel requests: every rule not kept is
+        // deleted once, every wanted rule not kept is added once.
+        let (adds, deletes) = p.counts();
+        prop_assert_eq!(deletes, current.len() - p.kept);
+        prop_assert_eq!(adds, desired.len() - p.kept);
+        // A moved rule is deleted and re-added in adjacent steps (which the
+        // transport sends in one datagram), and at every other step
+        // boundary every rule of both the old and the new set is present.
+        let shared: Vec<&Vec<u8>> = current.iter().filter(|b| desired.contains(b)).collect();
+        let mut moved = 0;
+        let mut i = 0;
+        // Which rules are in the kernel (order is checked above).
+        let mut present: std::collections::HashSet<&[u8]> = current.iter().map(|b| b.as_slice()).collect();
+        while i < p.steps.len() {
+            let upto = if kaudit::plan::is_move(&p.steps, i) { moved += 1; i + 2 } else { i + 1 };
+            for s in &p.steps[i..upto] {
+                match s {
+                    Step::Delete(b) => prop_assert!(present.remove(b.as_slice())),
+                    other => prop_assert!(present.insert(other.bytes())),
+                }
+            }
+            for b in &shared {
+                prop_assert!(present.contains(b.as_slice()), "a shared rule is absent after step {}", upto - 1);
+            }
+            i = upto;
+        }
+        prop_assert_eq!(moved, p.moved);
+        // Every delete of a shared rule is the first half of a move.
+        for (k, s) in p.steps.iter().enumerate() {
+            if let Step::Delete(b) = s {
+                if desired.contains(b) {
+                    prop_assert!(kaudit::plan::is_move(&p.steps, k));
+                }
+            }
+        }
+        // Rules no longer wanted go last, after every add, front to back
+        // in kernel order (each delete finds its rule after only the rules
+        // that stay in front of it).
+        let first_removal = p.steps.iter().position(|s| matches!(s, Step::Delete(b) if !desired.contains(b)));
+        if let Some(f) = first_removal {
+            prop_assert!(p.steps[f..].iter().all(|s| matches!(s, Step::Delete(b) if !desired.contains(b))));
+            let order: Vec<usize> = p.steps[f..]
+                .iter()
+                .map(|s| current.iter().position(|c| c.as_slice() == s.bytes()).unwrap())
+                .collect();
+            prop_assert!(order.windows(2).all(|w| w[0] < w[1]));
         }
     }
 }

@@ -23,12 +23,14 @@
 //!   synchronously inside our `sendmsg`: it runs every message in order and
 //!   acks each one, also after one of them failed (observed on 6.18: a batch
 //!   with an invalid rule in the middle got EINVAL for that one and 0 for
-//!   the rules after it).
+//!   the rules after it). A delete followed by the re-add of the same rule
+//!   (a move, see `crate::plan`) is never split across two datagrams: the
+//!   kernel runs both inside one `sendmsg`, so nothing can come between.
 //! * **Cost.** On the 6.18 test kernel a datagram of 60 rule adds takes
 //!   well under a millisecond, but every successful delete waits for an RCU
 //!   grace period inside the kernel (`audit_del_rule` calls
-//!   `synchronize_rcu`; seen with perf), about 12 ms each. 500 deletes take
-//!   about 6 s however they are batched.
+//!   `synchronize_rcu`; seen with perf), about 12 ms each unless
+//!   `rcu_expedited` is 1 (tens of microseconds; see `crate::expedite`).
 //! * **Ack order is not reply order.** The kernel answers `AUDIT_GET`,
 //!   `AUDIT_GET_FEATURE` and `AUDIT_LIST_RULES` from a kernel thread, so the
 //!   ack usually arrives *before* the data (observed on 6.18 for
@@ -67,9 +69,10 @@ use super::{
 /// ([`MAX_DELETES_PER_DATAGRAM`]).
 pub const DEFAULT_MAX_DATAGRAM: usize = 1024 * 1024;
 /// The kernel runs a whole datagram under its audit control lock, and a rule
-/// delete costs about 12 ms on current kernels (an RCU grace period), so at
-/// most this many deletes go in one datagram: under a second of blocking
-/// other audit control traffic.
+/// delete costs about 12 ms on current kernels (an RCU grace period) when
+/// grace periods are not expedited, so at most this many deletes go in one
+/// datagram (plus the delete of a move that straddles the limit): under a
+/// second of blocking other audit control traffic.
 pub const MAX_DELETES_PER_DATAGRAM: usize = 64;
 /// Receive buffer we ask for (the kernel doubles it for bookkeeping).
 const WANTED_RCVBUF: libc::c_int = 4 * 1024 * 1024;
@@ -93,6 +96,53 @@ fn ack_cost(cap_ack: bool, payload_len: usize) -> usize {
 const RECV_BUF: usize = 512 * 1024;
 /// Default silence after which a missing reply is an error.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether `del` and `add` are a move: the delete of a rule and its re-add
+/// (appended or prepended). Such a pair always shares a datagram, so no
+/// process, not even a SIGKILL of this one, can come between the two.
+fn is_move(del: &Request, add: &Request) -> bool {
+    let flags = |p: &[u8]| super::read_u32(p, 0).map(|f| f & !crate::model::FILTER_PREPEND);
+    del.msg_type == super::AUDIT_DEL_RULE
+        && add.msg_type == super::AUDIT_ADD_RULE
+        && del.payload.len() == add.payload.len()
+        && del.payload.len() >= 4
+        && flags(&del.payload) == flags(&add.payload)
+        && del.payload[4..] == add.payload[4..]
+}
+
+/// What bounds one datagram.
+struct Limits {
+    max_datagram: usize,
+    ack_budget: usize,
+    cap_ack: bool,
+}
+
+/// Where the datagram that starts at `requests[start]` ends (exclusive):
+/// within the size, ack and delete limits, except that a move pair is never
+/// split and a single request always fits.
+fn datagram_end(requests: &[Request], start: usize, limits: &Limits) -> usize {
+    let (mut size, mut acks_size, mut deletes) = (0usize, 0usize, 0usize);
+    let mut end = start;
+    while end < requests.len() {
+        let len = requests[end].payload.len();
+        let msg = align4(NLMSG_HDRLEN.saturating_add(len));
+        let ack = ack_cost(limits.cap_ack, len);
+        let delete = usize::from(requests[end].msg_type == super::AUDIT_DEL_RULE);
+        if end > start
+            && !is_move(&requests[end - 1], &requests[end])
+            && (size.saturating_add(msg) > limits.max_datagram
+                || acks_size.saturating_add(ack) > limits.ack_budget
+                || deletes + delete > MAX_DELETES_PER_DATAGRAM)
+        {
+            break;
+        }
+        size = size.saturating_add(msg);
+        acks_size = acks_size.saturating_add(ack);
+        deletes += delete;
+        end += 1;
+    }
+    end
+}
 
 /// A `NETLINK_AUDIT` socket implementing [`Transport`].
 #[derive(Debug)]
@@ -531,27 +581,14 @@ impl Transport for NetlinkTransport {
         self.drain()?;
         let mut acks = Vec::with_capacity(requests.len());
         let mut buf = Vec::with_capacity(self.max_datagram.min(1 << 20));
+        let limits = Limits {
+            max_datagram: self.max_datagram,
+            ack_budget: self.ack_budget(),
+            cap_ack: self.cap_ack,
+        };
         let mut start = 0;
         while start < requests.len() {
-            let (mut size, mut acks_size, mut deletes) = (0usize, 0usize, 0usize);
-            let mut end = start;
-            while end < requests.len() {
-                let len = requests[end].payload.len();
-                let msg = align4(NLMSG_HDRLEN.saturating_add(len));
-                let ack = ack_cost(self.cap_ack, len);
-                let delete = usize::from(requests[end].msg_type == super::AUDIT_DEL_RULE);
-                if end > start
-                    && (size.saturating_add(msg) > self.max_datagram
-                        || acks_size.saturating_add(ack) > self.ack_budget()
-                        || deletes + delete > MAX_DELETES_PER_DATAGRAM)
-                {
-                    break;
-                }
-                size = size.saturating_add(msg);
-                acks_size = acks_size.saturating_add(ack);
-                deletes += delete;
-                end += 1;
-            }
+            let end = datagram_end(requests, start, &limits);
             self.execute_datagram(&mut buf, &requests[start..end], &mut acks)?;
             start = end;
         }
@@ -615,6 +652,53 @@ mod tests {
         assert_eq!(t.take_seq(), i32::MAX as u32);
         assert_eq!(t.take_seq(), 1);
         assert!(t.wrapped);
+    }
+
+    #[test]
+    fn a_move_pair_is_never_split_across_datagrams() {
+        let rule = |id: u8| {
+            let mut b = vec![0u8; 1040];
+            b[..4].copy_from_slice(&4u32.to_ne_bytes());
+            b[12] = id;
+            b
+        };
+        let prepended = |id: u8| {
+            let mut b = rule(id);
+            b[..4].copy_from_slice(&(4u32 | crate::model::FILTER_PREPEND).to_ne_bytes());
+            b
+        };
+        // Room for exactly two rule messages per datagram.
+        let one = align4(NLMSG_HDRLEN + 1040);
+        let limits = Limits {
+            max_datagram: 2 * one,
+            ack_budget: usize::MAX,
+            cap_ack: true,
+        };
+        let requests = vec![
+            Request::add_rule(rule(1)),
+            Request::del_rule(rule(2)),
+            Request::add_rule(prepended(2)),
+            Request::del_rule(rule(3)),
+            Request::add_rule(rule(4)),
+        ];
+        assert!(is_move(&requests[1], &requests[2]));
+        assert!(!is_move(&requests[3], &requests[4]));
+        // Without the pair rule the first datagram would end after the
+        // delete of rule 2; it carries the re-add too.
+        assert_eq!(datagram_end(&requests, 0, &limits), 3);
+        assert_eq!(datagram_end(&requests, 3, &limits), 5);
+        // The delete limit gives way to a pair as well.
+        let mut many: Vec<Request> = (0..MAX_DELETES_PER_DATAGRAM as u8 - 1)
+            .map(|i| Request::del_rule(rule(100 + i)))
+            .collect();
+        many.push(Request::del_rule(rule(9)));
+        many.push(Request::add_rule(rule(9)));
+        many.push(Request::del_rule(rule(10)));
+        let wide = Limits {
+            max_datagram: usize::MAX,
+            ..limits
+        };
+        assert_eq!(datagram_end(&many, 0, &wide), MAX_DELETES_PER_DATAGRAM + 1);
     }
 
     #[test]
