@@ -22,6 +22,9 @@
 mod cases;
 #[path = "conformance/decode.rs"]
 mod decode;
+#[allow(dead_code)] // the replay half is used by tests/golden.rs
+#[path = "conformance/golden.rs"]
+mod golden;
 #[path = "conformance/kaudit_side.rs"]
 mod kaudit_side;
 #[path = "conformance/known.rs"]
@@ -127,6 +130,11 @@ struct Harness {
     kaudit: Option<Kaudit>,
     /// Problems restoring the table (must stay empty).
     restore_failures: Vec<String>,
+    /// The table as the last `observe` saw it.
+    last_table: Vec<RuleBytes>,
+    /// What the reference did with each case whose table started empty, for
+    /// the golden file (cases run beside other rules depend on them).
+    golden: Vec<golden::Record>,
 }
 
 impl Harness {
@@ -181,6 +189,7 @@ impl Harness {
         lines: impl FnOnce(&mut Self, &[Vec<u8>]) -> Result<Vec<String>, String>,
     ) -> Outcome {
         let now = self.list();
+        self.last_table = now.clone();
         let (added, removed) = diff(base, &now);
         match (added.len(), removed.len()) {
             (0, 0) => Outcome::Nothing { why: why_nothing },
@@ -214,7 +223,11 @@ impl Harness {
 
     fn reference_load(&mut self, base: &[Vec<u8>], text: &str) -> Outcome {
         let run = self.reference.load_line(text);
-        let why = format!("exit {}: {}", run.code, run.output.replace('\n', " / "));
+        // The temporary file's name changes from run to run.
+        let output = run
+            .output
+            .replace(&*self.reference.tmp_path().to_string_lossy(), "FILE");
+        let why = format!("exit {}: {}", run.code, output.replace('\n', " / "));
         self.observe(base, why, |h, _| h.reference.list())
     }
 
@@ -287,6 +300,15 @@ impl Harness {
                         why: "control line with a rule: parsed, not executed".to_string(),
                     },
                 });
+                if snap.is_empty() {
+                    self.golden.push(golden::Record {
+                        origin: case.origin.clone(),
+                        kind: "control".to_string(),
+                        text: case.text.clone(),
+                        setup: None,
+                        reference: None,
+                    });
+                }
                 (None, k)
             }
             Kind::Add => {
@@ -298,6 +320,7 @@ impl Harness {
                 }
                 let base = self.list();
                 let r = self.reference_load(&base, &case.text);
+                self.record_golden(case, &snap, &base, &r);
                 self.restore(&base, case);
                 let k = self.kaudit_load(&base, &case.text);
                 self.restore(&snap, case);
@@ -309,6 +332,7 @@ impl Harness {
                 let _ = self.reference.load_line(&Self::add_form(&case.text));
                 let base = self.list();
                 let r = self.reference_load(&base, &case.text);
+                self.record_golden(case, &snap, &snap, &r);
                 self.restore(&base, case);
                 let k = self.kaudit_load(&base, &case.text);
                 self.restore(&snap, case);
@@ -318,6 +342,142 @@ impl Harness {
         guard.release();
         result
     }
+}
+
+impl Harness {
+    /// Keeps what the reference did with `case` for the golden file, when
+    /// the table held nothing but the case's own rules (`snap` is the table
+    /// before the case, `base` after its fixture).
+    fn record_golden(&mut self, case: &Case, snap: &[RuleBytes], base: &[RuleBytes], r: &Outcome) {
+        if !snap.is_empty() {
+            return;
+        }
+        let (fixture, _) = diff(snap, base);
+        let reference = match r {
+            Outcome::Added {
+                bytes, line, index, ..
+            } => {
+                // Its index among the case's own rules (the fixture and it).
+                let (own, _) = diff(snap, &self.last_table);
+                let position = own.iter().position(|(i, _)| i == index).unwrap_or(*index);
+                golden::Reference::Added {
+                    position,
+                    bytes: golden::hex(bytes),
+                    line: line.clone(),
+                }
+            }
+            Outcome::Removed { bytes } => golden::Reference::Removed {
+                bytes: golden::hex(bytes),
+            },
+            Outcome::Nothing { why } => golden::Reference::Refused {
+                message: why.clone(),
+            },
+            Outcome::Odd { what } => golden::Reference::Odd { what: what.clone() },
+        };
+        self.golden.push(golden::Record {
+            origin: case.origin.clone(),
+            kind: match case.kind {
+                Kind::Add => "add",
+                Kind::Delete => "delete",
+                Kind::Control => "control",
+            }
+            .to_string(),
+            text: case.text.clone(),
+            setup: fixture.first().map(|(_, b)| golden::hex(b)),
+            reference: Some(reference),
+        });
+    }
+}
+
+/// Writes the golden file (KAUDIT_RECORD_GOLDEN=1), or checks that the
+/// committed one says what the reference did in this run. Returns the
+/// problems found.
+fn golden_file(records: &[golden::Record], cases: &[Case], reference_version: &str) -> Vec<String> {
+    let path = golden::path();
+    let filtered = std::env::var("KAUDIT_CONFORMANCE_FILTER").is_ok();
+    if std::env::var("KAUDIT_RECORD_GOLDEN").as_deref() == Ok("1") {
+        assert!(!filtered, "record the golden file without a filter");
+        assert_eq!(
+            records.len(),
+            cases.len(),
+            "recording needs an empty rule table for every case ({} of {} cases ran beside other rules)",
+            cases.len() - records.len(),
+            cases.len()
+        );
+        let uname = nix::sys::utsname::uname().expect("uname");
+        let texts: Vec<&str> = cases
+            .iter()
+            .flat_map(|c| std::iter::once(c.text.as_str()).chain(c.setup.as_deref()))
+            .collect();
+        let (users, groups, dirs) = golden::host_facts(&texts);
+        let header = golden::Header {
+            golden: "kaudit conformance: what the reference auditctl did with every case".into(),
+            reference: reference_version.to_string(),
+            reference_package: std::fs::read_to_string(oracle::cache_dir().join("versions"))
+                .unwrap_or_default()
+                .lines()
+                .find(|l| l.starts_with("auditd "))
+                .unwrap_or("auditd (version unknown)")
+                .to_string(),
+            kernel: uname.release().to_string_lossy().into_owned(),
+            machine: uname.machine().to_string_lossy().into_owned(),
+            recorded_by: "scripts/record-golden.sh".into(),
+            users,
+            groups,
+            dirs,
+        };
+        golden::write(&path, &header, records).expect("write the golden file");
+        eprintln!(
+            "conformance: recorded {} cases into {}",
+            records.len(),
+            path.display()
+        );
+        return Vec::new();
+    }
+    let (header, committed) = match golden::read(&path) {
+        Ok(g) => g,
+        Err(e) => {
+            return vec![format!(
+                "golden file unreadable ({e}): run scripts/record-golden.sh"
+            )]
+        }
+    };
+    let mut problems = Vec::new();
+    if header.reference != reference_version {
+        problems.push(format!(
+            "golden file recorded with {:?}, reference here is {:?}",
+            header.reference, reference_version
+        ));
+    }
+    let by_case: std::collections::HashMap<(&str, &str), &golden::Record> = committed
+        .iter()
+        .map(|r| ((r.origin.as_str(), r.text.as_str()), r))
+        .collect();
+    for r in records {
+        match by_case.get(&(r.origin.as_str(), r.text.as_str())) {
+            None => problems.push(format!("not in the golden file: {} {}", r.origin, r.text)),
+            Some(g) if *g != r => problems.push(format!(
+                "golden file differs for {} {}:
+    golden: {:?}
+    now:    {:?}",
+                r.origin, r.text, g.reference, r.reference
+            )),
+            Some(_) => {}
+        }
+    }
+    if !filtered && committed.len() != cases.len() {
+        problems.push(format!(
+            "the golden file has {} cases, the test {}",
+            committed.len(),
+            cases.len()
+        ));
+    }
+    eprintln!(
+        "conformance: golden file checked against this run: {} cases compared, {} problems",
+        records.len(),
+        problems.len()
+    );
+    problems
 }
 
 fn verdict(case: &Case, r: &Option<Outcome>, k: &Option<Outcome>) -> Verdict {
@@ -427,6 +587,8 @@ fn conformance_against_reference_auditctl() {
         reference,
         kaudit,
         restore_failures: Vec::new(),
+        last_table: Vec::new(),
+        golden: Vec::new(),
     };
     let mut report = String::new();
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
@@ -521,6 +683,12 @@ fn conformance_against_reference_auditctl() {
         report_path.display()
     );
 
+    let golden_problems = golden_file(&h.golden, &all, &h.reference.version);
+    assert!(
+        golden_problems.is_empty(),
+        "the golden file is not current (scripts/record-golden.sh re-records it):\n{}",
+        golden_problems.join("\n")
+    );
     assert!(
         h.restore_failures.is_empty(),
         "kernel table not restored:\n{}",

@@ -22,9 +22,13 @@ pub struct Kaudit {
 impl Kaudit {
     /// The library, or why it cannot be used.
     pub fn new() -> Result<Kaudit, String> {
-        Ok(Kaudit {
-            host: Host::detect(),
-        })
+        Ok(Kaudit::with_host(Host::detect()))
+    }
+
+    /// The library, compiling for the given host (the golden replay uses
+    /// the recording machine's facts).
+    pub fn with_host(host: Host) -> Kaudit {
+        Kaudit { host }
     }
 
     /// Compiles one rules-file line; Err is the diagnostic ("LINE:COL: message").

@@ -69,6 +69,11 @@ impl Reference {
         }
     }
 
+    /// The temporary rules file `load_line` runs.
+    pub fn tmp_path(&self) -> &Path {
+        &self.tmp
+    }
+
     /// `auditctl -R FILE` where FILE holds exactly `line`.
     pub fn load_line(&self, line: &str) -> Run {
         let _ = std::fs::remove_file(&self.tmp);
