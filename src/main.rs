@@ -17,7 +17,7 @@ use kaudit::interrupt;
 use kaudit::listing::{list_bytes, list_text};
 use kaudit::lock::MachineLock;
 use kaudit::model::Rule;
-use kaudit::netlink::socket::NetlinkTransport;
+use kaudit::netlink::select::Kernel;
 use kaudit::netlink::{Request, Transport};
 use kaudit::output::{say, CliError, Stdout};
 use kaudit::rulefile::{compile_files, trust_problems, Trust};
@@ -354,12 +354,19 @@ fn report(diags: &[Diagnostic]) -> bool {
 
 /// A kernel connection for a change: it holds the machine lock, and
 /// expedites RCU grace periods while it deletes (unless turned off).
-type Changer = Expedited<NetlinkTransport>;
+type Changer = Expedited<Kernel>;
 
 /// Opens the kernel connection for a change: privilege, the machine lock,
 /// and the immutable check, before anything is sent. From here on SIGINT,
 /// SIGTERM and SIGHUP are deferred until the change is finished.
 fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
+    let mut t = Kernel::open()?;
+    // The test-only fake kernel (KAUDIT_FAKE_KERNEL) is a file: no privilege,
+    // machine lock or RCU expediting applies to it.
+    if t.is_fake() {
+        immutable_check(&mut t)?;
+        return Ok(Expedited::new(t, false));
+    }
     if !nix::unistd::geteuid().is_root() {
         return Err(Failure {
             message: "changing audit rules needs root (CAP_AUDIT_CONTROL)".into(),
@@ -372,16 +379,19 @@ fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
             kaudit::output::reason(&e)
         ))
     })?;
-    let mut t = NetlinkTransport::open()?;
-    let status = t.get_status()?;
-    if status.enabled == 2 {
+    immutable_check(&mut t)?;
+    interrupt::defer();
+    Ok(Expedited::new(t, expedite).holding(lock))
+}
+
+fn immutable_check(t: &mut Kernel) -> Result<(), Failure> {
+    if t.get_status()?.enabled == 2 {
         return Err(Failure {
             message: "The audit system is in immutable mode, no rule changes allowed".into(),
             code: 3,
         });
     }
-    interrupt::defer();
-    Ok(Expedited::new(t, expedite).holding(lock))
+    Ok(())
 }
 
 fn load(
@@ -498,7 +508,7 @@ fn kernel_rules(t: &mut dyn Transport) -> Result<Vec<(Vec<u8>, Rule)>, Failure> 
 }
 
 fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<u8, Failure> {
-    let mut t = NetlinkTransport::open()?;
+    let mut t = Kernel::open()?;
     let rules: Vec<Rule> = kernel_rules(&mut t)?.into_iter().map(|(_, r)| r).collect();
     if json {
         let items: Vec<String> = rules
@@ -645,7 +655,7 @@ fn sync(
     let mut want = desired(paths, &scope, host, Trust::Warn)?;
     want.allow_empty = allow_empty;
     {
-        let mut t = NetlinkTransport::open()?;
+        let mut t = Kernel::open()?;
         let r = ksync::compare(&mut t, &want, &scope)?;
         ksync::empty_guard(&r, &want).map_err(|e| Failure {
             message: e.to_string(),
@@ -760,7 +770,7 @@ fn compare(
     let as_two = |f: Failure| Failure { code: 2, ..f };
     let scope = scope_of(scope).map_err(as_two)?;
     let want = desired(paths, &scope, host, Trust::Warn).map_err(as_two)?;
-    let mut t = NetlinkTransport::open().map_err(|e| as_two(e.into()))?;
+    let mut t = Kernel::open().map_err(|e| as_two(e.into()))?;
     let r = ksync::compare(&mut t, &want, &scope).map_err(|e| as_two(e.into()))?;
     let (adds, deletes) = r.plan.counts();
     if json {
@@ -794,7 +804,7 @@ fn compare(
 }
 
 fn status(json: bool, out: &mut Stdout) -> Result<u8, Failure> {
-    let mut t = NetlinkTransport::open()?;
+    let mut t = Kernel::open()?;
     let s = t.get_status()?;
     if json {
         out.line(&format!(
@@ -858,7 +868,7 @@ fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
 /// `kaudit list --watches [DIR]`.
 fn watches(dir: &str, json: bool, out: &mut Stdout) -> Result<u8, Failure> {
     use kaudit::model::{field, perm, Value};
-    let mut t = NetlinkTransport::open()?;
+    let mut t = Kernel::open()?;
     let dir = dir.trim_end_matches('/');
     let mut rows = Vec::new();
     for (_, r) in kernel_rules(&mut t)? {

@@ -18,6 +18,7 @@
 
 pub mod fake;
 pub mod message;
+pub mod select;
 pub mod socket;
 
 use std::fmt;
