@@ -18,3 +18,4 @@ if ! command -v rustfmt >/dev/null; then
 fi
 scripts/fetch-reference.sh
 scripts/vm.sh setup
+scripts/setup-integrations.sh
