@@ -41,7 +41,7 @@ pub enum Kernel {
     /// The running kernel, over netlink.
     Real(NetlinkTransport),
     /// The in-memory kernel, kept in a file (test-only).
-    Fake(FakeKernel, PathBuf),
+    Fake(Box<FakeKernel>, PathBuf),
 }
 
 impl Kernel {
@@ -58,7 +58,7 @@ impl Kernel {
                 };
                 let fake = parse_state(&text)
                     .map_err(|m| TransportError::Protocol(format!("{}: {m}", path.display())))?;
-                Ok(Kernel::Fake(fake, path))
+                Ok(Kernel::Fake(Box::new(fake), path))
             }
             None => NetlinkTransport::open().map(Kernel::Real),
         }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The Puppet type kaudit_ruleset (integrations/puppet/kaudit) with Debian's
+# puppet, against this machine's kernel (holding the machine lock, keys
+# i13-pup-*, scope on the resource, the table and settings checked to end as
+# they started): `puppet apply --noop --detailed-exitcodes` reports the drift
+# and changes nothing, a real apply exits 2 and changes the kernel to exactly
+# the files' rules, applying again exits 0; bad input fails (exit 4) naming the
+# file and line, with the kernel unchanged; a locked kernel (the in-memory
+# one, KAUDIT_FAKE_KERNEL) fails with the reboot message.
+#
+# Usage: tests/integrations/puppet.sh KAUDIT_BINARY. Prints "PASS name" per
+# check; exits non-zero at the first failure. Needs root.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+K=$(realpath "$1")
+"$root/scripts/setup-integrations.sh"
+[ "$(id -u)" = 0 ] || { echo "FAIL the Puppet test needs root" >&2; exit 1; }
+W=$(mktemp -d /tmp/kaudit-puppet.XXXXXX)
+chmod 755 "$W"
+KEY=i13-pup-
+pass() { echo "PASS $*"; }
+die() { echo "FAIL $*" >&2; exit 1; }
+remove_mine() {
+    local k
+    for k in $("$K" list --json | grep -o "\"${KEY}[a-z0-9-]*\"" | tr -d '"' | sort -u); do
+        "$K" delete --key "$k" >/dev/null 2>&1 || true
+    done
+}
+cleanup() {
+    if [ -n "${locked_here:-}" ]; then remove_mine; "$K" delete --key i13-other-pup >/dev/null 2>&1 || true; fi
+    [ -n "${KEEP_WORK:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+
+# apply LOG MANIFEST [puppet options]: puppet apply with private state
+# directories; prints the --detailed-exitcodes status. (This sandbox's facter
+# cannot read /proc/1/environ; those lines are dropped from the log.)
+apply() {
+    local log=$W/$1 manifest=$2 rc=0
+    shift 2
+    puppet apply --modulepath "$root/integrations/puppet" --confdir "$W/conf" --vardir "$W/var" \
+        --codedir "$W/code" --logdir "$W/log" --rundir "$W/run" --color=false \
+        --detailed-exitcodes "$@" -e "$manifest" >"$W/raw" 2>&1 || rc=$?
+    grep -v 'Facter: Permission denied' "$W/raw" >"$log" || true
+    echo "$rc"
+}
+rules_file() { printf '%s\n' "${@:2}" >"$1"; chmod 0644 "$1"; }
+mine() { "$K" list | grep -- "-k ${KEY}\|key=${KEY}" || true; }
+
+d=$W/rules.d bad=$W/bad.d
+mkdir -p "$d" "$bad"
+rules_file "$d/10-identity.rules" "-w /etc/passwd -p wa -k ${KEY}identity" "-w /etc/group -p wa -k ${KEY}group"
+rules_file "$d/20-time.rules" "-a always,exit -F arch=b64 -S clock_settime -F key=${KEY}time"
+want=$(printf '%s\n' "-w /etc/passwd -p wa -k ${KEY}identity" "-w /etc/group -p wa -k ${KEY}group" \
+    "-a always,exit -F arch=b64 -S clock_settime -F key=${KEY}time")
+manifest="kaudit_ruleset { 'i13-baseline': ensure => synced, source => ['$d'], scope => '$KEY', kaudit => '$K' }"
+
+# The locked kernel: only the in-memory one.
+state=$W/fake.state
+printf 'enabled 2\n' >"$state"
+rc=$(KAUDIT_FAKE_KERNEL=$state apply locked.log "$manifest")
+[ "$rc" = 4 ] || { cat "$W/locked.log"; die "locked kernel: exit $rc, not 4"; }
+grep -q "reboot is needed" "$W/locked.log" || { cat "$W/locked.log"; die "locked kernel: no reboot message"; }
+[ "$(grep -c '^rule ' "$state")" = 0 ] || die "locked kernel: rules were added"
+pass "a locked kernel that differs: exit 4, 'a reboot is needed', nothing sent"
+
+exec 9>>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}"
+flock 9
+locked_here=1
+export KAUDIT_LOCK_PATH=$W/child.lock
+start_rules=$("$K" list)
+start_settings=$("$K" status --json | sed 's/"lost":[0-9]*,//; s/"backlog":[0-9]*,//; s/"backlog_wait_time_actual":[0-9a-z]*,//')
+[ -z "$(mine)" ] || die "rules with keys ${KEY}* are already in the kernel"
+rules_file "$W/pre.rules" "-w /etc/shells -p wa -k i13-other-pup" "-w /etc/hosts -p wa -k ${KEY}stale"
+"$K" load "$W/pre.rules" 2>/dev/null
+before=$("$K" list)
+
+rc=$(apply noop.log "$manifest" --noop)
+[ "$rc" = 0 ] || { cat "$W/noop.log"; die "--noop: exit $rc"; }
+grep -q "current_value 'drifted', should be 'synced' (noop)" "$W/noop.log" || { cat "$W/noop.log"; die "--noop did not report the change"; }
+grep -q "would change: kernel differs from $d: 3 rule(s) to add, 1 to delete" "$W/noop.log" || { cat "$W/noop.log"; die "--noop summary"; }
+[ "$("$K" list)" = "$before" ] || die "--noop changed the kernel"
+pass "puppet apply --noop --detailed-exitcodes: reports the drift (3 to add, 1 to delete), exit 0, kernel unchanged"
+
+rc=$(apply apply1.log "$manifest")
+[ "$rc" = 2 ] || { cat "$W/apply1.log"; die "apply: exit $rc, not 2"; }
+[ "$(mine)" = "$want" ] || die "after apply the kernel holds $(mine)"
+"$K" list | grep -qx -- "-w /etc/shells -p wa -k i13-other-pup" || die "the rule outside the scope is gone"
+pass "puppet apply --detailed-exitcodes: exit 2, the kernel holds exactly the files' rules, the rule outside the scope stays"
+
+rc=$(apply apply2.log "$manifest")
+[ "$rc" = 0 ] || { cat "$W/apply2.log"; die "second apply: exit $rc, not 0"; }
+[ "$(mine)" = "$want" ] || die "the second apply changed the kernel"
+pass "puppet apply again: exit 0, in sync"
+
+cp "$d"/*.rules "$bad/"
+rules_file "$bad/30-bad.rules" "-w /etc/issue -p wa -k ${KEY}issue" "-a always,exit -S nosuchcall -k ${KEY}bad"
+before=$("$K" list)
+rc=$(apply bad.log "kaudit_ruleset { 'i13-bad': source => ['$bad'], scope => '$KEY', kaudit => '$K' }")
+[ "$rc" = 4 ] || { cat "$W/bad.log"; die "bad input: exit $rc, not 4"; }
+grep -q "$bad/30-bad.rules:2:" "$W/bad.log" || { cat "$W/bad.log"; die "bad input: no file and line"; }
+[ "$("$K" list)" = "$before" ] || die "bad input changed the kernel"
+pass "a bad rule: exit 4 naming the file and line, kernel unchanged"
+
+remove_mine
+"$K" delete --key i13-other-pup >/dev/null 2>&1 || true
+[ "$("$K" list)" = "$start_rules" ] || die "the rule table did not end as it started"
+[ "$("$K" status --json | sed 's/"lost":[0-9]*,//; s/"backlog":[0-9]*,//; s/"backlog_wait_time_actual":[0-9a-z]*,//')" = "$start_settings" ] \
+    || die "the settings did not end as they started"
+pass "the kernel's table and settings end as they started"
+echo "puppet: all passed"
