@@ -98,7 +98,8 @@ impl Scope {
 /// The files of the paths: a file as is; a directory's `*.rules` files
 /// (no dotfiles) in natural order (`2-x` before `10-x`), as augenrules
 /// orders them.
-pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
+/// The error is (the directory, the reason).
+pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, (String, String)> {
     use std::os::unix::ffi::OsStrExt;
     let mut out = Vec::new();
     for p in paths {
@@ -107,9 +108,9 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
             // Names are bytes: a name that is not UTF-8 is a file like any other.
             let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(path)
                 .map_err(|e| {
-                    format!(
-                        "{p}: cannot read the directory: {}",
-                        crate::output::reason(&e)
+                    (
+                        p.clone(),
+                        format!("cannot read the directory: {}", crate::output::reason(&e)),
                     )
                 })?
                 .filter_map(|e| e.ok())
@@ -117,9 +118,11 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
                 .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
                 .collect();
             if names.is_empty() {
-                return Err(format!(
-                    "{p}: no *.rules files in this directory (only files named *.rules are read); \
+                return Err((
+                    p.clone(),
+                    "no *.rules files in this directory (only files named *.rules are read); \
                      refusing to treat it as an empty rule set"
+                        .into(),
                 ));
             }
             names.sort_by(|a, b| natural_cmp(a.as_bytes(), b.as_bytes()));
@@ -261,7 +264,8 @@ pub fn desired_from_paths(
 /// Reads and compiles the paths' files; any error is returned (all of
 /// them), warnings are dropped.
 pub fn entries_from_paths(paths: &[String], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
-    let files = rule_files(paths).map_err(|e| vec![Diagnostic::whole_file(None, e)])?;
+    let files =
+        rule_files(paths).map_err(|(p, why)| vec![Diagnostic::whole_file(Some(&p), why)])?;
     let (entries, diags) = crate::rulefile::compile_files(&files, host);
     let errors: Vec<Diagnostic> = diags
         .into_iter()
