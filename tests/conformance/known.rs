@@ -7,7 +7,7 @@
 //! reason = "..."
 //! ```
 //!
-//! Only this shape is read (basic strings with `\"` and `\\` escapes).
+//! Other tables are left to the tests they belong to.
 
 use std::collections::HashMap;
 
@@ -29,65 +29,37 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
-/// Normalized case text to reason.
-pub fn load(path: &std::path::Path) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return out;
-    };
-    let mut case: Option<String> = None;
-    let mut reason: Option<String> = None;
-    let mut flush = |case: &mut Option<String>, reason: &mut Option<String>| {
-        if let Some(c) = case.take() {
-            let r = reason.take().unwrap_or_default();
-            assert!(
-                !r.is_empty(),
-                "known-diffs.toml: the diff for {c:?} needs a reason"
-            );
-            out.insert(normalize(&c), r);
-        }
-        *reason = None;
-    };
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line == "[[diff]]" {
-            flush(&mut case, &mut reason);
-            continue;
-        }
-        let (k, v) = line
-            .split_once('=')
-            .unwrap_or_else(|| panic!("known-diffs.toml:{}: expected key = \"value\"", n + 1));
-        let v = parse_string(v.trim())
-            .unwrap_or_else(|| panic!("known-diffs.toml:{}: bad string", n + 1));
-        match k.trim() {
-            "case" => case = Some(v),
-            "reason" => reason = Some(v),
-            other => panic!("known-diffs.toml:{}: unknown key {other}", n + 1),
-        }
-    }
-    flush(&mut case, &mut reason);
-    out
+/// One `[[diff]]` entry.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Diff {
+    case: String,
+    reason: String,
 }
 
-fn parse_string(v: &str) -> Option<String> {
-    let inner = v.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next()? {
-                '"' => out.push('"'),
-                '\\' => out.push('\\'),
-                't' => out.push('\t'),
-                'n' => out.push('\n'),
-                _ => return None,
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
+/// The tables this reader takes (others, such as `[[cli]]`, are another
+/// test's).
+#[derive(serde::Deserialize)]
+struct File {
+    #[serde(default)]
+    diff: Vec<Diff>,
+}
+
+/// Normalized case text to reason.
+pub fn load(path: &std::path::Path) -> HashMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return HashMap::new();
+    };
+    let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.diff
+        .into_iter()
+        .map(|d| {
+            assert!(
+                !d.reason.trim().is_empty(),
+                "known-diffs.toml: the diff for {:?} needs a reason",
+                d.case
+            );
+            (normalize(&d.case), d.reason)
+        })
+        .collect()
 }
