@@ -1,12 +1,13 @@
 //! The throwaway-VM scenarios (`tests/vm/`): what must never run on a shared
 //! kernel (`-e 2`, `--loginuid-immutable`, a boot-style load with `-D`).
 //!
-//! Runs `scripts/vm.sh setup` (qemu, Debian's kernel and busybox-static into
+//! Runs `scripts/vm.sh setup` (qemu, the kernel matrix and busybox-static into
 //! `.cache/vm`), builds the release binary (or takes `KAUDIT_BIN`), then boots
-//! one VM per scenario, two at a time, and requires every scenario to exit 0.
-//! Each scenario's output goes to stderr. Skips loudly (`SKIP (vm): ...`) when
-//! qemu cannot be installed, the cache cannot be built or the corpus is
-//! missing, unless `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
+//! one VM (2 vCPUs) per scenario and kernel, two at a time, and requires every
+//! scenario to exit 0. Each scenario's output goes to stderr, then the delete
+//! cost per kernel. Skips loudly (`SKIP (vm): ...`) when qemu cannot be
+//! installed, the cache cannot be built or the corpus is missing, unless
+//! `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,20 +15,37 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// (scenario script, argument)
-const SCENARIOS: &[(&str, &str)] = &[
-    ("bench", ""),
-    ("boot-load", "augenrules"),
-    ("boot-load", "sync"),
-    ("broken-input", "kaudit"),
-    ("broken-input", "reference"),
-    ("locked", ""),
-    ("loginuid", "reference"),
-    ("loginuid", "kaudit"),
+/// (kernel of the matrix in `scripts/vm.sh`, scenario script, argument), in
+/// the order they start (the longest first). Every scenario runs on
+/// bookworm's 6.1; the newer kernels (which wait for an RCU grace period on
+/// every rule delete) get the delete cost and the scenarios that load, lock
+/// or roll back, which is where a kernel change would show.
+const SCENARIOS: &[(&str, &str, &str)] = &[
+    ("trixie", "delete-cost", ""),
+    ("unstable", "delete-cost", ""),
+    ("bookworm", "delete-cost", ""),
+    ("bookworm", "bench", ""),
+    ("bookworm", "boot-load", "augenrules"),
+    ("bookworm", "boot-load", "sync"),
+    ("bookworm", "broken-input", "kaudit"),
+    ("bookworm", "broken-input", "reference"),
+    ("bookworm", "locked", ""),
+    ("bookworm", "loginuid", "reference"),
+    ("bookworm", "loginuid", "kaudit"),
+    ("trixie", "boot-load", "augenrules"),
+    ("trixie", "broken-input", "kaudit"),
+    ("trixie", "locked", ""),
+    ("unstable", "boot-load", "augenrules"),
+    ("unstable", "broken-input", "kaudit"),
+    ("unstable", "locked", ""),
 ];
 
-/// VMs at once: the machine has 2 cores and each TCG guest uses one.
+/// VMs at once: the machine has 2 cores (each guest has 2 vCPUs, mostly idle).
 const PARALLEL: usize = 2;
+
+fn scenario_name(kernel: &str, script: &str, arg: &str) -> String {
+    format!("{kernel}: {script} {arg}").trim().to_string()
+}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -88,11 +106,13 @@ struct Run {
     secs: f64,
 }
 
-fn run_scenario(script: &str, arg: &str, bin: &Path) -> Run {
-    let name = format!("{script} {arg}").trim().to_string();
+fn run_scenario(kernel: &str, script: &str, arg: &str, bin: &Path) -> Run {
+    let name = scenario_name(kernel, script, arg);
     let start = Instant::now();
     let mut cmd = Command::new(repo().join("tests/vm/scenario.sh"));
-    cmd.arg(script).env("KAUDIT_BIN", bin);
+    cmd.arg(script)
+        .env("KAUDIT_BIN", bin)
+        .env("KAUDIT_VM_KERNEL", kernel);
     if !arg.is_empty() {
         cmd.arg(arg);
     }
@@ -154,10 +174,10 @@ fn vm_scenarios() {
     std::thread::scope(|s| {
         for _ in 0..PARALLEL {
             s.spawn(|| loop {
-                let Some(&(script, arg)) = queue.lock().unwrap().pop() else {
+                let Some(&(kernel, script, arg)) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let run = run_scenario(script, arg, &bin);
+                let run = run_scenario(kernel, script, arg, &bin);
                 runs.lock().unwrap().push(run);
             });
         }
@@ -166,7 +186,7 @@ fn vm_scenarios() {
     runs.sort_by_key(|r| {
         SCENARIOS
             .iter()
-            .position(|(s, a)| format!("{s} {a}").trim() == r.name)
+            .position(|(k, s, a)| scenario_name(k, s, a) == r.name)
     });
 
     let mut failed = Vec::new();
@@ -187,7 +207,10 @@ fn vm_scenarios() {
 
     // Scenario e: the same stdout, exit code and status from both tools.
     let out = |name: &str| runs.iter().find(|r| r.name == name).map(|r| &r.stdout);
-    if let (Some(reference), Some(kaudit)) = (out("loginuid reference"), out("loginuid kaudit")) {
+    if let (Some(reference), Some(kaudit)) = (
+        out("bookworm: loginuid reference"),
+        out("bookworm: loginuid kaudit"),
+    ) {
         for (begin, end) in [
             ("STDOUT-BEGIN", "STDOUT-END"),
             ("STATUS-BEGIN", "STATUS-END"),
@@ -212,6 +235,18 @@ fn vm_scenarios() {
                 exit(kaudit)
             ));
             failed.push("loginuid (exit)".into());
+        }
+    }
+
+    // Scenario g: the delete cost on each kernel of the matrix.
+    say("== delete cost per kernel (tests/vm/scenarios/delete-cost.sh) ==");
+    for r in runs.iter().filter(|r| r.name.ends_with(": delete-cost")) {
+        match r.stdout.lines().find(|l| l.starts_with("vm-delete-cost: ")) {
+            Some(line) => say(line),
+            None => {
+                say(&format!("{}: no vm-delete-cost line", r.name));
+                failed.push(format!("{} (no figures)", r.name));
+            }
         }
     }
 

@@ -4,8 +4,9 @@
 # NAME is a script in tests/vm/scenarios/ (without .sh); ARG, if given, is
 # written to /test/arg for it. The test directory gets lib.sh and the corpus
 # files the scenarios use, copied from KAUDIT_CORPUS (default
-# <repo>/../shared/corpus; never committed). Prints the guest's output and
-# exits with its status (see scripts/vm.sh).
+# <repo>/../shared/corpus; never committed). KAUDIT_VM_KERNEL picks the
+# kernel of the matrix (bookworm, trixie, unstable; see scripts/vm.sh).
+# Prints the guest's output and exits with its status (see scripts/vm.sh).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
