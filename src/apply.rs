@@ -11,7 +11,7 @@
 //! same batch that came after it, so the kernel ends as if the load had
 //! stopped at the refused line, exactly as a line-by-line load would.
 
-use crate::codec::{decode, encode};
+use crate::codec::encode;
 use crate::compile::{Compiled, RuleOp};
 use crate::host::Host;
 use crate::listing::list_bytes_with;
@@ -348,10 +348,42 @@ pub fn listing(
     key: Option<&[u8]>,
     interpret: bool,
 ) -> Result<Vec<u8>, TransportError> {
-    let rules: Vec<Rule> = transport
+    listing_noting(transport, host, key, interpret, &mut Vec::new())
+}
+
+/// The kernel's rules with their bytes, each read with
+/// [`crate::codec::decode_lossy`]: a rule kaudit cannot fully decode is kept
+/// (the fields it can read, the rest as numbers) with a warning in `notes`,
+/// so every command lists it and can delete it by its bytes.
+pub fn kernel_rules(
+    transport: &mut dyn Transport,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Vec<u8>, Rule)>, TransportError> {
+    Ok(transport
         .list_rules()?
-        .iter()
-        .filter_map(|b| decode(b).ok())
+        .into_iter()
+        .map(|b| {
+            let (rule, problem) = crate::codec::decode_lossy(&b);
+            if let Some(p) = problem {
+                notes.push(crate::codec::undecodable_warning(&p));
+            }
+            (b, rule)
+        })
+        .collect())
+}
+
+/// [`listing`], with a warning in `notes` for each rule kaudit cannot fully
+/// decode (listed with what could be read, never dropped).
+pub fn listing_noting(
+    transport: &mut dyn Transport,
+    host: &Host,
+    key: Option<&[u8]>,
+    interpret: bool,
+    notes: &mut Vec<String>,
+) -> Result<Vec<u8>, TransportError> {
+    let rules: Vec<Rule> = kernel_rules(transport, notes)?
+        .into_iter()
+        .map(|(_, r)| r)
         .collect();
     Ok(match key {
         Some(k) if !rules.is_empty() => {
@@ -394,8 +426,9 @@ fn control(
         Control::ContinueOnErrors => return Ok(ControlResult::Mode(ErrorMode::Continue)),
         Control::DeleteAll { key } => {
             let mut requests = Vec::new();
-            for bytes in transport.list_rules()? {
-                let Ok(rule) = decode(&bytes) else { continue };
+            // A rule kaudit cannot fully decode is deleted by its bytes
+            // too (its key, if readable, decides under -D -k).
+            for (bytes, rule) in kernel_rules(transport, &mut Vec::new())? {
                 let matches = match key {
                     None => true,
                     Some(k) => rule.key_bytes().is_some_and(|rk| contains(rk, k)),
@@ -413,13 +446,27 @@ fn control(
                 )));
             }
             // auditctl lists again after deleting.
-            out.stdout
-                .extend(listing(transport, host, key.as_deref(), false)?);
+            let mut notes = Vec::new();
+            out.stdout.extend(listing_noting(
+                transport,
+                host,
+                key.as_deref(),
+                false,
+                &mut notes,
+            )?);
+            out.notes.extend(notes);
             return Ok(ControlResult::Done);
         }
         Control::List { key, interpret } => {
-            out.stdout
-                .extend(listing(transport, host, key.as_deref(), *interpret)?);
+            let mut notes = Vec::new();
+            out.stdout.extend(listing_noting(
+                transport,
+                host,
+                key.as_deref(),
+                *interpret,
+                &mut notes,
+            )?);
+            out.notes.extend(notes);
             return Ok(ControlResult::Done);
         }
         Control::Status { interpret } => {

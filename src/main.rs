@@ -8,7 +8,6 @@
 
 use clap::{Parser, Subcommand};
 use kaudit::apply::{self, contains};
-use kaudit::codec::decode;
 use kaudit::compile::{compile_args, Compiled, RuleOp};
 use kaudit::diag::{Diagnostic, Severity};
 use kaudit::expedite::Expedited;
@@ -495,16 +494,16 @@ fn describe(c: &Compiled, host: &Host) -> String {
     }
 }
 
+/// The kernel's rules with their bytes. A rule kaudit cannot fully decode
+/// is kept (read as far as its layout allows, with a warning), so it is
+/// listed and can be deleted by its bytes.
 fn kernel_rules(t: &mut dyn Transport) -> Result<Vec<(Vec<u8>, Rule)>, Failure> {
-    t.list_rules()?
-        .into_iter()
-        .map(|b| match decode(&b) {
-            Ok(r) => Ok((b, r)),
-            Err(e) => Err(fail(format!(
-                "the kernel sent a rule kaudit cannot read: {e}"
-            ))),
-        })
-        .collect()
+    let mut notes = Vec::new();
+    let rules = apply::kernel_rules(t, &mut notes)?;
+    for n in notes {
+        say(&format!("kaudit: {n}"));
+    }
+    Ok(rules)
 }
 
 fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<u8, Failure> {

@@ -90,7 +90,9 @@ impl Scope {
     fn covers_bytes(&self, bytes: &[u8]) -> bool {
         match self {
             Scope::All => true,
-            Scope::KeyPrefix(_) => decode(bytes).is_ok_and(|r| self.covers(&r)),
+            // A rule kaudit cannot fully decode is managed like any other
+            // when the key it carries can be read.
+            Scope::KeyPrefix(_) => self.covers(&crate::codec::decode_lossy(bytes).0),
         }
     }
 }
@@ -376,10 +378,10 @@ fn build_desired(
                 Control::DeleteAll { key: None } => d.delete_all = true,
                 Control::DeleteAll { key: Some(k) } if additive => {
                     let doomed = |b: &[u8]| {
-                        decode(b).is_ok_and(|r| {
-                            r.key_bytes()
-                                .is_some_and(|rk| crate::apply::contains(rk, k))
-                        })
+                        crate::codec::decode_lossy(b)
+                            .0
+                            .key_bytes()
+                            .is_some_and(|rk| crate::apply::contains(rk, k))
                     };
                     d.rules.retain(|(b, _)| !doomed(b));
                     seen.retain(|b, _| !doomed(b));
@@ -1048,9 +1050,9 @@ impl Failed {
 
 /// A rule's `-l` text (one line, no newline).
 fn rule_text(b: &[u8], host: &Host) -> String {
-    decode(b)
-        .map(|r| list_text(&[r], host).trim_end().to_string())
-        .unwrap_or_default()
+    list_text(&[crate::codec::decode_lossy(b).0], host)
+        .trim_end()
+        .to_string()
 }
 
 /// Sends the steps of a plan; one ack per step.
@@ -1249,7 +1251,7 @@ pub fn plan_text(report: &Report, host: &Host) -> String {
             Step::Prepend(b) => ("prepend", b),
             Step::Delete(b) => ("delete ", b),
         };
-        let text = decode(b).map(|r| list_text(&[r], host)).unwrap_or_default();
+        let text = list_text(&[crate::codec::decode_lossy(b).0], host);
         let _ = write!(out, "{verb} {text}");
     }
     for (name, from, to) in &report.settings {
@@ -1283,7 +1285,7 @@ pub fn json_str(s: &str) -> String {
 }
 
 fn rule_json(b: &[u8], host: &Host) -> String {
-    let text = decode(b).map(|r| list_text(&[r], host)).unwrap_or_default();
+    let text = list_text(&[crate::codec::decode_lossy(b).0], host);
     format!(
         "{{\"list\":{},\"rule\":{}}}",
         json_str(&crate::plan::list_name(b)),
@@ -1328,7 +1330,10 @@ pub fn plan_json(report: &Report, host: &Host) -> String {
 /// A unified diff of the `-l` text, kernel (`---`) against files (`+++`).
 pub fn diff_text(report: &Report, host: &Host) -> String {
     let text = |rules: &[Vec<u8>]| -> Vec<String> {
-        let decoded: Vec<Rule> = rules.iter().filter_map(|b| decode(b).ok()).collect();
+        let decoded: Vec<Rule> = rules
+            .iter()
+            .map(|b| crate::codec::decode_lossy(b).0)
+            .collect();
         if decoded.is_empty() {
             return Vec::new();
         }

@@ -140,23 +140,57 @@ pub fn encode(rule: &Rule) -> Vec<u8> {
 /// `audit_rule_data`). Unknown lists, actions, operators and fields are kept
 /// as numbers; only a malformed layout is an error.
 pub fn decode(bytes: &[u8]) -> Result<Rule, DecodeError> {
-    if bytes.len() < HEADER_LEN {
-        return Err(DecodeError::TooShort(bytes.len()));
+    match read(bytes, false) {
+        (rule, None) => Ok(rule),
+        (_, Some(e)) => Err(e),
     }
+}
+
+/// Reads as much of a rule as its layout allows, for showing a kernel rule
+/// that [`decode`] refuses (one behaviour everywhere: such a rule is listed,
+/// deleted by its bytes, and managed by sync like any other): a short header
+/// reads as zeros, a field count above 64 is cut to 64, a buffer shorter
+/// than `buflen` is read as far as it goes, and a buffer field whose string
+/// runs past the buffer (and every buffer field after it) is shown as the
+/// number the kernel sent, its length. Returns the rule and, when the layout
+/// was malformed, why.
+pub fn decode_lossy(bytes: &[u8]) -> (Rule, Option<DecodeError>) {
+    read(bytes, true)
+}
+
+fn read(bytes: &[u8], lossy: bool) -> (Rule, Option<DecodeError>) {
+    let mut problem = None;
+    let padded;
+    let bytes = if bytes.len() < HEADER_LEN {
+        problem = Some(DecodeError::TooShort(bytes.len()));
+        if !lossy {
+            return (Rule::new(FilterList::Exit, Action::Always), problem);
+        }
+        let mut v = bytes.to_vec();
+        v.resize(HEADER_LEN, 0);
+        padded = v;
+        &padded[..]
+    } else {
+        bytes
+    };
     let flags = get(bytes, OFF_FLAGS);
-    let count = get(bytes, OFF_FIELD_COUNT);
+    let mut count = get(bytes, OFF_FIELD_COUNT);
     if count as usize > MAX_FIELDS {
-        return Err(DecodeError::TooManyFields(count));
+        problem.get_or_insert(DecodeError::TooManyFields(count));
+        count = MAX_FIELDS as u32;
     }
     let buflen = get(bytes, OFF_BUFLEN);
     let buf = &bytes[HEADER_LEN..];
     if buflen as usize > buf.len() {
-        return Err(DecodeError::BufferTruncated {
+        problem.get_or_insert(DecodeError::BufferTruncated {
             buflen,
             present: buf.len(),
         });
     }
-    let buf = &buf[..buflen as usize];
+    if problem.is_some() && !lossy {
+        return (Rule::new(FilterList::Exit, Action::Always), problem);
+    }
+    let buf = &buf[..(buflen as usize).min(buf.len())];
     let mut mask = [0u32; MASK_WORDS];
     for (i, w) in mask.iter_mut().enumerate() {
         *w = get(bytes, OFF_MASK + 4 * i);
@@ -167,27 +201,47 @@ pub fn decode(bytes: &[u8]) -> Result<Rule, DecodeError> {
         let number = get(bytes, OFF_FIELDS + 4 * i);
         let op = Operator::from_code(get(bytes, OFF_FIELDFLAGS + 4 * i));
         let raw = get(bytes, OFF_VALUES + 4 * i);
-        let value = if field::is_buffer(number) {
-            let end = pos
+        let overrun = matches!(problem, Some(DecodeError::FieldOverrun { .. }));
+        let value = if field::is_buffer(number) && !overrun {
+            match pos
                 .checked_add(raw as usize)
                 .filter(|end| *end <= buf.len())
-                .ok_or(DecodeError::FieldOverrun { index: i })?;
-            let v = Value::Bytes(buf[pos..end].to_vec());
-            pos = end;
-            v
+            {
+                Some(end) => {
+                    let v = Value::Bytes(buf[pos..end].to_vec());
+                    pos = end;
+                    v
+                }
+                None => {
+                    problem.get_or_insert(DecodeError::FieldOverrun { index: i });
+                    if !lossy {
+                        return (Rule::new(FilterList::Exit, Action::Always), problem);
+                    }
+                    Value::Num(raw)
+                }
+            }
         } else {
             Value::Num(raw)
         };
         fields.push(Field { number, op, value });
     }
-    Ok(Rule {
+    let rule = Rule {
         list: FilterList::from_number(flags & !FILTER_PREPEND),
         prepend: flags & FILTER_PREPEND != 0,
         action: Action::from_number(get(bytes, OFF_ACTION)),
         mask: SyscallMask(mask),
         fields,
         trailing: buf[pos..].to_vec(),
-    })
+    };
+    (rule, problem)
+}
+
+/// The warning shown when a kernel rule is listed from [`decode_lossy`].
+pub fn undecodable_warning(problem: &DecodeError) -> String {
+    format!(
+        "warning: the kernel holds a rule kaudit cannot fully decode ({problem}); \
+         it is listed with the fields that could be read, the rest as numbers"
+    )
 }
 
 #[cfg(test)]
@@ -254,5 +308,15 @@ mod tests {
         put(&mut b, OFF_VALUES, 3);
         put(&mut b, OFF_BUFLEN, 2);
         assert_eq!(decode(&b), Err(DecodeError::FieldOverrun { index: 0 }));
+        // The lossy reading keeps what it can: the watch's length as a number.
+        let (r, problem) = decode_lossy(&b);
+        assert_eq!(problem, Some(DecodeError::FieldOverrun { index: 0 }));
+        assert_eq!(r.fields[0].value, Value::Num(3));
+        let (r, problem) = decode_lossy(&[4, 0, 0, 0, 2]);
+        assert_eq!(problem, Some(DecodeError::TooShort(5)));
+        assert_eq!(r.list, FilterList::Exit);
+        let mut b = vec![0u8; HEADER_LEN];
+        put(&mut b, OFF_FIELD_COUNT, 65);
+        assert_eq!(decode_lossy(&b).0.fields.len(), 64);
     }
 }

@@ -1,0 +1,179 @@
+//! Kernel rules kaudit cannot decode (issue 12 item 6), on the in-memory
+//! kernel: one behaviour everywhere. They are listed (the fields that can be
+//! read, the rest as numbers, with a warning), deleted by their bytes, and
+//! managed by sync like any other rule.
+
+use kaudit::apply;
+use kaudit::cli::auditctl::{run, Env};
+use kaudit::host::Host;
+use kaudit::netlink::fake::FakeKernel;
+use kaudit::netlink::Ack;
+use kaudit::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use kaudit::rulefile::compile_text;
+use kaudit::sync::{self, Scope};
+use kaudit::tables::Machine;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+fn host() -> Host {
+    Host::fixed(Machine::X86_64, &[("root", 0)], &[("root", 0)], &["/tmp"])
+}
+
+/// One fake kernel shared by every connection an invocation opens.
+#[derive(Clone)]
+struct Shared(Rc<RefCell<FakeKernel>>);
+
+impl Transport for Shared {
+    fn execute(&mut self, requests: &[Request]) -> Result<Vec<Ack>, TransportError> {
+        self.0.borrow_mut().execute(requests)
+    }
+    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
+        self.0.borrow_mut().list_rules()
+    }
+    fn get_status(&mut self) -> Result<AuditStatus, TransportError> {
+        self.0.borrow_mut().get_status()
+    }
+    fn get_features(&mut self) -> Result<AuditFeatures, TransportError> {
+        self.0.borrow_mut().get_features()
+    }
+}
+
+fn desired(text: &str) -> sync::Desired {
+    let (entries, diags) = compile_text("t.rules", text, &host());
+    assert!(diags.is_empty(), "{diags:?}");
+    let mut errors = Vec::new();
+    let d = sync::desired_from_entries(&entries, &Scope::All, &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    d
+}
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_ne_bytes(b[off..off + 4].try_into().unwrap())
+}
+
+const GOOD: &str = "-a always,exit -F arch=b64 -S read -k i12-undec-good\n";
+
+/// A fake holding a good rule and two the codec refuses: one whose key's
+/// length runs past the string buffer (the key cannot be read), one whose
+/// `buflen` promises more bytes than the message has (the key can be read).
+fn kernel() -> Shared {
+    let mut k = FakeKernel::new();
+    let good = desired(GOOD).rules.remove(0).0;
+    let mut overrun = desired("-a always,exit -F arch=b64 -S open -F uid=1 -k i12-undec-a\n")
+        .rules
+        .remove(0)
+        .0;
+    let count = u32_at(&overrun, 8) as usize;
+    let key = (0..count)
+        .find(|i| u32_at(&overrun, 268 + 4 * i) == 210)
+        .unwrap();
+    overrun[524 + 4 * key..528 + 4 * key].copy_from_slice(&100u32.to_ne_bytes());
+    let mut truncated = desired("-a always,exit -F arch=b64 -S close -k i12-undec-b\n")
+        .rules
+        .remove(0)
+        .0;
+    let buflen = u32_at(&truncated, 1036) + 8;
+    truncated[1036..1040].copy_from_slice(&buflen.to_ne_bytes());
+    for b in [&good, &overrun, &truncated] {
+        assert!(k.insert_rule(b));
+    }
+    assert!(kaudit::codec::decode(&overrun).is_err());
+    assert!(kaudit::codec::decode(&truncated).is_err());
+    Shared(Rc::new(RefCell::new(k)))
+}
+
+fn auditctl(k: &Shared, args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let s = k.clone();
+    let mut open = move || Ok(Box::new(s.clone()) as Box<dyn Transport>);
+    let mut env = Env {
+        stdout: &mut out,
+        stderr: &mut err,
+        privileged: true,
+        open: &mut open,
+        host: host(),
+    };
+    let code = run(args, &mut env);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+#[test]
+fn listed_with_what_can_be_read_and_a_warning() {
+    let mut k = kernel();
+    // The native commands (`kaudit list`, `list --json`, `delete --key`,
+    // `list --watches`) read the kernel through apply::kernel_rules.
+    let mut notes = Vec::new();
+    let rules = apply::kernel_rules(&mut k, &mut notes).unwrap();
+    assert_eq!(rules.len(), 3);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("cannot fully decode"), "{notes:?}");
+    let text = String::from_utf8(apply::listing(&mut k, &host(), None, false).unwrap()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(
+        lines[0],
+        "-a always,exit -F arch=b64 -S read -F key=i12-undec-good"
+    );
+    // The key whose length runs past the buffer: its length, as a number.
+    assert!(
+        lines[1].starts_with("-a always,exit -F arch=b64 -S open -F uid=1 -F key=100"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[2],
+        "-a always,exit -F arch=b64 -S close -F key=i12-undec-b"
+    );
+    // The auditctl personality: the same lines, the warnings on stderr.
+    let (code, stdout, stderr) = auditctl(&k, &["-l"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, text);
+    assert_eq!(stderr.matches("cannot fully decode").count(), 2, "{stderr}");
+    // -l -k filters on the key it can read.
+    let (_, stdout, _) = auditctl(&k, &["-l", "-k", "i12-undec-b"]);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
+
+#[test]
+fn deleted_by_their_bytes() {
+    let k = kernel();
+    let (code, stdout, _) = auditctl(&k, &["-D", "-k", "i12-undec-b"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(k.0.borrow().rule_count(), 2);
+    let (code, stdout, stderr) = auditctl(&k, &["-D"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "No rules\n");
+    assert_eq!(k.0.borrow().rule_count(), 0, "-D left an undecodable rule");
+}
+
+#[test]
+fn managed_by_sync_like_any_other_rule() {
+    // Without a scope: the table becomes the files; both go.
+    let mut k = kernel();
+    let want = desired(GOOD);
+    let r = sync::compare(&mut k, &want, &Scope::All).unwrap();
+    assert_eq!(r.plan.counts(), (0, 2));
+    let text = sync::plan_text(&r, &host());
+    assert!(
+        text.contains("delete  -a always,exit -F arch=b64 -S open -F uid=1 -F key=100"),
+        "{text}"
+    );
+    sync::apply(&mut k, &want, &Scope::All, &host()).unwrap();
+    assert_eq!(k.0.borrow().rule_count(), 1);
+    // With a key scope: the rule whose key can be read is managed (and
+    // deleted, as the files do not hold it); the one whose key cannot be
+    // read is outside any key scope and stays.
+    let mut k = kernel();
+    let scope = Scope::KeyPrefix("i12-undec-".into());
+    sync::apply(&mut k, &want, &scope, &host()).unwrap();
+    let left: Vec<String> = apply::kernel_rules(&mut k, &mut Vec::new())
+        .unwrap()
+        .into_iter()
+        .map(|(_, r)| kaudit::listing::list_text(&[r], &host()))
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[1].contains("key=100"), "{left:?}");
+}
