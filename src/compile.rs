@@ -68,6 +68,10 @@ pub enum Compiled {
     },
 }
 
+/// The hint on a rule that the kernel's own checks ([`kernel_rules`]) refuse.
+pub const KERNEL_REFUSAL_HELP: &str =
+    "auditctl would send this rule and the kernel would refuse it (EINVAL)";
+
 /// `PATH_MAX`: the longest string value the kernel takes.
 const PATH_MAX: usize = 4096;
 /// `NAME_MAX`: the longest last component of a watched path.
@@ -261,9 +265,7 @@ impl<'h> Builder<'h> {
                     .and_then(|i| self.field_spans.get(i).copied())
                     .or_else(|| opts.first().map(|o| o.span))
                     .unwrap_or_default();
-                return Err(err(at, r.message).with_help(
-                    "auditctl would send this rule and the kernel would refuse it (EINVAL)",
-                ));
+                return Err(err(at, r.message).with_help(KERNEL_REFUSAL_HELP));
             }
             let rule =
                 std::mem::replace(&mut self.rule, Rule::new(FilterList::Exit, Action::Never));

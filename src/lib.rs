@@ -22,6 +22,7 @@ pub mod expedite;
 pub mod host;
 pub mod interrupt;
 pub mod kernel_rules;
+pub mod lint;
 pub mod listing;
 pub mod lock;
 pub mod model;

@@ -1,0 +1,305 @@
+//! Reachability under the kernel's first-match order.
+//!
+//! On every list the kernel walks the rules in order and the first rule that
+//! matches decides (`audit_filter_syscall`, `audit_filter_inodes` through the
+//! rule priority, `audit_filter_task`, `audit_filter_uring`, `audit_filter`).
+//! Watch rules live on per-inode lists, but their priority is their place in
+//! the exit list, so the exit list's order decides for them too. So:
+//!
+//! - a rule B is *unreachable* when an earlier rule A of its list matches
+//!   every event B matches: same list, A's syscalls include B's, and each of
+//!   A's conditions is implied by B's ([`conditions::conds_imply`]);
+//! - B's key is never recorded for the events an earlier `always` rule with
+//!   another key matches first (a warning; some such event must exist);
+//! - a `never` rule after an `always` rule that matches some of its events
+//!   does not exclude them;
+//! - a rule whose own conditions contradict each other matches nothing.
+//!
+//! The filesystem list is left out: there every matching `never` rule
+//! applies, whatever the order. On the user and exclude lists the kernel
+//! stops at a field it does not evaluate there, so rules with such fields
+//! are left out of the comparison.
+
+use super::conditions::{conds_empty, conds_imply, conds_overlap, user_list_field, Because, Conds};
+use super::{line_span, Code, Finding, Item};
+use crate::model::{field, perm, Action, Field, FilterList, Rule, SyscallMask, Value};
+use crate::tables::{self, Machine};
+use std::collections::BTreeMap;
+
+/// Whether mask `b` is inside mask `a`, class bits included (a class bit
+/// stands for syscalls the kernel adds; only the same bit covers it).
+fn mask_within(b: &SyscallMask, a: &SyscallMask) -> bool {
+    b.0.iter().zip(a.0.iter()).all(|(x, y)| x & !y == 0)
+}
+
+/// Whether two masks share a syscall (class bits, the top 16, left out).
+fn masks_meet(a: &SyscallMask, b: &SyscallMask) -> bool {
+    a.0.iter()
+        .zip(b.0.iter())
+        .enumerate()
+        .any(|(i, (x, y))| x & y & if i == 63 { 0xFFFF } else { u32::MAX } != 0)
+}
+
+/// Whether the analysis can compare rules of this list.
+fn analysed(list: FilterList) -> bool {
+    matches!(
+        list,
+        FilterList::Exit
+            | FilterList::IoUring
+            | FilterList::Task
+            | FilterList::User
+            | FilterList::Exclude
+    )
+}
+
+/// Whether the kernel evaluates every field of the rule on its list.
+fn evaluable(rule: &Rule) -> bool {
+    !matches!(rule.list, FilterList::User | FilterList::Exclude)
+        || rule.fields.iter().all(|f| user_list_field(f.number))
+}
+
+/// Why `a`, earlier on the same list, decides every event `b` matches; `None`
+/// when that cannot be shown.
+pub fn hides(a: &Rule, b: &Rule) -> Option<Vec<Because>> {
+    if a.list != b.list || !analysed(a.list) || !evaluable(a) || !evaluable(b) {
+        return None;
+    }
+    if a.list.takes_syscalls() && !mask_within(&b.mask, &a.mask) {
+        return None;
+    }
+    conds_imply(&Conds::of(b), &Conds::of(a), None)
+}
+
+/// The perm kinds (exec 1, write 2, read 4, attr 8) of a syscall, by the
+/// reference's class lists (`permtab.h`); a `32`/`64` suffix (i386's
+/// `chown32`) counts as the plain name.
+fn perm_kinds(m: Machine, nr: u32) -> u32 {
+    let Some(name) = tables::syscall_name(m, nr) else {
+        return 0;
+    };
+    let plain = name
+        .strip_suffix("32")
+        .or_else(|| name.strip_suffix("64"))
+        .unwrap_or(name);
+    [1, 2, 4, 8]
+        .into_iter()
+        .filter(|bit| {
+            tables::perm_syscalls(*bit)
+                .iter()
+                .any(|n| *n == name || *n == plain)
+        })
+        .fold(0, |a, b| a | b)
+}
+
+/// Whether some event matches both `a` and `b`, as far as the model shows.
+/// `machine` names the syscall numbers of rules without an arch. Used for
+/// warnings only: on syscall lists a shared syscall must also be of a kind
+/// that both rules' `perm` conditions accept (the kernel's classes, as the
+/// reference lists them), so a `-w /etc/passwd -p wa` watch does not
+/// "overlap" an `adjtimex` rule.
+pub fn overlap(a: &Rule, b: &Rule, machine: Machine) -> bool {
+    if a.list != b.list || !analysed(a.list) || !evaluable(a) || !evaluable(b) {
+        return false;
+    }
+    let (ca, cb) = (Conds::of(a), Conds::of(b));
+    if !conds_overlap(&ca, &cb) {
+        return false;
+    }
+    if !a.list.takes_syscalls() {
+        return true;
+    }
+    if ca.perm.is_empty() && cb.perm.is_empty() {
+        return masks_meet(&a.mask, &b.mask);
+    }
+    let allowed = ca.perm_set() & cb.perm_set();
+    let m = [a, b]
+        .iter()
+        .flat_map(|r| r.fields.iter())
+        .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
+        .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
+        .unwrap_or(machine);
+    (0..2032u32)
+        .filter(|n| a.mask.contains(*n) && b.mask.contains(*n))
+        .any(|n| {
+            let kinds = perm_kinds(m, n);
+            // Any non-empty part of the kinds (open is read or write by its
+            // flags), or none for a syscall of no kind.
+            (0u32..16)
+                .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
+                .any(|s| allowed & (1 << s) != 0)
+        })
+}
+
+/// A field as it is written (`auid>=1000`, `arch=x86_64`, `perm=wa`).
+pub fn field_text(f: &Field) -> String {
+    let name = match f.number {
+        field::WATCH => "path".to_string(),
+        field::LOGINUID => "auid".to_string(),
+        field::FIELD_COMPARE => "-C".to_string(),
+        n => tables::field_name(n).map_or_else(|| format!("field{n}"), str::to_string),
+    };
+    let op = f.op.symbol().unwrap_or("?");
+    let value = match (&f.value, f.number) {
+        (Value::Bytes(b), _) => String::from_utf8_lossy(b).into_owned(),
+        (Value::Num(a), field::ARCH) => tables::machine_by_audit_arch(*a).map_or_else(
+            || format!("{a:#x}"),
+            |m| tables::machine_name(m).to_string(),
+        ),
+        (Value::Num(u32::MAX), field::LOGINUID) => "unset".to_string(),
+        (Value::Num(n), field::EXIT) => (*n as i32).to_string(),
+        (Value::Num(n), field::PERM) => perm::letters(*n),
+        (Value::Num(n), field::MSGTYPE) => {
+            tables::msgtype_by_number(*n).map_or_else(|| n.to_string(), |t| t.name.to_string())
+        }
+        (Value::Num(n), _) => n.to_string(),
+    };
+    format!("{name}{op}{value}")
+}
+
+/// The explanation of a [`hides`] result.
+fn explain(a: &Rule, b: &Rule, why: &[Because]) -> String {
+    let mut parts = Vec::new();
+    if a.list.takes_syscalls() {
+        parts.push(if a.mask == SyscallMask::ALL {
+            "it applies to every syscall".to_string()
+        } else {
+            "its syscalls include all of these".to_string()
+        });
+    }
+    for w in why {
+        let later: Vec<String> = w.later.iter().map(|j| field_text(&b.fields[*j])).collect();
+        parts.push(format!(
+            "its {} holds whenever {} does",
+            field_text(&a.fields[w.earlier]),
+            later.join(" and ")
+        ));
+    }
+    if why.is_empty() {
+        parts.push("it has no condition".to_string());
+    }
+    parts.join("; ")
+}
+
+fn keys(rule: &Rule) -> Vec<String> {
+    rule.keys()
+        .iter()
+        .map(|k| String::from_utf8_lossy(k).into_owned())
+        .collect()
+}
+
+fn key_text(rule: &Rule) -> String {
+    match keys(rule).as_slice() {
+        [] => "no key".to_string(),
+        k => format!("key {}", k.join(",")),
+    }
+}
+
+/// The reachability checks over the lists.
+pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (list, items) in lists {
+        if !analysed(*list) {
+            continue;
+        }
+        let conds: Vec<Conds> = items.iter().map(|i| Conds::of(i.rule)).collect();
+        let empty: Vec<bool> = conds.iter().map(|c| conds_empty(c).is_some()).collect();
+        for (j, b) in items.iter().enumerate() {
+            if let Some(why) = conds_empty(&conds[j]) {
+                out.push(Finding::at(
+                    Code::NeverMatches,
+                    b.entry,
+                    line_span(&b.entry.text),
+                    format!("this rule matches no event: {why}"),
+                ));
+                continue;
+            }
+            if !evaluable(b.rule) {
+                continue;
+            }
+            let earlier = &items[..j];
+            let hider = earlier.iter().enumerate().find_map(|(i, a)| {
+                if empty[i] || !evaluable(a.rule) {
+                    return None;
+                }
+                if a.rule.list.takes_syscalls() && !mask_within(&b.rule.mask, &a.rule.mask) {
+                    return None;
+                }
+                conds_imply(&conds[j], &conds[i], None).map(|why| (a, why))
+            });
+            if let Some((a, why)) = hider {
+                let outcome = if a.rule.action == Action::Never {
+                    "so these events are never recorded".to_string()
+                } else {
+                    format!("so they are recorded with its {}", key_text(a.rule))
+                };
+                out.push(
+                    Finding::at(
+                        Code::UnreachableRule,
+                        b.entry,
+                        line_span(&b.entry.text),
+                        format!(
+                            "never decides: the earlier rule at {} matches every event this \
+                             rule matches ({}), and the first match wins, {outcome}",
+                            a.place(),
+                            explain(a.rule, b.rule, &why)
+                        ),
+                    )
+                    .with_related(a.entry, "the rule that decides first"),
+                );
+                continue;
+            }
+            let first_overlap = |want: &dyn Fn(&Item<'_>) -> bool| {
+                earlier
+                    .iter()
+                    .enumerate()
+                    .find(|(i, a)| !empty[*i] && want(a) && overlap(a.rule, b.rule, machine))
+            };
+            match b.rule.action {
+                Action::Never if *list != FilterList::Exclude => {
+                    if let Some((_, a)) = first_overlap(&|a| a.rule.action == Action::Always) {
+                        out.push(
+                            Finding::at(
+                                Code::NeverAfterAlways,
+                                b.entry,
+                                line_span(&b.entry.text),
+                                format!(
+                                    "this never rule comes after the always rule at {}, which \
+                                     matches some of the same events first, so those are still \
+                                     recorded; put never rules before the always rules",
+                                    a.place()
+                                ),
+                            )
+                            .with_related(a.entry, "the always rule that matches first"),
+                        );
+                    }
+                }
+                Action::Always if !keys(b.rule).is_empty() && *list != FilterList::Exclude => {
+                    let bk = keys(b.rule);
+                    let other_key = |a: &Item<'_>| {
+                        a.rule.action == Action::Always
+                            && !bk.iter().all(|k| keys(a.rule).contains(k))
+                    };
+                    if let Some((_, a)) = first_overlap(&other_key) {
+                        out.push(
+                            Finding::at(
+                                Code::KeyShadowed,
+                                b.entry,
+                                line_span(&b.entry.text),
+                                format!(
+                                    "for some of this rule's events the earlier rule at {} \
+                                     ({}) matches first, so they are recorded without {}",
+                                    a.place(),
+                                    key_text(a.rule),
+                                    key_text(b.rule)
+                                ),
+                            )
+                            .with_related(a.entry, "the rule that matches first"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
