@@ -413,6 +413,19 @@ fn is_kernel_refusal(d: &Diagnostic) -> bool {
     d.help.as_deref() == Some(crate::compile::KERNEL_REFUSAL_HELP)
 }
 
+/// Whether a line is outside the rule language's structure: the grammar
+/// fails, or a word stands where no option takes it, or an option lacks its
+/// argument.
+fn unparsable(text: &str) -> bool {
+    match syntax::parse_line(text) {
+        Err(_) => true,
+        Ok(ParsedLine::Options(opts)) => opts
+            .iter()
+            .any(|o| matches!(o.kind, OptKind::Stray(_) | OptKind::MissingArgument(_))),
+        Ok(_) => false,
+    }
+}
+
 /// Compiler diagnostics as findings. A diagnostic without a source line is
 /// about a whole file (unreadable, not UTF-8).
 fn diag_findings(diags: &[Diagnostic]) -> Vec<Finding> {
@@ -436,7 +449,7 @@ fn diag_findings(diags: &[Diagnostic]) -> Vec<Finding> {
         let code = match d.severity {
             Severity::Note => continue,
             Severity::Warning => Code::CompileWarning,
-            Severity::Error if syntax::parse_line(src).is_err() => Code::SyntaxError,
+            Severity::Error if unparsable(src) => Code::SyntaxError,
             Severity::Error if is_kernel_refusal(d) => Code::KernelRefuses,
             Severity::Error => Code::CompileError,
         };
