@@ -240,7 +240,8 @@ fn var(number: u32) -> u32 {
 }
 
 /// The fields the kernel evaluates on the user and exclude lists
-/// (`audit_filter`); any other field stops the list there, undecided.
+/// (`audit_filter`); any other field, the key included, stops the list
+/// there, undecided.
 pub fn user_list_field(number: u32) -> bool {
     matches!(
         number,
@@ -250,7 +251,7 @@ pub fn user_list_field(number: u32) -> bool {
             | field::LOGINUID
             | field::LOGINUID_SET
             | field::MSGTYPE
-            | field::SUBJ_USER..=field::SUBJ_CLR | field::EXE | field::FILTERKEY
+            | field::SUBJ_USER..=field::SUBJ_CLR | field::EXE
     )
 }
 
