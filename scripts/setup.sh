@@ -17,5 +17,6 @@ if ! command -v rustfmt >/dev/null; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustfmt >/dev/null; fi
 fi
 scripts/fetch-reference.sh
+scripts/sarif-validator.sh
 scripts/vm.sh setup
 scripts/setup-integrations.sh

@@ -84,7 +84,11 @@ fn compile_errors_and_kernel_refusals() {
     let r = lint("-a always,exit -F bogus=1\n-a always,exit -F arch=b64 -S open -F uid&1 -k x\n-a always,exit -F arch=b64 -S open -k ok\n");
     assert_eq!(found(&r, Code::CompileError), [1]);
     assert_eq!(found(&r, Code::KernelRefuses), [2]);
-    let f = r.findings.iter().find(|f| f.code == Code::CompileError).unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::CompileError)
+        .unwrap();
     assert_eq!((f.column, f.end_column), (19, 24));
     assert!(f.render().contains("^^^^^"), "{}", f.render());
     assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 1);
@@ -105,7 +109,11 @@ fn unparsable_and_unreadable_input_is_exit_2() {
     // Not UTF-8.
     let d = tmpdir();
     std::fs::write(d.join("b.rules"), b"-w /etc/x -k \xff\n").unwrap();
-    let r = lint_paths(&[d.to_string_lossy().into_owned()], &host(), &Options { machines: vec![] });
+    let r = lint_paths(
+        &[d.to_string_lossy().into_owned()],
+        &host(),
+        &Options { machines: vec![] },
+    );
     assert_eq!(found(&r, Code::UnreadableInput).len(), 1);
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -117,9 +125,13 @@ fn duplicates() {
     assert_eq!(found(&r, Code::DuplicateRule), [3]);
     assert!(message(&r, Code::DuplicateRule).contains(":1"));
     // Near misses: another key; deleted before it comes again.
-    let r = lint(&format!("{rule}\n-a always,exit -F arch=b64 -S open -k b\n"));
+    let r = lint(&format!(
+        "{rule}\n-a always,exit -F arch=b64 -S open -k b\n"
+    ));
     assert!(found(&r, Code::DuplicateRule).is_empty());
-    let r = lint(&format!("{rule}\n-d always,exit -F arch=b64 -S open -k a\n{rule}\n"));
+    let r = lint(&format!(
+        "{rule}\n-d always,exit -F arch=b64 -S open -k a\n{rule}\n"
+    ));
     assert!(found(&r, Code::DuplicateRule).is_empty());
     assert!(found(&r, Code::DeleteMissing).is_empty());
 }
@@ -144,10 +156,14 @@ fn lock_before_rules() {
 #[test]
 fn settings_and_order() {
     let rule = "-a always,exit -F arch=b64 -S open -k a";
-    let r = lint(&format!("{rule}\n-D\n-b 100\n--backlog_wait_time 10\n-f 1\n-r 5\n"));
+    let r = lint(&format!(
+        "{rule}\n-D\n-b 100\n--backlog_wait_time 10\n-f 1\n-r 5\n"
+    ));
     assert_eq!(found(&r, Code::DeleteAllAfterRules), [2]);
     assert_eq!(found(&r, Code::SettingAfterRules), [3, 4, 5]);
-    let r = lint(&format!("-D\n-b 100\n-f 1\n--backlog_wait_time 10\n{rule}\n"));
+    let r = lint(&format!(
+        "-D\n-b 100\n-f 1\n--backlog_wait_time 10\n{rule}\n"
+    ));
     assert!(found(&r, Code::DeleteAllAfterRules).is_empty());
     assert!(found(&r, Code::SettingAfterRules).is_empty());
     let r = lint("-b 100\n-b 200\n-f 1\n-f 1\n");
@@ -158,14 +174,18 @@ fn settings_and_order() {
 #[test]
 fn unreachable_rules_and_their_reason() {
     let a = "-a always,exit -F arch=b64 -S open,openat -F auid>=1000 -F auid!=unset -k wide";
-    let r = lint(&format!("{a}\n-a always,exit -F arch=b64 -S open -F auid>=1500 -F auid!=unset -k narrow\n"));
+    let r = lint(&format!(
+        "{a}\n-a always,exit -F arch=b64 -S open -F auid>=1500 -F auid!=unset -k narrow\n"
+    ));
     assert_eq!(found(&r, Code::UnreachableRule), [2]);
     let m = message(&r, Code::UnreachableRule);
     assert!(m.contains("t.rules:1"), "{m}");
     assert!(m.contains("auid>=1000 holds whenever auid>=1500"), "{m}");
     assert!(m.contains("key wide"), "{m}");
     // auid=2000 implies auid>=1000 and auid!=unset.
-    let r = lint(&format!("{a}\n-a always,exit -F arch=b64 -S openat -F auid=2000 -k n\n"));
+    let r = lint(&format!(
+        "{a}\n-a always,exit -F arch=b64 -S openat -F auid=2000 -k n\n"
+    ));
     assert_eq!(found(&r, Code::UnreachableRule), [2]);
     // A never rule with no condition hides everything after it on its arch.
     let r = lint("-a never,exit -F arch=b64 -S all\n-a always,exit -F arch=b64 -S open -k n\n");
@@ -199,7 +219,11 @@ fn reachable_near_misses() {
         "-a always,exclude -F auid>=1500",
     ] {
         let r = lint(&format!("{a}\n{b}\n"));
-        assert!(found(&r, Code::UnreachableRule).is_empty(), "{b}: {:#?}", r.findings);
+        assert!(
+            found(&r, Code::UnreachableRule).is_empty(),
+            "{b}: {:#?}",
+            r.findings
+        );
     }
     // != does not imply a range, and a range does not imply !=.
     let r = lint("-a always,exit -F arch=b64 -S open -F uid!=5 -k a\n-a always,exit -F arch=b64 -S open -F uid>=1 -k b\n");
@@ -239,7 +263,8 @@ fn keys_shadowed_by_an_earlier_rule() {
     assert_eq!(found(&r, Code::KeyShadowed), [2]);
     assert!(message(&r, Code::KeyShadowed).contains("key identity"));
     // Near misses: no syscall of a kind perm=wa accepts; the same key.
-    let r = lint("-w /etc/passwd -p wa -k identity\n-a always,exit -F arch=b64 -S adjtimex -k time\n");
+    let r =
+        lint("-w /etc/passwd -p wa -k identity\n-a always,exit -F arch=b64 -S adjtimex -k time\n");
     assert!(found(&r, Code::KeyShadowed).is_empty());
     let r = lint("-w /etc/passwd -p wa -k perm\n-a always,exit -F arch=b64 -S chmod -k perm\n");
     assert!(found(&r, Code::KeyShadowed).is_empty());
@@ -254,7 +279,9 @@ fn never_after_always() {
     assert_eq!(found(&r, Code::NeverAfterAlways), [2]);
     let r = lint("-a never,exit -F arch=b64 -S open,openat -F uid=0\n-a always,exit -F arch=b64 -S open -k a\n");
     assert!(found(&r, Code::NeverAfterAlways).is_empty());
-    let r = lint("-a always,exit -F arch=b64 -S open -k a\n-a never,exit -F arch=b64 -S openat -F uid=0\n");
+    let r = lint(
+        "-a always,exit -F arch=b64 -S open -k a\n-a never,exit -F arch=b64 -S openat -F uid=0\n",
+    );
     assert!(found(&r, Code::NeverAfterAlways).is_empty());
 }
 
@@ -269,7 +296,11 @@ fn b32_twins() {
     let r = lint(&format!(
         "{b64}\n-a always,exit -F arch=b32 -S chown,chown32,fchown,fchown32 -F auid>=1000 -k own\n"
     ));
-    assert!(found(&r, Code::MissingB32Twin).is_empty(), "{:#?}", r.findings);
+    assert!(
+        found(&r, Code::MissingB32Twin).is_empty(),
+        "{:#?}",
+        r.findings
+    );
     // A twin with a narrower condition does not cover.
     let r = lint(&format!(
         "{b64}\n-a always,exit -F arch=b32 -S chown,chown32,fchown,fchown32 -F auid>=2000 -k own\n"
@@ -292,7 +323,11 @@ fn other_machines() {
     assert_eq!(found(&r, Code::SyscallMissingOnArch), [1]);
     let m = message(&r, Code::SyscallMissingOnArch);
     assert!(m.contains("open, creat do not exist on aarch64"), "{m}");
-    let f = r.findings.iter().find(|f| f.code == Code::SyscallMissingOnArch).unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::SyscallMissingOnArch)
+        .unwrap();
     assert_eq!(f.column, 31);
     let r = lint_on(
         "-a always,exit -F arch=b64 -S openat -k o\n",
@@ -315,7 +350,9 @@ fn notes() {
     assert_eq!(found(&r, Code::MissingKey), [1]);
     let r = lint("-w /nonexistent-kaudit/x -p wa -k a\n-w /etc/x -p wa -k b\n");
     assert_eq!(found(&r, Code::WatchDirMissing), [1]);
-    let r = lint(&format!("-a always,exit -S all {K}\n-a always,exit -S all -F uid=0 {K}\n"));
+    let r = lint(&format!(
+        "-a always,exit -S all {K}\n-a always,exit -S all -F uid=0 {K}\n"
+    ));
     assert_eq!(found(&r, Code::AuditEverything), [1]);
 }
 
@@ -347,7 +384,10 @@ fn the_binary_prints_text_json_and_sarif() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("x.rules:2:1: error: the same rule is already at"), "{text}");
+    assert!(
+        text.contains("x.rules:2:1: error: the same rule is already at"),
+        "{text}"
+    );
     assert!(text.contains("[KL102]"));
     let out = run(&["--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -376,5 +416,23 @@ fn the_binary_prints_text_json_and_sarif() {
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert!(status.code().is_some(), "killed by a signal: {status:?}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn man_page_and_completions_come_from_clap() {
+    let d = tmpdir();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .arg("generate-docs")
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let man = std::fs::read_to_string(d.join("man8/kaudit-lint.8")).unwrap();
+    for word in ["deny", "sarif", "arch"] {
+        assert!(man.contains(word), "man page lacks {word}");
+    }
+    let bash = std::fs::read_to_string(d.join("completions/kaudit.bash")).unwrap();
+    assert!(bash.contains("lint") && bash.contains("--deny"));
     std::fs::remove_dir_all(&d).unwrap();
 }

@@ -48,7 +48,13 @@ enum Outcome {
 fn user_side(n: u32) -> bool {
     matches!(
         n,
-        field::PID | field::UID | field::GID | field::LOGINUID | field::LOGINUID_SET | field::MSGTYPE | field::EXE
+        field::PID
+            | field::UID
+            | field::GID
+            | field::LOGINUID
+            | field::LOGINUID_SET
+            | field::MSGTYPE
+            | field::EXE
     ) || (field::SUBJ_USER..=field::SUBJ_CLR).contains(&n)
 }
 
@@ -80,10 +86,9 @@ fn kernel_matches(rule: &Rule, ev: &Event) -> Outcome {
                     comparator(uid, f.op, v)
                 }
             }
-            field::OBJ_UID | field::DEVMINOR => ev
-                .names
-                .iter()
-                .any(|n| comparator(n[&f.number], f.op, v)),
+            field::OBJ_UID | field::DEVMINOR => {
+                ev.names.iter().any(|n| comparator(n[&f.number], f.op, v))
+            }
             field::PERM => {
                 let r = ev.perm & v != 0;
                 if f.op == Operator::NotEqual {
@@ -93,7 +98,9 @@ fn kernel_matches(rule: &Rule, ev: &Event) -> Outcome {
                 }
             }
             field::EXE => {
-                let Value::Bytes(b) = &f.value else { unreachable!() };
+                let Value::Bytes(b) = &f.value else {
+                    unreachable!()
+                };
                 let t = ev.atoms.iter().any(|(n, x)| *n == f.number && x == b);
                 if f.op == Operator::NotEqual {
                     !t
@@ -138,7 +145,11 @@ fn eq_op() -> impl Strategy<Value = Operator> {
 
 fn a_field() -> impl Strategy<Value = Field> {
     prop_oneof![
-        (eq_op(), prop::sample::select(vec![ARCH_A, ARCH_B])).prop_map(|(o, v)| Field::num(field::ARCH, o, v)),
+        (eq_op(), prop::sample::select(vec![ARCH_A, ARCH_B])).prop_map(|(o, v)| Field::num(
+            field::ARCH,
+            o,
+            v
+        )),
         (any_op(), small()).prop_map(|(o, v)| Field::num(field::UID, o, v)),
         (any_op(), small()).prop_map(|(o, v)| Field::num(field::EUID, o, v)),
         (any_op(), small()).prop_map(|(o, v)| Field::num(field::LOGINUID, o, v)),
@@ -149,9 +160,16 @@ fn a_field() -> impl Strategy<Value = Field> {
         (any_op(), small()).prop_map(|(o, v)| Field::num(field::OBJ_UID, o, v)),
         (bit_op(), small()).prop_map(|(o, v)| Field::num(field::DEVMINOR, o, v)),
         (eq_op(), 0u32..16).prop_map(|(o, v)| Field::num(field::PERM, o, v)),
-        (eq_op(), prop::sample::select(vec!["/a", "/b"]))
-            .prop_map(|(o, v)| Field::bytes(field::EXE, o, v.as_bytes().to_vec())),
-        Just(Field::bytes(field::FILTERKEY, Operator::Equal, b"k".to_vec())),
+        (eq_op(), prop::sample::select(vec!["/a", "/b"])).prop_map(|(o, v)| Field::bytes(
+            field::EXE,
+            o,
+            v.as_bytes().to_vec()
+        )),
+        Just(Field::bytes(
+            field::FILTERKEY,
+            Operator::Equal,
+            b"k".to_vec()
+        )),
     ]
 }
 
@@ -169,12 +187,24 @@ fn a_mask() -> impl Strategy<Value = SyscallMask> {
 }
 
 fn a_rule(list: FilterList) -> impl Strategy<Value = Rule> {
-    (a_mask(), prop::collection::vec(a_field(), 0..4), any::<bool>()).prop_map(move |(mask, fields, always)| {
-        let mut r = Rule::new(list, if always { Action::Always } else { Action::Never });
-        r.mask = mask;
-        r.fields = fields;
-        r
-    })
+    (
+        a_mask(),
+        prop::collection::vec(a_field(), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(move |(mask, fields, always)| {
+            let mut r = Rule::new(
+                list,
+                if always {
+                    Action::Always
+                } else {
+                    Action::Never
+                },
+            );
+            r.mask = mask;
+            r.fields = fields;
+            r
+        })
 }
 
 /// A pair: B is either independent of A or A with extra conditions and
@@ -189,7 +219,13 @@ fn a_pair() -> impl Strategy<Value = (Rule, Rule)> {
         FilterList::Task,
     ]);
     list.prop_flat_map(|l| {
-        (a_rule(l), a_rule(l), prop::collection::vec(a_field(), 0..3), any::<bool>(), 0u32..5)
+        (
+            a_rule(l),
+            a_rule(l),
+            prop::collection::vec(a_field(), 0..3),
+            any::<bool>(),
+            0u32..5,
+        )
             .prop_map(|(a, b, extra, derive, drop)| {
                 if !derive {
                     return (a, b);
@@ -281,7 +317,10 @@ fn an_unreachable_rule_never_decides() {
             },
         )
         .unwrap();
-    let (claims, checked) = (CLAIMS.load(Ordering::Relaxed), CHECKED.load(Ordering::Relaxed));
+    let (claims, checked) = (
+        CLAIMS.load(Ordering::Relaxed),
+        CHECKED.load(Ordering::Relaxed),
+    );
     eprintln!("lint_props: {claims} unreachable claims, {checked} matching events checked");
     // The generator must produce claims and matching events, or the property
     // tests nothing.

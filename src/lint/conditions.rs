@@ -583,6 +583,26 @@ pub fn conds_overlap(a: &Conds, b: &Conds) -> bool {
         .chain(b.atoms.iter())
         .map(|(x, _)| x)
         .collect();
+    // Watched places: an event is claimed to touch two only when one is
+    // inside the other (a path under a watched directory).
+    let places: Vec<&Atom> = atoms
+        .iter()
+        .copied()
+        .filter(|x| matches!(x.number, field::WATCH | field::DIR) && x.op == Operator::Equal.code())
+        .collect();
+    let inside = |p: &Atom, d: &Atom| {
+        p.value == d.value
+            || d.number == field::DIR
+                && p.value.starts_with(&d.value)
+                && (d.value.ends_with(b"/") || p.value.get(d.value.len()) == Some(&b'/'))
+    };
+    for x in &places {
+        for y in &places {
+            if !inside(x, y) && !inside(y, x) {
+                return false;
+            }
+        }
+    }
     for x in &atoms {
         if let Some(n) = x.negated() {
             if atoms.contains(&&n) {
