@@ -106,9 +106,9 @@ fn unparsable_and_unreadable_input_is_exit_2() {
     );
     assert_eq!(found(&r, Code::UnreadableInput).len(), 1);
     assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 2);
-    // Not UTF-8.
+    // A *.rules entry of a directory that is not a regular file.
     let d = tmpdir();
-    std::fs::write(d.join("b.rules"), b"-w /etc/x -k \xff\n").unwrap();
+    std::fs::create_dir_all(d.join("b.rules")).unwrap();
     let r = lint_paths(
         &[d.to_string_lossy().into_owned()],
         &host(),

@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 pub enum Code {
     /// A line that is not in the rule language.
     SyntaxError,
-    /// A file or directory that cannot be read, or a file that is not text.
+    /// A file or directory that cannot be read.
     UnreadableInput,
     /// A line kaudit's compiler rejects.
     CompileError,
@@ -114,7 +114,7 @@ impl Code {
         use Severity::*;
         match self {
             Code::SyntaxError => ("KL001", "syntax-error", Error, "A line that is not in the auditctl rule language."),
-            Code::UnreadableInput => ("KL002", "unreadable-input", Error, "A path that cannot be read, or a file that is not UTF-8 text."),
+            Code::UnreadableInput => ("KL002", "unreadable-input", Error, "A path that cannot be read: missing, not a regular file, refused."),
             Code::CompileError => ("KL100", "compile-error", Error, "A line kaudit (and auditctl) rejects: unknown field, bad value, option order."),
             Code::KernelRefuses => ("KL101", "kernel-refuses", Error, "A rule auditctl would send and the kernel would refuse with EINVAL."),
             Code::DuplicateRule => ("KL102", "duplicate-rule", Error, "The same rule twice: the kernel refuses the second copy, and auditctl -R stops there."),
@@ -427,7 +427,7 @@ fn unparsable(text: &str) -> bool {
 }
 
 /// Compiler diagnostics as findings. A diagnostic without a source line is
-/// about a whole file (unreadable, not UTF-8).
+/// about a whole file (unreadable, not a regular file).
 fn diag_findings(diags: &[Diagnostic]) -> Vec<Finding> {
     let mut out = Vec::new();
     for d in diags {
