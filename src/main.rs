@@ -112,6 +112,13 @@ enum Command {
     /// /etc/audit/audit.rules (`--check`, `--load`); loading goes through
     /// sync. `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` override
     /// the paths.
+    ///
+    /// `--load` means what the reference's does: a merged file with a -D
+    /// line replaces the whole rule table (with no gap for kept rules);
+    /// without -D, its rules are added to those already loaded and every
+    /// other rule is kept. audit.rules and .prev are replaced atomically
+    /// (mode 0640; a symlink at either path is refused); no machine lock, no
+    /// change to the kernel.
     Augenrules {
         /// augenrules's arguments.
         #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]

@@ -177,3 +177,54 @@ fn managed_by_sync_like_any_other_rule() {
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left[1].contains("key=100"), "{left:?}");
 }
+
+/// The native commands, run as the binary against the same three rules in
+/// the test-only fake kernel file (`KAUDIT_FAKE_KERNEL`).
+#[test]
+fn the_native_commands_list_delete_and_sync_them() {
+    let dir = std::env::temp_dir().join(format!("kaudit-i12-undec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("kernel");
+    let mut text = String::new();
+    for b in kernel().0.borrow_mut().list_rules().unwrap() {
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        text.push_str(&format!("rule {hex}\n"));
+    }
+    std::fs::write(&state, text).unwrap();
+    let kaudit = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(args)
+            .env("KAUDIT_FAKE_KERNEL", &state)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = kaudit(&["list"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.contains("-F uid=1 -F key=100"), "{out}");
+    assert_eq!(err.matches("cannot fully decode").count(), 2, "{err}");
+    let (code, out, _) = kaudit(&["list", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.matches("\"rule\":").count(), 3, "{out}");
+    let (code, _, err) = kaudit(&["delete", "--key", "i12-undec-b"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, out, _) = kaudit(&["list"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let files = dir.join("good.rules");
+    std::fs::write(&files, GOOD).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (code, _, err) = kaudit(&["sync", files.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, out, _) = kaudit(&["list"]);
+    assert_eq!(
+        out,
+        "-a always,exit -F arch=b64 -S read -F key=i12-undec-good\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

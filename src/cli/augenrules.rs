@@ -13,9 +13,13 @@
 //! - indentation before `#`, `-D`, `-b`, `-f`, `-e` is any spaces and tabs
 //!   (the reference's `\s` is a literal `s` under Debian's default awk, so
 //!   indented comments stay and indented directives are not hoisted);
-//! - `--load` changes the kernel through `kaudit sync`: no flush, no gap, and
-//!   the previous rules and settings back if the kernel refuses a line,
-//!   instead of `auditctl -R` (flush, re-add, stop half-way);
+//! - `--load` changes the kernel through `kaudit sync`, with the meaning of
+//!   `auditctl -R audit.rules`: with a `-D` line the file replaces the table
+//!   (no flush, no gap), without one its rules are added and every other
+//!   rule kept (no "Rule exists" failures); the previous rules and settings
+//!   come back if the kernel refuses a line, instead of a half-load;
+//! - `audit.rules` and `.prev` are written atomically ([`crate::atomic_file`]),
+//!   never through a symlink;
 //! - `--check` also says whether the kernel's rules match the files.
 
 use crate::diag::Severity;
