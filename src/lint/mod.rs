@@ -475,16 +475,16 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
     };
     let files = match crate::sync::rule_files(paths) {
         Ok(f) => f,
-        Err(e) => {
+        Err((dir, reason)) => {
             report.findings.push(Finding {
                 code: Code::UnreadableInput,
-                file: String::new(),
+                file: dir,
                 line: 0,
                 column: 1,
                 end_column: 2,
                 span: Span::default(),
                 source: None,
-                message: e,
+                message: format!("cannot read the directory: {reason}"),
                 related: Vec::new(),
             });
             return report;
