@@ -436,3 +436,13 @@ fn man_page_and_completions_come_from_clap() {
     assert!(bash.contains("lint") && bash.contains("--deny"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn fields_that_stop_the_user_and_exclude_filters() {
+    let r = lint("-a always,exclude -F msgtype=CWD -F euid=0\n-a never,user -F uid=0 -F exe=/usr/bin/x -k k\n");
+    assert_eq!(found(&r, Code::FieldStopsFilter), [1, 2]);
+    assert!(message(&r, Code::FieldStopsFilter).contains("euid=0"));
+    // Fields audit_filter evaluates.
+    let r = lint("-a always,exclude -F msgtype=CWD -F auid=0 -F uid=0 -F gid=0 -F pid=1\n-a never,user -F exe=/usr/bin/x\n");
+    assert!(found(&r, Code::FieldStopsFilter).is_empty());
+}

@@ -61,6 +61,8 @@ pub enum Code {
     KeyShadowed,
     /// A `never` rule after an `always` rule that decides some of its events.
     NeverAfterAlways,
+    /// A user or exclude rule with a field that stops the kernel's filter.
+    FieldStopsFilter,
     /// A `b64` syscall rule without a `b32` twin.
     MissingB32Twin,
     /// A syscall another target machine does not have.
@@ -85,7 +87,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::SyntaxError,
         Code::UnreadableInput,
         Code::CompileError,
@@ -97,6 +99,7 @@ impl Code {
         Code::CompileWarning,
         Code::KeyShadowed,
         Code::NeverAfterAlways,
+        Code::FieldStopsFilter,
         Code::MissingB32Twin,
         Code::SyscallMissingOnArch,
         Code::ArchMissing,
@@ -124,6 +127,7 @@ impl Code {
             Code::CompileWarning => ("KL200", "compile-warning", Warning, "A line kaudit accepts but that is probably not what was meant."),
             Code::KeyShadowed => ("KL210", "key-shadowed", Warning, "An earlier always rule with another key matches some of this rule's events first, so they are recorded without this rule's key."),
             Code::NeverAfterAlways => ("KL211", "never-after-always", Warning, "A never rule after an always rule that matches some of its events first: those events are still recorded."),
+            Code::FieldStopsFilter => ("KL212", "field-stops-filter", Warning, "A user or exclude rule with a field the kernel's audit_filter does not evaluate: when the fields before it match, the filter stops there, undecided, and later rules are not tried."),
             Code::MissingB32Twin => ("KL220", "missing-b32-twin", Warning, "A -F arch=b64 syscall rule without a matching b32 rule: 32-bit programs make the same calls unaudited."),
             Code::SyscallMissingOnArch => ("KL221", "syscall-missing-on-arch", Warning, "A syscall name another target machine lacks: the line fails to load there."),
             Code::ArchMissing => ("KL222", "arch-missing", Warning, "-F arch=b32 on a target machine without a 32-bit ABI: the line fails to load there."),

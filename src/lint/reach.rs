@@ -214,6 +214,25 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                 continue;
             }
             if !evaluable(b.rule) {
+                let bad = b
+                    .rule
+                    .fields
+                    .iter()
+                    .find(|f| !user_list_field(f.number))
+                    .map(field_text)
+                    .unwrap_or_default();
+                out.push(Finding::at(
+                    Code::FieldStopsFilter,
+                    b.entry,
+                    line_span(&b.entry.text),
+                    format!(
+                        "the kernel's {} filter does not evaluate {bad}: when the fields before it \
+                         match, the filter stops there, so this rule decides nothing {} and no \
+                         later rule of the list is tried",
+                        if *list == FilterList::User { "user" } else { "exclude" },
+                        if *list == FilterList::User { "(the message is sent)" } else { "(the record is kept)" }
+                    ),
+                ));
                 continue;
             }
             let earlier = &items[..j];
