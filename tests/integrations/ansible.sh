@@ -50,7 +50,7 @@ play() {
     shift 2
     if ! "$venv/bin/ansible-playbook" -i localhost, -c local "$here/rules-play.yml" -e "$vars" "$@" >"$log" 2>&1; then
         cat "$log" >&2
-        die "ansible-playbook ($1): see above"
+        die "ansible-playbook ($log): see above"
     fi
 }
 # A rules file with mode 0644 (kaudit refuses group- or world-writable ones).
@@ -105,6 +105,18 @@ fake() {
     rm "$d/20-b.rules"
     play fake-insync.log "{\"opts\":{$opts},$env,\"expect\":{\"failed\":false,\"changed\":false,\"reboot_required\":false}}"
     pass "immutable: fail on a locked kernel already in sync: ok, unchanged"
+    # Files without rules would empty the scope: refused unless allow_empty.
+    rm -f "$state"
+    play fake-load2.log "{\"opts\":{$opts,\"scope\":\"$KEY\"},$env,\"expect\":{\"failed\":false,\"changed\":true}}"
+    local empty=$W/empty.rules
+    rules_file "$empty" "# nothing here yet"
+    local eopts="\"src\":[\"$empty\"],\"scope\":\"$KEY\",\"kaudit\":\"$K\""
+    cp "$state" "$W/fake.before-empty"
+    play fake-empty.log "{\"opts\":{$eopts},$env,\"expect\":{\"failed\":true,\"changed\":false},\"msg_has\":[\"allow-empty\"]}"
+    cmp -s "$state" "$W/fake.before-empty" || die "files without rules changed the kernel"
+    play fake-allow-empty.log "{\"opts\":{$eopts,\"allow_empty\":true},$env,\"expect\":{\"failed\":false,\"changed\":true,\"removed\":[\"-w /etc/passwd -p wa -k ${KEY}a\"]}}"
+    ! grep -q '^rule ' "$state" || die "allow_empty: rules left in the fake kernel"
+    pass "files without rules are refused while the scope holds rules; allow_empty: true empties the scope"
     # The role, with its defaults overridden (unlocked fake kernel).
     rm -f "$state"
     cat >"$W/role-play.yml" <<EOF

@@ -60,6 +60,13 @@ options:
     type: str
     choices: [fail, report]
     default: fail
+  allow_empty:
+    description:
+      - Allow files that hold no rules (and no C(-D)) to delete every rule in O(scope)
+        (C(kaudit sync --allow-empty)). Without it such files are refused while the kernel holds
+        rules in scope, so an empty or truncated file cannot wipe the audit rules by accident.
+    type: bool
+    default: false
   kaudit:
     description:
       - Path of the kaudit binary. By default it is searched in E(PATH), C(/usr/local/sbin)
@@ -168,6 +175,14 @@ rolled_back:
   returned: always
   type: bool
   sample: false
+other_writer:
+  description:
+    - Rules another program added or deleted in the scope while kaudit was syncing, as kaudit's
+      JSON gives them (kaudit re-planned around them).
+  returned: when another writer changed rules during the sync
+  type: list
+  elements: dict
+  sample: [{"change": "added", "rule": "-w /etc/shadow -p wa -k cis-identity"}]
 dest_changed:
   description: Whether O(dest) was (or in check mode would be) written.
   returned: when O(rules) is given
@@ -189,10 +204,11 @@ LIST_ORDER = {"user": 0, "task": 1, "entry": 2, "watch": 3, "exit": 4, "exclude"
 
 
 class Kaudit(object):
-    def __init__(self, module, binary, scope):
+    def __init__(self, module, binary, scope, allow_empty):
         self.module = module
         self.binary = binary
         self.scope = scope
+        self.allow_empty = allow_empty
 
     def run(self, args, check_rc=True):
         rc, out, err = self.module.run_command([self.binary] + args)
@@ -201,10 +217,11 @@ class Kaudit(object):
                                   rc=rc, stdout=out, stderr=err, reboot_required=False, rolled_back=False)
         return rc, out, err
 
-    def scope_args(self):
-        if not self.scope:
-            return []
-        return ["--scope", self.scope if self.scope.startswith("key=") else "key=" + self.scope]
+    def sync_args(self):
+        args = ["--allow-empty"] if self.allow_empty else []
+        if self.scope:
+            args += ["--scope", self.scope if self.scope.startswith("key=") else "key=" + self.scope]
+        return args
 
     def json(self, args):
         rc, out, err = self.run(args)
@@ -282,6 +299,7 @@ def main():
             dest=dict(type="path"),
             scope=dict(type="str"),
             immutable=dict(type="str", choices=["fail", "report"], default="fail"),
+            allow_empty=dict(type="bool", default=False),
             kaudit=dict(type="path"),
         ),
         mutually_exclusive=[["src", "rules"]],
@@ -292,7 +310,7 @@ def main():
     p = module.params
     binary = p["kaudit"] or module.get_bin_path("kaudit", required=True,
                                                 opt_dirs=["/usr/local/sbin", "/usr/sbin", "/sbin"])
-    kaudit = Kaudit(module, binary, p["scope"])
+    kaudit = Kaudit(module, binary, p["scope"], p["allow_empty"])
     result = dict(changed=False, reboot_required=False, rolled_back=False)
 
     # rules + dest: the new content is planned from a private copy, so that a
@@ -328,7 +346,7 @@ def main():
         result.update(extra)
         module.fail_json(msg=name_dest(msg), **result)
 
-    rc, out, err = kaudit.run(["sync", "--dry-run", "--json"] + kaudit.scope_args() + paths, check_rc=False)
+    rc, out, err = kaudit.run(["sync", "--dry-run", "--json"] + kaudit.sync_args() + paths, check_rc=False)
     if rc != 0:
         fail("the rules were not loaded, nothing changed: %s" % err.strip(), rc=rc, stderr=name_dest(err))
     planned = json.loads(out)
@@ -353,17 +371,30 @@ def main():
                 result["changed"] = True
             paths = [dest]
         if not planned["in_sync"] and not locked:
-            rc, out, err = kaudit.run(["sync", "--json"] + kaudit.scope_args() + paths, check_rc=False)
+            rc, out, err = kaudit.run(["sync", "--json"] + kaudit.sync_args() + paths, check_rc=False)
             if rc != 0:
                 if new_content is not None and result["dest_changed"]:
                     restore(dest, old_content)
                 now = kaudit.listing()
-                fail("kaudit sync failed (exit %d), the kernel was not changed: %s" % (rc, err.strip())
-                     if now == before else "kaudit sync failed (exit %d): %s" % (rc, err.strip()),
+                # kaudit --json reports a failed sync as {"ok": false, "error", "rollback": {"complete", ...}}.
+                try:
+                    report = json.loads(out)
+                except ValueError:
+                    report = {}
+                rollback = report.get("rollback") or {}
+                if "complete" in rollback:
+                    rolled_back = report.get("error") == "refused" and bool(rollback["complete"])
+                else:
+                    rolled_back = rc == 1 and "the kernel refused" in err and now == before
+                detail = err.strip() or report.get("message", "")
+                fail("kaudit sync failed (exit %d), the kernel was not changed: %s" % (rc, detail)
+                     if now == before else "kaudit sync failed (exit %d): %s" % (rc, detail),
                      rc=rc, stderr=err, changed=now != before,
-                     rolled_back=rc == 1 and "the kernel refused" in err and now == before)
+                     rolled_back=rolled_back)
             done = json.loads(out)
             result.update(kept=done["kept"], plan=done["plan"], settings=done["settings"])
+            if done.get("other_writer"):
+                result["other_writer"] = done["other_writer"]
             after = kaudit.listing()
             result["changed"] = True
     else:
