@@ -1622,6 +1622,31 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_that_never_stops_ends_in_a_rollback() {
+        // Just before every add of kaudit's, the other writer deletes every
+        // rule of the list: the rules never converge.
+        let mut k = FakeKernel::new();
+        assert!(k.insert_rule(&one(A)));
+        k.set_interloper(Some(Box::new(move |r: &Request, lists| {
+            if r.msg_type == crate::netlink::AUDIT_ADD_RULE {
+                lists[4].clear();
+            }
+        })));
+        let e = apply(&mut k, &desired(&format!("{A}{B}")), &Scope::All, &host()).unwrap_err();
+        let SyncError::Contended { foreign, rollback } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(foreign.len() >= MAX_ROUNDS, "{foreign:?}");
+        // After the last round the kernel holds a (kaudit's re-add), which
+        // is the previous state: nothing is left to undo.
+        k.set_interloper(None);
+        assert_eq!(keys(&mut k), ["s-a"]);
+        assert!(rollback.complete(), "{rollback:?}");
+        assert!(e.to_string().contains("other writers kept changing"), "{e}");
+        assert!(e.json().contains("\"error\":\"contended\""));
+    }
+
+    #[test]
     fn a_settings_change_refused_during_rollback_is_reported() {
         let mut k = FakeKernel::new();
         assert!(k.insert_rule(&one(A)));
