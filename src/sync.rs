@@ -1344,54 +1344,21 @@ pub fn diff_text(report: &Report, host: &Host) -> String {
     };
     let a = text(&report.before);
     let b = text(&report.after);
-    let mut out = String::new();
     if a == b {
-        return out;
+        return String::new();
     }
-    let _ = writeln!(out, "--- kernel\n+++ files");
-    let _ = writeln!(out, "@@ -1,{} +1,{} @@", a.len(), b.len());
-    for op in lcs_diff(&a, &b) {
-        let _ = writeln!(out, "{op}");
-    }
-    out
+    // Unified diff with three lines of context, as diff(1) -u prints it.
+    let (a, b) = (lines_text(&a), lines_text(&b));
+    similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .context_radius(3)
+        .header("kernel", "files")
+        .to_string()
 }
 
-/// Line diff by longest common subsequence (` `, `-`, `+` prefixes).
-fn lcs_diff(a: &[String], b: &[String]) -> Vec<String> {
-    let (n, m) = (a.len(), b.len());
-    // Rule tables are at most a few tens of thousands of lines; beyond a
-    // size where the table would be too large, show the sides whole.
-    if n.saturating_mul(m) > 50_000_000 {
-        let mut v: Vec<String> = a.iter().map(|l| format!("-{l}")).collect();
-        v.extend(b.iter().map(|l| format!("+{l}")));
-        return v;
-    }
-    let mut t = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i][j] = if a[i] == b[j] {
-                t[i + 1][j + 1] + 1
-            } else {
-                t[i + 1][j].max(t[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            out.push(format!(" {}", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < m && (i == n || t[i][j + 1] >= t[i + 1][j]) {
-            out.push(format!("+{}", b[j]));
-            j += 1;
-        } else {
-            out.push(format!("-{}", a[i]));
-            i += 1;
-        }
-    }
-    out
+/// Lines joined, each ending in a newline.
+fn lines_text(lines: &[String]) -> String {
+    lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect()
 }
 
 #[cfg(test)]
@@ -1455,6 +1422,36 @@ mod tests {
         let r = apply(&mut k, &d2, &Scope::All, &host()).unwrap();
         assert_eq!(r.plan.counts(), (1, 1));
         assert!(diff_text(&compare(&mut k, &d2, &Scope::All).unwrap(), &host()).is_empty());
+    }
+
+    #[test]
+    fn diff_shows_hunks_with_context() {
+        // 2,000 rules, one changed in the middle: one hunk with three lines
+        // of context on each side, as diff -u prints it.
+        let rule = |i: usize| format!("-a always,exit -F arch=b64 -S openat -F auid={i} -k d\n");
+        let old: String = (0..2_000).map(rule).collect();
+        let new = old.replace("-F auid=1000 ", "-F auid=99999 ");
+        let mut k = FakeKernel::new();
+        apply(&mut k, &desired(&old), &Scope::All, &host()).unwrap();
+        let text = diff_text(
+            &compare(&mut k, &desired(&new), &Scope::All).unwrap(),
+            &host(),
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[..3],
+            ["--- kernel", "+++ files", "@@ -998,7 +998,7 @@"],
+            "{text}"
+        );
+        assert_eq!(lines.len(), 3 + 3 + 2 + 3, "{text}");
+        assert_eq!(
+            lines[6..8],
+            [
+                "--a always,exit -F arch=b64 -S openat -F auid=1000 -F key=d",
+                "+-a always,exit -F arch=b64 -S openat -F auid=99999 -F key=d"
+            ]
+            .map(|l| l.to_string())
+        );
     }
 
     #[test]
