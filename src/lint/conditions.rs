@@ -128,7 +128,27 @@ impl Values {
 
     /// Whether every value of `self` is in `o`.
     pub fn is_subset(&self, o: &Values) -> bool {
-        self.intersect(o) == *self
+        self.0
+            .iter()
+            .all(|(lo, hi)| o.0.iter().any(|(a, b)| a <= lo && hi <= b))
+    }
+
+    /// Whether the sets share a value (without building the intersection).
+    pub fn meets(&self, o: &Values) -> bool {
+        let (mut i, mut j) = (0, 0);
+        while i < self.0.len() && j < o.0.len() {
+            let (a, b) = self.0[i];
+            let (c, d) = o.0[j];
+            if a.max(c) <= b.min(d) {
+                return true;
+            }
+            if b < d {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
     }
 
     /// A few values of the set worth trying as witnesses.
@@ -330,6 +350,9 @@ pub struct Conds {
     pub atoms: Vec<(Atom, usize)>,
     /// Fields the model cannot place (an operator the kernel does not know).
     pub unknown: bool,
+    /// Per scalar variable: the intersection of its set predicates, and
+    /// whether it also has bit predicates (a quick first test).
+    pub combined: BTreeMap<u32, (Values, bool)>,
 }
 
 impl Conds {
@@ -358,6 +381,11 @@ impl Conds {
                 Kind::Perm => c.unknown = true,
                 Kind::Opaque => c.atoms.push((Atom::of(f), i)),
             }
+        }
+        for (v, ps) in &c.scalars {
+            let refs: Vec<&Pred> = ps.iter().map(|(p, _)| p).collect();
+            let (set, bits) = combine(&refs);
+            c.combined.insert(*v, (set, !bits.is_empty()));
         }
         c
     }
@@ -494,6 +522,23 @@ pub fn conds_imply(b: &Conds, a: &Conds, skip: Option<u32>) -> Option<Vec<Becaus
     if a.unknown || b.unknown {
         return None;
     }
+    // Quick tests first: B constrains every variable A does, and holds
+    // A's opaque conditions; without bit predicates, set inclusion decides.
+    for (v, (sa, abits)) in &a.combined {
+        if Some(*v) == skip {
+            continue;
+        }
+        let (sb, bbits) = b.combined.get(v)?;
+        if !abits && !bbits && !sb.is_subset(sa) {
+            return None;
+        }
+    }
+    if a.atoms
+        .iter()
+        .any(|(x, _)| !b.atoms.iter().any(|(y, _)| x == y))
+    {
+        return None;
+    }
     let mut why = Vec::new();
     for (v, preds) in &a.scalars {
         if Some(*v) == skip {
@@ -551,6 +596,14 @@ pub fn conds_imply(b: &Conds, a: &Conds, skip: Option<u32>) -> Option<Vec<Becaus
 pub fn conds_overlap(a: &Conds, b: &Conds) -> bool {
     if a.unknown || b.unknown {
         return false;
+    }
+    // Quick test: the plain set predicates of each shared variable meet.
+    for (v, (sa, _)) in &a.combined {
+        if let Some((sb, _)) = b.combined.get(v) {
+            if !sa.meets(sb) {
+                return false;
+            }
+        }
     }
     let mut vars: BTreeMap<u32, Vec<&Pred>> = BTreeMap::new();
     for c in [a, b] {
@@ -694,6 +747,28 @@ mod tests {
         assert!(!Values::of(Operator::GreaterOrEqual, 500)
             .unwrap()
             .is_subset(&ge));
+    }
+
+    #[test]
+    fn meets_and_subset_agree_with_the_intersection() {
+        let sets: Vec<Values> = [
+            (Operator::Equal, 5),
+            (Operator::NotEqual, 5),
+            (Operator::LessThan, 3),
+            (Operator::GreaterOrEqual, 5),
+            (Operator::GreaterThan, u32::MAX),
+            (Operator::NotEqual, 0),
+        ]
+        .iter()
+        .map(|(o, c)| Values::of(*o, *c).unwrap())
+        .collect();
+        for a in &sets {
+            for b in &sets {
+                let i = a.intersect(b);
+                assert_eq!(a.meets(b), !i.is_empty(), "{a:?} {b:?}");
+                assert_eq!(a.is_subset(b), i == *a, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

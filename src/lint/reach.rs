@@ -98,11 +98,18 @@ fn perm_kinds(m: Machine, nr: u32) -> u32 {
 /// reference lists them), so a `-w /etc/passwd -p wa` watch does not
 /// "overlap" an `adjtimex` rule.
 pub fn overlap(a: &Rule, b: &Rule, machine: Machine) -> bool {
+    overlap_with(a, &Conds::of(a), b, &Conds::of(b), machine)
+}
+
+/// [`overlap`] with the rules' conditions already built.
+fn overlap_with(a: &Rule, ca: &Conds, b: &Rule, cb: &Conds, machine: Machine) -> bool {
     if a.list != b.list || !analysed(a.list) || !evaluable(a) || !evaluable(b) {
         return false;
     }
-    let (ca, cb) = (Conds::of(a), Conds::of(b));
-    if !conds_overlap(&ca, &cb) {
+    if a.list.takes_syscalls() && !masks_meet(&a.mask, &b.mask) {
+        return false;
+    }
+    if !conds_overlap(ca, cb) {
         return false;
     }
     if !a.list.takes_syscalls() {
@@ -268,10 +275,11 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                 continue;
             }
             let first_overlap = |want: &dyn Fn(&Item<'_>) -> bool| {
-                earlier
-                    .iter()
-                    .enumerate()
-                    .find(|(i, a)| !empty[*i] && want(a) && overlap(a.rule, b.rule, machine))
+                earlier.iter().enumerate().find(|(i, a)| {
+                    !empty[*i]
+                        && want(a)
+                        && overlap_with(a.rule, &conds[*i], b.rule, &conds[j], machine)
+                })
             };
             match b.rule.action {
                 Action::Never if *list != FilterList::Exclude => {
