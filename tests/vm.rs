@@ -18,8 +18,11 @@ use std::time::Instant;
 /// (kernel of the matrix in `scripts/vm.sh`, scenario script, argument), in
 /// the order they start (the longest first). Every scenario runs on
 /// bookworm's 6.1; the newer kernels (which wait for an RCU grace period on
-/// every rule delete) get the delete cost and the scenarios that load, lock
-/// or roll back, which is where a kernel change would show.
+/// every rule delete) get the delete cost, the boot-time load that ends
+/// locked and the rollback, which is where a kernel change would show. The
+/// rest (`locked`, `loginuid`, the reference's reports, the benchmark) test
+/// kaudit's side of kernel behaviour 6.1 already has, and would cost CI about
+/// 12 s a VM.
 const SCENARIOS: &[(&str, &str, &str)] = &[
     ("trixie", "delete-cost", ""),
     ("unstable", "delete-cost", ""),
@@ -34,10 +37,8 @@ const SCENARIOS: &[(&str, &str, &str)] = &[
     ("bookworm", "loginuid", "kaudit"),
     ("trixie", "boot-load", "augenrules"),
     ("trixie", "broken-input", "kaudit"),
-    ("trixie", "locked", ""),
     ("unstable", "boot-load", "augenrules"),
     ("unstable", "broken-input", "kaudit"),
-    ("unstable", "locked", ""),
 ];
 
 /// VMs at once: the machine has 2 cores (each guest has 2 vCPUs, mostly idle).
