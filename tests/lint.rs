@@ -446,3 +446,28 @@ fn fields_that_stop_the_user_and_exclude_filters() {
     let r = lint("-a always,exclude -F msgtype=CWD -F auid=0 -F uid=0 -F gid=0 -F pid=1\n-a never,user -F exe=/usr/bin/x\n");
     assert!(found(&r, Code::FieldStopsFilter).is_empty());
 }
+
+#[test]
+fn files_others_could_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tmpdir();
+    let f = d.join("w.rules");
+    std::fs::write(&f, "-w /etc/passwd -p wa -k id\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let r = lint_paths(
+        &[f.to_string_lossy().into_owned()],
+        &host(),
+        &Options { machines: vec![] },
+    );
+    assert_eq!(found(&r, Code::UntrustedFile).len(), 1, "{:#?}", r.findings);
+    assert!(message(&r, Code::UntrustedFile).contains("world-writable"));
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 0);
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = lint_paths(
+        &[f.to_string_lossy().into_owned()],
+        &host(),
+        &Options { machines: vec![] },
+    );
+    assert!(found(&r, Code::UntrustedFile).is_empty());
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -77,6 +77,8 @@ pub enum Code {
     SettingOverridden,
     /// `-d`/`-W` of a rule no earlier line adds.
     DeleteMissing,
+    /// A rules file or directory someone other than root could change.
+    UntrustedFile,
     /// A rule without a key.
     MissingKey,
     /// A watch whose directory does not exist on this machine.
@@ -87,7 +89,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::SyntaxError,
         Code::UnreadableInput,
         Code::CompileError,
@@ -107,6 +109,7 @@ impl Code {
         Code::SettingAfterRules,
         Code::SettingOverridden,
         Code::DeleteMissing,
+        Code::UntrustedFile,
         Code::MissingKey,
         Code::WatchDirMissing,
         Code::AuditEverything,
@@ -135,6 +138,7 @@ impl Code {
             Code::SettingAfterRules => ("KL231", "setting-after-rules", Warning, "-b, -f or --backlog_wait_time after rules: the rules before it load under the old setting."),
             Code::SettingOverridden => ("KL232", "setting-overridden", Warning, "A setting given again with another value: the last one wins."),
             Code::DeleteMissing => ("KL233", "delete-missing", Warning, "-d or -W of a rule that no earlier line adds: the kernel answers ENOENT."),
+            Code::UntrustedFile => ("KL234", "untrusted-file", Warning, "A rules file or directory that someone other than root could change (world-writable, or not owned by root): kaudit load and sync refuse it."),
             Code::MissingKey => ("KL300", "missing-key", Note, "An always rule without a key (-k): its records cannot be searched by key, and many benchmarks require keys."),
             Code::WatchDirMissing => ("KL301", "watch-dir-missing", Note, "A watch whose directory does not exist on this machine: the kernel refuses it at load."),
             Code::AuditEverything => ("KL302", "audit-everything", Note, "An exit rule with -S all and no condition: every syscall of every process is audited."),
@@ -437,15 +441,25 @@ fn diag_findings(diags: &[Diagnostic]) -> Vec<Finding> {
     for d in diags {
         let file = d.file.clone().unwrap_or_default();
         let Some(src) = &d.source else {
+            // Whole-file errors are unreadable input; whole-file warnings
+            // are the trust checks.
+            let code = match d.severity {
+                Severity::Error => Code::UnreadableInput,
+                _ => Code::UntrustedFile,
+            };
+            let message = match &d.help {
+                Some(h) => format!("{} ({h})", d.message),
+                None => d.message.clone(),
+            };
             out.push(Finding {
-                code: Code::UnreadableInput,
+                code,
                 file,
                 line: d.line,
                 column: 1,
                 end_column: 2,
                 span: Span::default(),
                 source: None,
-                message: d.message.clone(),
+                message,
                 related: Vec::new(),
             });
             continue;
@@ -506,7 +520,11 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
         .map(|f| f.to_string_lossy().into_owned())
         .collect();
     report.rules = entries.iter().filter(|e| rule_of(e).is_some()).count();
-    let mut findings = diag_findings(&diags);
+    let mut findings = diag_findings(&crate::rulefile::trust_problems(
+        paths,
+        crate::rulefile::Trust::Warn,
+    ));
+    findings.extend(diag_findings(&diags));
     findings.extend(lint_entries(&entries, &primary));
     for m in &machines[1..] {
         let other = on(*m);
