@@ -135,6 +135,12 @@ fn run_scenario(kernel: &str, script: &str, arg: &str, bin: &Path) -> Run {
     }
 }
 
+/// (major, minor) of a kernel release such as `6.12.118+deb13-amd64`.
+fn kernel_series(release: &str) -> Option<(u32, u32)> {
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
 /// The lines between `begin` and `end` markers of a scenario's output.
 fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<Vec<&'a str>> {
     let mut lines = text.lines().skip_while(|l| *l != begin);
@@ -242,12 +248,30 @@ fn vm_scenarios() {
     // Scenario g: the delete cost on each kernel of the matrix.
     say("== delete cost per kernel (tests/vm/scenarios/delete-cost.sh) ==");
     for r in runs.iter().filter(|r| r.name.ends_with(": delete-cost")) {
-        match r.stdout.lines().find(|l| l.starts_with("vm-delete-cost: ")) {
-            Some(line) => say(line),
-            None => {
-                say(&format!("{}: no vm-delete-cost line", r.name));
-                failed.push(format!("{} (no figures)", r.name));
-            }
+        let Some(line) = r.stdout.lines().find(|l| l.starts_with("vm-delete-cost: ")) else {
+            say(&format!("{}: no vm-delete-cost line", r.name));
+            failed.push(format!("{} (no figures)", r.name));
+            continue;
+        };
+        say(line);
+        // The guest's `uname -r` must be the series its suite ships: the
+        // matrix really booted three different kernels.
+        let release = line["vm-delete-cost: ".len()..]
+            .split(',')
+            .next()
+            .unwrap_or_default();
+        let series = kernel_series(release);
+        let kernel = r.name.split(':').next().unwrap_or_default();
+        let expected = match kernel {
+            "bookworm" => series == Some((6, 1)),
+            "trixie" => series == Some((6, 12)),
+            _ => series.is_some_and(|s| s > (6, 12)),
+        };
+        if !expected {
+            say(&format!(
+                "{kernel}: booted {release}, not {kernel}'s kernel"
+            ));
+            failed.push(format!("{} (kernel {release})", r.name));
         }
     }
 
