@@ -14,27 +14,31 @@ kaudit --version >/dev/null 2>&1
 auditctl -v >/dev/null 2>&1
 
 flush() { kaudit auditctl -D >/dev/null 2>&1 && [ "$(rule_count)" -eq 0 ]; }
+# timed COMMAND...: runs it, checks exit 0, sets $ms (no subshell: the check
+# must count).
 timed() {
     _t0=$(now_us)
     _rc=0
     "$@" >/tmp/out 2>&1 || _rc=$?
-    _ms=$(ms_since "$_t0")
-    expect_rc "$* ($_ms ms)" 0 "$_rc" >&2
-    [ "$_rc" -eq 0 ] || sed 's/^/  | /' /tmp/out | tail -n 5 >&2
-    echo "$_ms"
+    ms=$(ms_since "$_t0")
+    expect_rc "$* ($ms ms)" 0 "$_rc"
+    [ "$_rc" -eq 0 ] || sed 's/^/  | /' /tmp/out | tail -n 5
 }
 
 # Three rounds, tools alternating; each load starts from an empty table.
 median() { tr ' ' '\n' | grep . | sort -n | sed -n 2p; }
 ks="" rs="" kas=""
 for round in 1 2 3; do
-    ks="$ks $(timed kaudit sync $rd)"
+    timed kaudit sync $rd
+    ks="$ks $ms"
     kaudit list >/tmp/kaudit.l
     check "round $round: flush" flush
-    rs="$rs $(timed augenrules --load)"
+    timed augenrules --load
+    rs="$rs $ms"
     auditctl -l >/tmp/ref.l
     check "round $round: flush" flush
-    kas="$kas $(timed kaudit augenrules --load)"
+    timed kaudit augenrules --load
+    kas="$kas $ms"
     kaudit list >/tmp/kaudit-aug.l
     check "round $round: flush" flush
     n=$(grep -c . /tmp/kaudit.l)
