@@ -9,7 +9,8 @@
 #   --destdir DIR      stage everything under DIR (for packaging and tests)
 #   --auditctl-link    DIR/sbin/auditctl -> kaudit (refused if a file is already there, unless --force)
 #   --augenrules-link  DIR/sbin/augenrules -> kaudit (same rule)
-#   --unit             /etc/systemd/system/kaudit-rules.service (not enabled; see the README)
+#   --unit             /etc/systemd/system/kaudit-rules.service (not enabled; see the README) and
+#                      audit-rules.service.d/kaudit.conf (auditd's unit stands aside while it is enabled)
 #   --force            replace existing auditctl/augenrules files at those paths
 #   --uninstall        remove what this script installs (links only if they point at kaudit)
 #
@@ -39,7 +40,9 @@ if [ $uninstall -eq 1 ]; then
     for l in auditctl augenrules; do
         [ -L "$sbin/$l" ] && [ "$(readlink "$sbin/$l")" = kaudit ] && rm -f "$sbin/$l"
     done
-    rm -f "$sbin/kaudit" "$man"/kaudit*.8 "$bash_c/kaudit" "$zsh_c/_kaudit" "$fish_c/kaudit.fish" "$unit_dir/kaudit-rules.service"
+    rm -f "$sbin/kaudit" "$man"/kaudit*.8 "$bash_c/kaudit" "$zsh_c/_kaudit" "$fish_c/kaudit.fish" "$unit_dir/kaudit-rules.service" \
+        "$unit_dir/audit-rules.service.d/kaudit.conf"
+    rmdir "$unit_dir/audit-rules.service.d" 2>/dev/null || true
     echo "kaudit: uninstalled from $destdir$prefix"
     exit 0
 fi
@@ -71,9 +74,10 @@ rc=0
 [ $link_auditctl -eq 1 ] && { link auditctl || rc=1; }
 [ $link_augenrules -eq 1 ] && { link augenrules || rc=1; }
 if [ $unit -eq 1 ]; then
-    install -d "$unit_dir"
-    sed "s|/usr/local/sbin/kaudit|$prefix/sbin/kaudit|" systemd/kaudit-rules.service > "$unit_dir/kaudit-rules.service"
+    install -d "$unit_dir/audit-rules.service.d"
+    sed "s|/usr/sbin/kaudit|$prefix/sbin/kaudit|" systemd/kaudit-rules.service > "$unit_dir/kaudit-rules.service"
     chmod 0644 "$unit_dir/kaudit-rules.service"
+    install -m 0644 systemd/audit-rules.service.d-kaudit.conf "$unit_dir/audit-rules.service.d/kaudit.conf"
 fi
 echo "kaudit: installed into $destdir$prefix"
 exit $rc

@@ -16,7 +16,12 @@ if ! command -v rustfmt >/dev/null; then
     if command -v rustup >/dev/null; then rustup component add rustfmt clippy; else
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustfmt >/dev/null; fi
 fi
+# Packaging (scripts/build-deb.sh): dpkg-shlibdeps, strip, lintian.
+if ! command -v lintian >/dev/null || ! command -v dpkg-shlibdeps >/dev/null || ! command -v strip >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends lintian dpkg-dev binutils >/dev/null
+fi
 scripts/fetch-reference.sh
 scripts/sarif-validator.sh
 scripts/vm.sh setup
 scripts/setup-integrations.sh
+scripts/vm-systemd.sh setup

@@ -34,6 +34,7 @@ fn staged_install_links_and_uninstall() {
         "/usr/local/share/zsh/site-functions/_kaudit",
         "/usr/local/share/fish/vendor_completions.d/kaudit.fish",
         "/etc/systemd/system/kaudit-rules.service",
+        "/etc/systemd/system/audit-rules.service.d/kaudit.conf",
     ] {
         assert!(p(f).is_file(), "{f} missing");
     }
@@ -77,7 +78,7 @@ fn boot_unit_verifies() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/kaudit-rules.service"),
     )
     .unwrap()
-    .replace("/usr/local/sbin/kaudit", env!("CARGO_BIN_EXE_kaudit"));
+    .replace("/usr/sbin/kaudit", env!("CARGO_BIN_EXE_kaudit"));
     let dir = std::env::temp_dir().join(format!("kaudit-unit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("kaudit-rules.service");
