@@ -23,7 +23,7 @@ check "systemctl status names the rule and the kernel's reason" grep -qF "$refus
 journalctl -b -u kaudit-rules.service -o cat >/tmp/journal 2>&1
 check "the journal names the rules.d file and line" grep -qF "$origin" /tmp/journal
 check "the journal names the rule and the kernel's reason" grep -qF "$refusal" /tmp/journal
-check "the journal says the previous rules were restored" grep -q 'previous rules and settings were restored' /tmp/journal
+check "the journal says the previous rules and settings are back" grep -q 'previous rules and settings' /tmp/journal
 check "not locked: enabled $(enabled)" [ "$(enabled)" != 2 ]
 check "no rule of the set is left in the kernel ($(rule_count) rules)" [ "$(rule_count)" -eq 0 ]
 check "auditd is active" [ "$(systemctl is-active auditd.service)" = active ]
