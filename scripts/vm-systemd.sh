@@ -6,8 +6,8 @@
 #
 #   scripts/vm-systemd.sh setup          once: mmdebstrap, qemu, the kernel, the
 #                                        initramfs and the root image, cached in
-#                                        .cache/vm-systemd (about 70 s the first time,
-#                                        under 1 s when current)
+#                                        .cache/vm-systemd/guest-HASH (80-140 s the
+#                                        first time, under 1 s when current)
 #   scripts/vm-systemd.sh image KAUDIT_DEB DROPIN_DEB OUT.qcow2
 #                                        boot once (an overlay of the root image):
 #                                        scenario 4 (install and purge both packages),
@@ -71,6 +71,9 @@ module_closure() { # MODDIR NAME...
 guest_hash() {
     { echo "$recipe $suite"; cat "$repo"/tests/vm_systemd/guest/*; } | sha256sum | cut -c1-16
 }
+# One directory per guest recipe, so that worktrees with different versions
+# of tests/vm_systemd/guest/ never replace an image another one is booting.
+gdir=$cache/guest-$(guest_hash)
 
 install_host_tools() {
     local need=()
@@ -94,11 +97,9 @@ setup() {
     mkdir -p "$cache/apt/lists/partial" "$cache/apt/archives/partial"
     exec 9>"$cache/lock"
     flock 9 # one builder at a time across worktrees
-    local want
-    want="$(guest_hash)"
-    if [ -f "$cache/root.img" ] && [ -f "$cache/vmlinux" ] && [ -f "$cache/initrd.gz" ] &&
-        [ "$(cat "$cache/stamp" 2>/dev/null)" = "$want" ]; then
-        log "current ($(cat "$cache/kernel")); $((SECONDS - t0)) s"
+    if [ -f "$gdir/root.img" ] && [ -f "$gdir/vmlinux" ] && [ -f "$gdir/initrd.gz" ]; then
+        touch "$gdir"
+        log "current ($(cat "$gdir/kernel")); $((SECONDS - t0)) s"
         return 0
     fi
     echo "deb $mirror $suite main" >"$cache/apt/sources.list"
@@ -181,17 +182,16 @@ EOF
     # After mmdebstrap's own clean-up (which empties /etc/machine-id).
     "$guest/configure" "$w/root"
     rm -f "$w/root.img"
-    mkfs.ext4 -q -F -L kaudit-vm -d "$w/root" "$w/root.img" 2G
-    mv "$w/vmlinux" "$cache/vmlinux"
-    mv "$w/initrd.gz" "$cache/initrd.gz"
-    mv "$w/root.img" "$cache/root.img"
-    echo "$kpkg" >"$cache/kernel"
+    mkfs.ext4 -q -F -L kaudit-vm -d "$w/root" "$w/root.img" 2G >/dev/null
+    echo "$kpkg" >"$w/kernel"
     awk '/^Package: (auditd|systemd)$/ { p = $2 } /^Version: / && p { print p, $2; p = "" }' \
-        "$w/root/var/lib/dpkg/status" >"$cache/versions"
-    echo "kernel $kpkg" >>"$cache/versions"
-    echo "$want" >"$cache/stamp"
-    rm -rf "$w"
-    log "ready in $((SECONDS - t0)) s: $(tr '\n' ';' <"$cache/versions")"
+        "$w/root/var/lib/dpkg/status" >"$w/versions"
+    echo "kernel $kpkg" >>"$w/versions"
+    rm -rf "$w/root" "$w/k" "$w/i"
+    rm -rf "$gdir" && mv "$w" "$gdir"
+    # Guests of other recipes (other worktrees' versions) unused for a day.
+    find "$cache" -maxdepth 1 -name 'guest-*' ! -path "$gdir" -mtime +0 -exec rm -rf {} + 2>/dev/null || true
+    log "ready in $((SECONDS - t0)) s: $(tr '\n' ';' <"$gdir/versions")"
 }
 
 # boot BASE OVERLAY DIR: boot a qcow2 overlay of BASE (created at OVERLAY) with
@@ -200,10 +200,11 @@ boot() {
     local base overlay=$2 dir=$3 t
     base=$(realpath "$1")
     [ -x "$dir/run" ] || die "$dir/run missing or not executable"
-    [ -f "$cache/root.img" ] || die "run 'scripts/vm-systemd.sh setup' first"
+    [ -f "$gdir/root.img" ] || die "run 'scripts/vm-systemd.sh setup' first"
+    touch "$gdir"
     t=$(mktemp -d "${TMPDIR:-/tmp}/kaudit-vm-systemd.XXXXXX")
     local fmt=qcow2
-    [ "$base" = "$(realpath "$cache/root.img")" ] && fmt=raw
+    [ "$base" = "$(realpath "$gdir/root.img")" ] && fmt=raw
     tar -C "$dir" -cf "$t/payload.tar" .
     local rc attempt start=$SECONDS
     # no_timer_check: on a busy host, 6.12's IO-APIC timer check can panic
@@ -216,7 +217,7 @@ boot() {
             -display none -no-reboot -serial "file:$t/console.log" -serial "file:$t/out.log" \
             -drive "if=virtio,file=$overlay,format=qcow2" \
             -drive "if=virtio,file=$t/payload.tar,format=raw,readonly=on" \
-            -kernel "$cache/vmlinux" -initrd "$cache/initrd.gz" \
+            -kernel "$gdir/vmlinux" -initrd "$gdir/initrd.gz" \
             -append "console=ttyS0 root=/dev/vda rw panic=-1 no_timer_check ${KAUDIT_VM_APPEND:-quiet systemd.show_status=error}" \
             >"$t/qemu.log" 2>&1 || rc=$?
         # QEMU itself crashing before the guest printed anything (once seen
@@ -254,7 +255,7 @@ image() {
     cp "$kdeb" "$d/debs/kaudit.deb"
     cp "$ddeb" "$d/debs/kaudit-dropin.deb"
     rm -f "$out"
-    boot "$cache/root.img" "$out" "$d" || rc=$?
+    boot "$gdir/root.img" "$out" "$d" || rc=$?
     rm -rf "$d"
     return $rc
 }

@@ -45,4 +45,9 @@ log_lines() { wc -l </var/log/audit/audit.log; }
 # Monotonic microseconds at which a unit's job began / became active.
 mono() { systemctl show -P "$2" "$1"; }
 # Seconds from the kernel's start to multi-user.target (the scenario runs after it).
-boot_time() { awk -v us="$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target)" 'BEGIN { printf "%.1f s to multi-user.target", us / 1e6 }'; }
+# The slowest units, so that a slow boot says where its time went.
+boot_time() {
+    awk -v us="$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target)" 'BEGIN { printf "%.1f s to multi-user.target", us / 1e6 }'
+    echo "; systemd from $(systemctl show -P UserspaceTimestampMonotonic | awk '{ printf "%.1f", $1 / 1e6 }') s;" \
+        "slowest: $(systemd-analyze blame 2>/dev/null | head -n 3 | tr -s ' ' | sed 's/^ //' | tr '\n' ',' | sed 's/,$//')"
+}
