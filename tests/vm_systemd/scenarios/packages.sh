@@ -69,6 +69,13 @@ check "dropin: auditd's auditctl moved to auditctl.auditd, unchanged" same_sum /
 check "dropin: auditd's augenrules moved to augenrules.auditd, unchanged" same_sum /usr/sbin/augenrules.auditd /usr/sbin/augenrules
 check "dropin: 4 diversions (/usr/sbin and /sbin, two names)" [ "$(kaudit_diversions)" -eq 4 ]
 dpkg-divert --list | grep kaudit-dropin | sed 's/^/  | /'
+# auditd's own unit now runs kaudit through the diverted name (kaudit-rules
+# is not enabled, so audit-rules.service is not skipped).
+rc=0
+systemctl start audit-rules.service || rc=$?
+check "dropin: auditd's audit-rules.service (augenrules --load) succeeds (exit $rc)" [ $rc -eq 0 ]
+journalctl -b -u audit-rules.service -o cat | grep 'kaudit' | tail -n 1 >/tmp/ar
+check "dropin: ... and it was kaudit that loaded: $(cat /tmp/ar)" grep -q '^kaudit: loaded /etc/audit/audit.rules' /tmp/ar
 
 rc=0
 dpkg --purge kaudit-dropin >/tmp/dpkg.out 2>&1 || rc=$?
