@@ -1,37 +1,56 @@
 #!/usr/bin/env bash
-# Benchmark: kaudit's auditctl personality against the reference auditctl, in
-# the same run, on this machine's (shared) kernel.
+# Benchmark: kaudit against the reference auditctl 4.2.1, in the same run, on
+# this machine's (shared) kernel, with ratios and the targets of issues 3, 4
+# and 9. One script for everything (it replaces bench.sh and bench-sync.sh).
 #
-#   1. load 1,000 rules from empty with -R FILE
-#   2. load 10,000 rules from empty with -R FILE        (skipped with --quick)
-#   3. -l with 10,000 rules loaded                       (1,000 with --quick)
-#   4. -D -k kbench- of 1,000 rules, in ms per deleted rule, next to the
-#      kernel's own cost per delete (the "floor": the same 1,000 rules deleted
-#      one by one with the reference's -d/-W lines from a -R file, i.e. one
-#      AUDIT_DEL_RULE and one ack per rule, no listing)
+#   (a) unchanged 400-rule set (the community corpus, keys rewritten to our
+#       own, padded with generated rules): `kaudit sync` against the reload
+#       every loader does today (`auditctl -R` of the file with
+#       `-D -k kbench-c` first).                    target: < 10 ms, >= 100x
+#   (b) 1,000 rules: load from empty (-R) and -l, alternating tools; -D -k of
+#       1,000 rules by each tool.                   target (load, -l): <= 0.5x
+#   (c) 10,000 rules: load (-R) and -l by each tool; -D -k of 10,000 rules by
+#       each tool (kaudit expedites the RCU grace periods of its deletes; the
+#       reference does not: about 2 minutes of kernel time);
+#       `kaudit sync` with one rule changed at the last, the first and the
+#       middle position (5,000 rules move, each a delete + re-add pair) and
+#       back; unchanged 10,000; the reference reload of 10,000.
+#                                  targets: -D -k >= 50x faster than the
+#                                  reference; one change at either end
+#                                  < 150 ms; in the middle < 1 s
+#   (d) the longest absence of a moved rule: 200 of the 10,000 moved, each a
+#       delete and re-add in one datagram (examples/bench_kernel.rs), round
+#       trip per pair (an upper bound of the absence).      target: < 1 ms
+#   (e) delete order (issue 9 item 4): the last 5,000 and the first 5,000 of
+#       the 10,000 deleted front to back (kaudit's order) and back to front.
 #
-# Usage: scripts/bench.sh [--quick] [--cycles N] [--list-reps N] [--no-build]
+# Usage: scripts/bench.sh [--quick] [--cycles N] [--list-reps N] [--reps N]
+#                         [--ref-reps N] [--no-build] [--corpus FILE]
 #
-#   --quick        1,000 rules only, fewer -l repetitions (about 1.5 minutes)
-#   --cycles N     load/delete cycles at 1,000 rules (default 6; each costs
-#                  about 12.5 s of kernel deletes). Loaders alternate
-#                  reference/kaudit, deleters rotate reference -D, kaudit -D,
-#                  floor; so 6 cycles give 3 loads per tool, 2 deletes each.
+#   --quick        (a), (b) and a 2,000-rule version of (c)-(e) (about 1 minute)
+#   --cycles N     load/delete cycles at 1,000 rules (default 4: loaders and
+#                  deleters alternate reference/kaudit)
 #   --list-reps N  -l repetitions per tool and per table (default 11, quick 5)
+#   --reps N       repetitions of each kaudit sync measurement (default 11)
+#   --ref-reps N   repetitions of the 400-rule reference reload (default 3)
 #   --no-build     do not run `cargo build --release`
+#   --corpus FILE  rules for (a) (default
+#                  ../shared/corpus/community/neo23x0-audit.rules)
 #
 # Environment: KAUDIT_REF_CACHE (reference cache, default .cache/reference;
 # fetched with scripts/fetch-reference.sh if missing), KAUDIT_LOCK_PATH (the
 # machine lock, default /run/kaudit.lock), KAUDIT_BENCH_LOCK_WAIT (seconds to
 # wait for the lock, default 900).
 #
-# Rules of the shared kernel: the whole run holds the machine lock; every rule
-# it adds has a key starting with "kbench-" and is deleted with
-# `-D -k kbench-` only (never a plain -D, never -e/-f/--loginuid-immutable);
-# the rule table must end exactly as it started, else the script fails.
-# Timing: wall time of each command (bash's $EPOCHREALTIME, no fork; falls
-# back to `date +%s%N`), median of the repetitions. Needs bash and coreutils,
-# flock (util-linux) and root.
+# Rules of the shared kernel: the whole run holds the machine lock (kaudit
+# children get a private lock path); every rule it adds has a key starting
+# with "kbench-"; syncs run with --scope key=kbench-...; deletes are
+# `-D -k kbench-...` only (never a plain -D, never -e/-f/--loginuid-immutable);
+# rcu_expedited is changed only by kaudit itself, which puts it back; the rule
+# table must end exactly as it started, else the script fails.
+# Timing: wall time of each command (bash's $EPOCHREALTIME), medians; CPU
+# time of the measured process (user, and system = the kernel's work on the
+# rules, done in the sender's context). Needs bash, coreutils, flock, root.
 set -euo pipefail
 shopt -s extglob
 
@@ -39,7 +58,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
 cycles=""
 list_reps=""
+reps=11
+ref_reps=3
 build=1
+corpus=""
 
 die() {
     echo "bench: $*" >&2
@@ -51,7 +73,10 @@ while [ $# -gt 0 ]; do
         --quick) quick=1 ;;
         --cycles) cycles=${2:?--cycles needs a number}; shift ;;
         --list-reps) list_reps=${2:?--list-reps needs a number}; shift ;;
+        --reps) reps=${2:?--reps needs a number}; shift ;;
+        --ref-reps) ref_reps=${2:?--ref-reps needs a number}; shift ;;
         --no-build) build=0 ;;
+        --corpus) corpus=${2:?--corpus needs a file}; shift ;;
         -h | --help)
             while IFS= read -r line; do
                 case $line in
@@ -66,14 +91,21 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[[ ${cycles:-6} == +([0-9]) && ${list_reps:-5} == +([0-9]) ]] || die "--cycles and --list-reps take numbers"
-cycles=${cycles:-6}
+[[ ${cycles:-4} == +([0-9]) && ${list_reps:-5} == +([0-9]) && $reps == +([0-9]) && $ref_reps == +([0-9]) ]] ||
+    die "--cycles, --list-reps, --reps and --ref-reps take numbers"
+cycles=${cycles:-4}
 if [ "$quick" = 1 ]; then list_reps=${list_reps:-5}; else list_reps=${list_reps:-11}; fi
-[ "$cycles" -ge 3 ] || die "--cycles must be at least 3 (one per deleter)"
+[ "$cycles" -ge 2 ] || die "--cycles must be at least 2 (one per tool)"
+[ "$reps" -ge 1 ] && [ "$ref_reps" -ge 1 ] || die "--reps and --ref-reps must be at least 1"
 [ "$(id -u)" = 0 ] || {
     echo "bench: needs root (it loads rules into the kernel)" >&2
     exit 4
 }
+if [ -z "$corpus" ]; then
+    for c in "$repo/../shared/corpus/community/neo23x0-audit.rules" /work/shared/corpus/community/neo23x0-audit.rules; do
+        [ -r "$c" ] && { corpus=$c; break; }
+    done
+fi
 
 # ---------------------------------------------------------------- tools
 ref_cache=${KAUDIT_REF_CACHE:-$repo/.cache/reference}
@@ -82,29 +114,21 @@ if [ ! -x "$ref_cache/auditctl" ]; then
 fi
 REF=$ref_cache/auditctl
 if [ "$build" = 1 ]; then
-    (cd "$repo" && cargo build --release --quiet) || die "cargo build --release failed"
+    (cd "$repo" && cargo build --release --quiet --bin kaudit --example bench_kernel) || die "cargo build --release failed"
 fi
 KAUDIT_BIN=$repo/target/release/kaudit
+BENCH_KERNEL=$repo/target/release/examples/bench_kernel
 [ -x "$KAUDIT_BIN" ] || die "$KAUDIT_BIN missing (build it, or drop --no-build)"
-
-# Which kaudit command: the auditctl personality if this build has it, else
-# the native commands (load and list only; -D -k then cannot be measured).
-if "$KAUDIT_BIN" auditctl -v >/dev/null 2>&1; then
-    kaudit_mode=auditctl
-    K_LOAD=("$KAUDIT_BIN" auditctl -R)
-    K_LIST=("$KAUDIT_BIN" auditctl -l)
-    K_DEL=("$KAUDIT_BIN" auditctl -D -k kbench-)
-    kaudit_cmd="kaudit auditctl -R FILE / kaudit auditctl -l / kaudit auditctl -D -k kbench-"
-else
-    kaudit_mode=native
-    K_LOAD=("$KAUDIT_BIN" load)
-    K_LIST=("$KAUDIT_BIN" list)
-    K_DEL=()
-    kaudit_cmd="kaudit load FILE / kaudit list (no auditctl personality in this build: -D not measured)"
-fi
+[ -x "$BENCH_KERNEL" ] || die "$BENCH_KERNEL missing (cargo build --release --example bench_kernel)"
+kaudit_mode=auditctl
+K_LOAD=("$KAUDIT_BIN" auditctl -R)
+K_LIST=("$KAUDIT_BIN" auditctl -l)
+K_DEL=("$KAUDIT_BIN" auditctl -D -k kbench-)
+kaudit_cmd="kaudit auditctl -R FILE / -l / -D -k kbench-, kaudit sync --scope key=kbench-"
 R_LOAD=("$REF" -R)
 R_LIST=("$REF" -l)
 R_DEL=("$REF" -D -k kbench-)
+R_DELC=("$REF" -D -k kbench-c)
 
 # ---------------------------------------------------------------- timing
 if [ -n "${EPOCHREALTIME:-}" ]; then
@@ -180,6 +204,12 @@ count_ours() {
     echo "$n"
 }
 
+# our rules in the kernel, as -l lines (to $1)
+ours() {
+    "$REF" -l >"$work/all.out" 2>>"$log" {lockfd}>&- || die "reference -l failed"
+    grep -E '(key=|-k )kbench-' "$work/all.out" >"$1" || true
+}
+
 "$REF" -l >"$work/table.before" 2>>"$log" {lockfd}>&- || die "reference -l failed"
 leftover=$(count_ours)
 if [ "$leftover" != 0 ]; then
@@ -242,17 +272,6 @@ gen() {
     done >"$file"
 }
 
-# the same rules as deletions (-d/-W), for the kernel floor
-gen_deletes() {
-    local line
-    while IFS= read -r line; do
-        case $line in
-            "-a "*) echo "-d ${line#-a }" ;;
-            "-w "*) echo "-W ${line#-w }" ;;
-        esac
-    done <"$1" >"$2"
-}
-
 # expect N: exactly N of our rules are in the kernel
 expect() {
     local got
@@ -272,7 +291,7 @@ cpu_of() {
 }
 
 report() { # report LABEL KAUDIT_US REF_US
-    echo "$1: kaudit: $(ms "$2") ms, reference: $(ms "$3") ms, ratio $(ratio "$2" "$3")"
+    echo "  $1: kaudit: $(ms "$2") ms, reference: $(ms "$3") ms, kaudit/reference $(ratio "$2" "$3")"
 }
 
 # ---------------------------------------------------------------- header
@@ -284,11 +303,12 @@ done </proc/cpuinfo
 ref_version=$("$REF" -v 2>/dev/null {lockfd}>&- || true)
 kaudit_version=$("$KAUDIT_BIN" --version 2>/dev/null {lockfd}>&- || true)
 git_rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-echo "kaudit benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')$([ "$quick" = 1 ] && echo ', --quick')"
+echo "kaudit benchmark (auditctl personality, sync, deletes), $(date -u '+%Y-%m-%d %H:%M UTC')$([ "$quick" = 1 ] && echo ', --quick')"
 echo "machine: $cpu, $(nproc) CPUs, kernel $kernel"
 echo "reference: $ref_version ($REF)"
 echo "kaudit: $kaudit_version, commit $git_rev, release build; measured: $kaudit_cmd"
-echo "cycles at 1,000 rules: $cycles; -l repetitions: $list_reps per tool and table"
+echo "cycles at 1,000 rules: $cycles; -l repetitions: $list_reps per tool and table; sync repetitions: $reps"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine inflates wall times; CPU times are shown too)"
 echo
 
 # warm the page cache for both binaries
@@ -297,16 +317,127 @@ for _ in 1 2; do
     "${K_LIST[@]}" >/dev/null 2>&1 {lockfd}>&- || true
 done
 
-# ---------------------------------------------------------------- 1,000 rules
+# plan_counts FILE: "D deletes, A adds" of `sync --dry-run --json`
+plan_counts() {
+    local out d a
+    out=$("$KAUDIT_BIN" sync --dry-run --json "${SCOPE[@]}" "$1" 2>>"$log" {lockfd}>&-) || die "sync --dry-run --json $1 failed"
+    d=$(grep -o '"op": *"delete"' <<<"$out" | wc -l)
+    a=$(grep -oE '"op": *"(append|add|prepend)"' <<<"$out" | wc -l)
+    echo "$d deletes, $a adds"
+}
+# reference/kaudit with one decimal and an x
+times_x() { local x=$((($1 * 10 + $2 / 2) / $2)); printf '%d.%dx' $((x / 10)) $((x % 10)); }
+yesno() { if "$@"; then echo yes; else echo NO; fi; }
+
+SCOPE=(--scope key=kbench-c)
+# ---------------------------------------------------------------- (a) 400 rules
+# Candidates: the corpus's `-a always,exit` and `-w` lines, key rewritten to
+# kbench-cc<n>; watches only where the parent directory exists.
+n=0
+: >"$work/cand.rules"
+if [ -n "$corpus" ] && [ -r "$corpus" ]; then
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        case $line in
+            "-a always,exit "* | "-a exit,always "* | "-w "*) ;;
+            *) continue ;;
+        esac
+        if [[ $line == "-w "* ]]; then
+            read -r _ path _ <<<"$line"
+            [ -d "$(dirname "$path")" ] || continue
+        fi
+        # drop existing keys (-k K, -F key=K)
+        line=$(sed -E 's/ -k [^ ]+//g; s/ -F "?key=[^ ]+//g' <<<"$line")
+        echo "$line -k kbench-cc$n" >>"$work/cand.rules"
+        n=$((n + 1))
+    done <"$corpus"
+fi
+# Lines kaudit rejects before sending are dropped; then the reference loads
+# the rest with -c (continue past kernel refusals) to find what loads here.
+"$KAUDIT_BIN" load --dry-run "$work/cand.rules" >/dev/null 2>"$work/cand.err" {lockfd}>&- || true
+declare -A badline=()
+while IFS= read -r l; do
+    if [[ $l =~ ^$work/cand\.rules:([0-9]+): ]]; then badline[${BASH_REMATCH[1]}]=1; fi
+done <"$work/cand.err"
+i=0
+: >"$work/cand2.rules"
+while IFS= read -r line; do
+    i=$((i + 1))
+    [ -n "${badline[$i]:-}" ] || echo "$line" >>"$work/cand2.rules"
+done <"$work/cand.rules"
+{ echo "-c"; cat "$work/cand2.rules"; } >"$work/probe.rules"
+dirty=1
+"$REF" -R "$work/probe.rules" >/dev/null 2>>"$log" {lockfd}>&- || true
+ours "$work/probe.out"
+declare -A loaded=()
+while IFS= read -r l; do
+    [[ $l =~ (key=|-k\ )(kbench-c[0-9]+) ]] && loaded[${BASH_REMATCH[2]}]=1
+done <"$work/probe.out"
+: >"$work/u400.rules"
+taken=0
+while IFS= read -r line && [ "$taken" -lt 400 ]; do
+    k=${line##* }
+    [ -n "${loaded[$k]:-}" ] || continue
+    echo "$line" >>"$work/u400.rules"
+    taken=$((taken + 1))
+done <"$work/cand2.rules"
+from_corpus=$taken
+for ((i = 0; taken < 400; i++, taken++)); do
+    case $((i % 3)) in
+        0) echo "-a always,exit -F arch=b64 -S openat,openat2 -F exit=-EACCES -F uid=$((300000 + i)) -k kbench-cg$i" ;;
+        1) echo "-a always,exit -F arch=b32 -S open -F auid=$((300000 + i)) -k kbench-cg$i" ;;
+        2) echo "-w $fs/g$i -p wa -k kbench-cg$i" ;;
+    esac
+done >>"$work/u400.rules"
+echo "== (a) unchanged 400-rule set: $from_corpus rules from $(basename "${corpus:-none}") ($n candidates: exit and watch lines, key rewritten; ${#loaded[@]} load here), $((400 - from_corpus)) generated"
+
+# Bring the kernel to the set (from the probe's state: deletes the extras).
+timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/u400.rules"
+echo "  first sync (from the probe load of ${#loaded[@]} rules): $(ms "$T_US") ms"
+expect 400
+ours "$work/l400.kaudit"
+plan=$(plan_counts "$work/u400.rules")
+[ "$plan" = "0 deletes, 0 adds" ] || die "plan for the unchanged set is not empty: $plan"
+
+# kaudit: unchanged sync, reps; the table must not change
+"$REF" -l >"$work/t0" 2>>"$log" {lockfd}>&-
+declare -a a_k=() a_check=()
+for ((r = 0; r < reps; r++)); do
+    timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/u400.rules"
+    a_k+=("$T_US")
+    timed "$work/out" "$KAUDIT_BIN" check "${SCOPE[@]}" "$work/u400.rules"
+    a_check+=("$T_US")
+done
+"$REF" -l >"$work/t1" 2>>"$log" {lockfd}>&-
+cmp -s "$work/t0" "$work/t1" || die "the table changed during unchanged syncs"
+m_a_k=$(median "${a_k[@]}")
+m_a_check=$(median "${a_check[@]}")
+echo "  kaudit sync, unchanged: median $(ms "$m_a_k") ms of $reps (min $(ms "$(printf '%s\n' "${a_k[@]}" | sort -n | head -1)") ms); kaudit check: $(ms "$m_a_check") ms; table unchanged"
+
+# reference: -R of "-D -k kbench-c" + the same lines
+{ echo "-D -k kbench-c"; cat "$work/u400.rules"; } >"$work/reload400.rules"
+declare -a a_ref=()
+for ((r = 0; r < ref_reps; r++)); do
+    timed "$work/out" "$REF" -R "$work/reload400.rules"
+    a_ref+=("$T_US")
+    expect 400
+done
+ours "$work/l400.ref"
+cmp -s "$work/l400.kaudit" "$work/l400.ref" || die "the table after the reference reload differs from kaudit's sync"
+m_a_ref=$(median "${a_ref[@]}")
+echo "  reference reload (-R with -D -k kbench-c first): median $(ms "$m_a_ref") ms of $ref_reps; all 400 rules absent for most of it"
+timed "$work/out" "${R_DELC[@]}"
+expect 0
+dirty=0
+echo
+
+
+# ---------------------------------------------------------------- (b) 1,000 rules
 n1=1000
 gen "$n1" "$work/r1000.rules"
-gen_deletes "$work/r1000.rules" "$work/d1000.rules"
+declare -a load1_ref=() load1_k=() list1_ref=() list1_k=() del_ref=() del_k=()
 
-declare -a load1_ref=() load1_k=() list1_ref=() list1_k=() del_ref=() del_k=() floor=()
-deleters=(reference kaudit floor)
-[ ${#K_DEL[@]} -gt 0 ] || deleters=(reference floor)
-
-# list_round N ARR_REF ARR_K OUTPREFIX: -l reps, alternating, outputs compared
+# list_round N ARR_REF ARR_K: -l reps, alternating, outputs compared
 list_round() {
     local reps=$1 i
     local -n a_ref=$2 a_k=$3
@@ -322,139 +453,153 @@ list_round() {
         die "-l outputs differ (kept in $work/l.ref, $work/l.k)"
 }
 
-echo "== 1,000 rules: $cycles load/delete cycles"
+echo "== (b) 1,000 rules: $cycles load/delete cycles"
 for ((c = 0; c < cycles; c++)); do
     dirty=1
     if ((c % 2 == 0)); then
         timed /dev/null "${R_LOAD[@]}" "$work/r1000.rules"
-        load1_ref+=("$T_US")
-        cpu_add load1_ref "$T_USER" "$T_SYS"
-        loader=reference
+        load1_ref+=("$T_US"); cpu_add load1_ref "$T_USER" "$T_SYS"; loader=reference
     else
         timed /dev/null "${K_LOAD[@]}" "$work/r1000.rules"
-        load1_k+=("$T_US")
-        cpu_add load1_k "$T_USER" "$T_SYS"
-        loader=kaudit
+        load1_k+=("$T_US"); cpu_add load1_k "$T_USER" "$T_SYS"; loader=kaudit
     fi
     load_us=$T_US
-    load_cpu="user $T_USER ms, kernel $T_SYS ms"
     expect "$n1"
     list_round 3 list1_ref list1_k
-    deleter=${deleters[c % ${#deleters[@]}]}
-    case $deleter in
-        reference) timed /dev/null "${R_DEL[@]}"; del_ref+=("$T_US") ;;
-        kaudit) timed /dev/null "${K_DEL[@]}"; del_k+=("$T_US") ;;
-        floor) timed /dev/null "$REF" -R "$work/d1000.rules"; floor+=("$T_US"); deleter="floor (raw -d)" ;;
-    esac
+    # deleters alternate the other way round, so each tool deletes a table
+    # the other loaded as often as its own
+    if (((c / 2 + c) % 2 == 0)); then
+        timed /dev/null "${R_DEL[@]}"; del_ref+=("$T_US"); deleter=reference
+    else
+        timed /dev/null "${K_DEL[@]}"; del_k+=("$T_US"); deleter=kaudit
+    fi
     expect 0
     dirty=0
-    echo "  cycle $((c + 1)): load by $loader $(ms "$load_us") ms ($load_cpu); delete by $deleter $(ms "$T_US") ms ($(per_rule "$T_US" "$n1") ms/rule)"
+    echo "  cycle $((c + 1)): load by $loader $(ms "$load_us") ms; -D -k by $deleter $(ms "$T_US") ms ($(per_rule "$T_US" "$n1") ms/rule)"
 done
-
 m_load1_ref=$(median "${load1_ref[@]}")
 m_load1_k=$(median "${load1_k[@]}")
 m_list1_ref=$(median "${list1_ref[@]}")
 m_list1_k=$(median "${list1_k[@]}")
-m_del_ref=$(median "${del_ref[@]}")
-m_floor=$(median "${floor[@]}")
-m_del_k=""
-[ ${#del_k[@]} -gt 0 ] && m_del_k=$(median "${del_k[@]}")
+m_del1_ref=$(median "${del_ref[@]}")
+m_del1_k=$(median "${del_k[@]}")
 report "load 1,000 (-R)" "$m_load1_k" "$m_load1_ref"
 report "-l, 1,000 rules" "$m_list1_k" "$m_list1_ref"
-if [ -n "$m_del_k" ]; then
-    report "-D -k, 1,000 rules" "$m_del_k" "$m_del_ref"
-    echo "  per deleted rule: kaudit $(per_rule "$m_del_k" "$n1") ms, reference $(per_rule "$m_del_ref" "$n1") ms, kernel floor $(per_rule "$m_floor" "$n1") ms ($n1 raw deletes: $(ms "$m_floor") ms); kaudit vs floor $(pct "$m_del_k" "$m_floor")"
-else
-    echo "-D -k, 1,000 rules: reference: $(ms "$m_del_ref") ms ($(per_rule "$m_del_ref" "$n1") ms/rule), kernel floor $(per_rule "$m_floor" "$n1") ms/rule; kaudit not measured"
-fi
+report "-D -k, 1,000 rules" "$m_del1_k" "$m_del1_ref"
 echo
 
-# ---------------------------------------------------------------- 10,000 rules
-if [ "$quick" = 0 ]; then
-    n2=10000
-    gen "$n2" "$work/r10000.rules"
-    declare -a list2_ref=() list2_k=()
-    echo "== 10,000 rules (each delete-all below takes about 2 minutes of kernel time)"
-    dirty=1
-    timed /dev/null "${R_LOAD[@]}" "$work/r10000.rules"
-    load2_ref=$T_US
-    cpu_add load2_ref "$T_USER" "$T_SYS"
-    expect "$n2"
-    "$REF" -l >"$work/l10000.ref" 2>>"$log" {lockfd}>&-
-    echo "  load by reference $(ms "$load2_ref") ms (user $T_USER ms, kernel $T_SYS ms)"
-    list_round "$list_reps" list2_ref list2_k
-    if [ ${#K_DEL[@]} -gt 0 ]; then
-        timed /dev/null "${K_DEL[@]}"
-        del2_k=$T_US
-        del2_by="kaudit"
-    else
-        timed /dev/null "${R_DEL[@]}"
-        del2_k=""
-        del2_by="reference"
-    fi
-    expect 0
-    echo "  delete all by $del2_by $(ms "$T_US") ms ($(per_rule "$T_US" "$n2") ms/rule)"
-    timed /dev/null "${K_LOAD[@]}" "$work/r10000.rules"
-    load2_k=$T_US
-    cpu_add load2_k "$T_USER" "$T_SYS"
-    expect "$n2"
-    echo "  load by kaudit $(ms "$load2_k") ms (user $T_USER ms, kernel $T_SYS ms)"
-    "$REF" -l >"$work/l10000.k" 2>>"$log" {lockfd}>&-
-    [ "$(cksum <"$work/l10000.ref")" = "$(cksum <"$work/l10000.k")" ] ||
-        die "the kernel tables after the two 10,000-rule loads differ"
-    list_round "$list_reps" list2_ref list2_k
-    timed /dev/null "${R_DEL[@]}"
-    del2_ref=$T_US
-    expect 0
-    dirty=0
-    echo "  delete all by reference $(ms "$del2_ref") ms ($(per_rule "$del2_ref" "$n2") ms/rule)"
-    m_list2_ref=$(median "${list2_ref[@]}")
-    m_list2_k=$(median "${list2_k[@]}")
-    report "load 10,000 (-R)" "$load2_k" "$load2_ref"
-    report "-l, 10,000 rules" "$m_list2_k" "$m_list2_ref"
-    [ -n "$del2_k" ] && report "-D -k, 10,000 rules" "$del2_k" "$del2_ref"
-    echo
-fi
+# ---------------------------------------------------------------- (c) 10,000 rules
+if [ "$quick" = 1 ]; then n2=2000; else n2=10000; fi
+label=$(printf "%'d" "$n2" 2>/dev/null || echo "$n2")
+gen "$n2" "$work/big.rules"
+# variant FILE INDEX: the big set with rule INDEX changed (another key)
+variant() { sed "$(($2 + 1))s/-k kbench-$2\$/-k kbench-${2}x/" "$work/big.rules" >"$1"; }
+variant "$work/last.rules" $((n2 - 1))
+variant "$work/first.rules" 0
+variant "$work/mid.rules" $((n2 / 2))
+cmp -s "$work/big.rules" "$work/mid.rules" && die "the middle variant did not change"
+SCOPE=(--scope key=kbench-)
+declare -a list2_ref=() list2_k=()
+echo "== (c) $label rules"
+dirty=1
+timed /dev/null "${R_LOAD[@]}" "$work/big.rules"
+load2_ref=$T_US; cpu_add load2_ref "$T_USER" "$T_SYS"
+expect "$n2"
+echo "  load by reference $(ms "$load2_ref") ms (user $T_USER ms, kernel $T_SYS ms)"
+list_round "$list_reps" list2_ref list2_k
+timed /dev/null "${K_DEL[@]}"
+del2_k=$T_US; cpu_add del2_k "$T_USER" "$T_SYS"
+expect 0
+echo "  -D -k by kaudit $(ms "$del2_k") ms ($(per_rule "$del2_k" "$n2") ms/rule; user $T_USER ms, kernel $T_SYS ms)"
+timed /dev/null "${K_LOAD[@]}" "$work/big.rules"
+load2_k=$T_US; cpu_add load2_k "$T_USER" "$T_SYS"
+expect "$n2"
+echo "  load by kaudit $(ms "$load2_k") ms (user $T_USER ms, kernel $T_SYS ms)"
+list_round "$list_reps" list2_ref list2_k
+
+declare -a s_same=() s_last=() s_first=() s_mid=()
+for ((r = 0; r < reps; r++)); do
+    timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/big.rules"
+    s_same+=("$T_US"); cpu_add s_same "$T_USER" "$T_SYS"
+done
+plan_last=$(plan_counts "$work/last.rules")
+plan_first=$(plan_counts "$work/first.rules")
+plan_mid=$(plan_counts "$work/mid.rules")
+for ((r = 0; r < (reps + 1) / 2; r++)); do
+    for v in last first; do
+        timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/$v.rules"
+        eval "s_$v+=(\"\$T_US\")"; cpu_add "s_$v" "$T_USER" "$T_SYS"
+        timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/big.rules"
+        eval "s_$v+=(\"\$T_US\")"; cpu_add "s_$v" "$T_USER" "$T_SYS"
+    done
+done
+expect "$n2"
+timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/mid.rules"
+s_mid+=("$T_US"); cpu_add s_mid "$T_USER" "$T_SYS"
+timed "$work/out" "$KAUDIT_BIN" sync "${SCOPE[@]}" "$work/big.rules"
+s_mid+=("$T_US"); cpu_add s_mid "$T_USER" "$T_SYS"
+expect "$n2"
+m_same=$(median "${s_same[@]}")
+m_last=$(median "${s_last[@]}")
+m_first=$(median "${s_first[@]}")
+m_mid=$(median "${s_mid[@]}")
+echo "  sync unchanged: median $(ms "$m_same") ms of ${#s_same[@]} ($(cpu_of s_same))"
+echo "  sync, last rule changed ($plan_last) and back: median $(ms "$m_last") ms of ${#s_last[@]} ($(cpu_of s_last))"
+echo "  sync, first rule changed ($plan_first) and back: median $(ms "$m_first") ms of ${#s_first[@]} ($(cpu_of s_first))"
+echo "  sync, middle rule changed ($plan_mid) and back: $(ms "${s_mid[0]}") ms, $(ms "${s_mid[1]}") ms ($(cpu_of s_mid))"
+
+# (e) delete order, then (d) moves (they reorder our rules; nothing after
+# them depends on the order)
+half=$((n2 / 2))
+order_line=$("$BENCH_KERNEL" delete-order kbench- "$half" 2>>"$log" {lockfd}>&-) || die "bench_kernel delete-order failed (see $log)"
+echo "  (e) $order_line"
+moves_line=$("$BENCH_KERNEL" moves kbench- 200 2>>"$log" {lockfd}>&-) || die "bench_kernel moves failed (see $log)"
+echo "  (d) $moves_line"
+read -r fwd_last back_last fwd_first back_first < <(sed -E 's/.*last [0-9]+ front-to-back ([0-9]+) us, back-to-front ([0-9]+) us; first [0-9]+ front-to-back ([0-9]+) us, back-to-front ([0-9]+) us.*/\1 \2 \3 \4/' <<<"$order_line")
+read -r mv_med mv_p99 mv_max < <(sed -E 's/.*median ([0-9]+) us, p99 ([0-9]+) us, max ([0-9]+) us.*/\1 \2 \3/' <<<"$moves_line")
+expect "$n2"
+
+{ echo "-D -k kbench-"; cat "$work/big.rules"; } >"$work/reload.rules"
+timed /dev/null "${R_LOAD[@]}" "$work/reload.rules"
+reload_ref=$T_US
+expect "$n2"
+echo "  reference reload (-R with -D -k kbench- first) $(ms "$reload_ref") ms"
+timed /dev/null "${R_DEL[@]}"
+del2_ref=$T_US; cpu_add del2_ref "$T_USER" "$T_SYS"
+expect 0
+dirty=0
+echo "  -D -k by reference $(ms "$del2_ref") ms ($(per_rule "$del2_ref" "$n2") ms/rule; user $T_USER ms, kernel $T_SYS ms)"
+m_list2_ref=$(median "${list2_ref[@]}")
+m_list2_k=$(median "${list2_k[@]}")
+echo
 
 # ---------------------------------------------------------------- summary
-verdict() { # verdict KAUDIT REF: at most half the reference's time
-    if [ $(($1 * 2)) -le "$2" ]; then echo yes; else echo NO; fi
-}
-echo "== summary (wall time, median; kaudit command: $kaudit_mode personality)"
+half_x() { if [ $(($1 * 2)) -le "$2" ]; then echo yes; else echo NO; fi; }
+echo "== summary (wall time, medians; kernel $(uname -r), $(nproc) CPUs; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
-echo "| measurement | reference | kaudit | kaudit/reference | target | met |"
+echo "| measurement | reference | kaudit | ratio | target | met |"
 echo "|---|---:|---:|---:|---|---|"
-row() { # row LABEL KAUDIT REF NOTE
-    echo "| $1 | $(ms "$3") ms | $(ms "$2") ms | $(ratio "$2" "$3") | ≤ 0.50 | $(verdict "$2" "$3") |"
-}
-row "load 1,000 rules from empty (-R), ${#load1_ref[@]}+${#load1_k[@]} runs" "$m_load1_k" "$m_load1_ref"
-if [ "$quick" = 0 ]; then
-    row "load 10,000 rules from empty (-R), 1+1 runs" "$load2_k" "$load2_ref"
-    row "-l with 10,000 rules, ${#list2_ref[@]}+${#list2_k[@]} runs" "$m_list2_k" "$m_list2_ref"
-fi
-row "-l with 1,000 rules, ${#list1_ref[@]}+${#list1_k[@]} runs" "$m_list1_k" "$m_list1_ref"
-if [ -n "$m_del_k" ]; then
-    floor_pr=$(per_rule "$m_floor" "$n1")
-    within=NO
-    [ $((m_del_k * 100)) -le $((m_floor * 105)) ] && within=yes
-    echo "| -D -k of 1,000 rules, ${#del_ref[@]}+${#del_k[@]} runs | $(ms "$m_del_ref") ms ($(per_rule "$m_del_ref" "$n1") ms/rule) | $(ms "$m_del_k") ms ($(per_rule "$m_del_k" "$n1") ms/rule) | $(ratio "$m_del_k" "$m_del_ref") | ≤ kernel floor $floor_pr ms/rule + 5% (kaudit: $(pct "$m_del_k" "$m_floor")) | $within |"
-    if [ "$quick" = 0 ] && [ -n "$del2_k" ]; then
-        echo "| -D -k of 10,000 rules, 1+1 runs | $(ms "$del2_ref") ms ($(per_rule "$del2_ref" "$n2") ms/rule) | $(ms "$del2_k") ms ($(per_rule "$del2_k" "$n2") ms/rule) | $(ratio "$del2_k" "$del2_ref") | (information) | |"
-    fi
-else
-    echo "| -D -k of 1,000 rules | $(ms "$m_del_ref") ms | not measured | | | |"
-fi
+echo "| -D -k of $label rules (kaudit expedites its deletes) | $(ms "$del2_ref") ms | $(ms "$del2_k") ms | $(times_x "$del2_ref" "$del2_k") faster | >= 50x faster | $(yesno test "$del2_ref" -ge $((50 * del2_k))) |"
+echo "| -D -k of 1,000 rules | $(ms "$m_del1_ref") ms | $(ms "$m_del1_k") ms | $(times_x "$m_del1_ref" "$m_del1_k") faster | | |"
+echo "| sync, one rule changed in $label, middle ($plan_mid; reference: reload) | $(ms "$reload_ref") ms | $(ms "$m_mid") ms | $(times_x "$reload_ref" "$m_mid") faster | < 1 s | $(yesno test "$m_mid" -lt 1000000) |"
+echo "| sync, one rule changed in $label, first ($plan_first) | $(ms "$reload_ref") ms | $(ms "$m_first") ms | $(times_x "$reload_ref" "$m_first") faster | < 150 ms | $(yesno test "$m_first" -lt 150000) |"
+echo "| sync, one rule changed in $label, last ($plan_last) | $(ms "$reload_ref") ms | $(ms "$m_last") ms | $(times_x "$reload_ref" "$m_last") faster | < 150 ms | $(yesno test "$m_last" -lt 150000) |"
+echo "| sync, unchanged 400-rule set ($from_corpus corpus + $((400 - from_corpus)) generated; reference: reload) | $(ms "$m_a_ref") ms | $(ms "$m_a_k") ms | $(times_x "$m_a_ref" "$m_a_k") faster | < 10 ms | $(yesno test "$m_a_k" -lt 10000) |"
+echo "| sync, unchanged $label | | $(ms "$m_same") ms | | | |"
+echo "| longest absence of a moved rule (one delete + re-add datagram, 200 moves: median / p99 / max) | all rules absent for most of the reload | ${mv_med} / ${mv_p99} / ${mv_max} µs | | < 1 ms | $(yesno test "$mv_max" -lt 1000) (median $(yesno test "$mv_med" -lt 1000)) |"
+echo "| load $label rules from empty (-R) | $(ms "$load2_ref") ms | $(ms "$load2_k") ms | $(ratio "$load2_k" "$load2_ref") | <= 0.50 | $(half_x "$load2_k" "$load2_ref") |"
+echo "| load 1,000 rules from empty (-R) | $(ms "$m_load1_ref") ms | $(ms "$m_load1_k") ms | $(ratio "$m_load1_k" "$m_load1_ref") | <= 0.50 | $(half_x "$m_load1_k" "$m_load1_ref") |"
+echo "| -l with $label rules | $(ms "$m_list2_ref") ms | $(ms "$m_list2_k") ms | $(ratio "$m_list2_k" "$m_list2_ref") | <= 0.50 | $(half_x "$m_list2_k" "$m_list2_ref") |"
+echo "| -l with 1,000 rules | $(ms "$m_list1_ref") ms | $(ms "$m_list1_k") ms | $(ratio "$m_list1_k" "$m_list1_ref") | <= 0.50 | $(half_x "$m_list1_k" "$m_list1_ref") |"
 echo
-echo "CPU time of the measured process (median; \"kernel\" is system time, where the"
-echo "kernel checks and stores the rules; it is the same work for both tools):"
+echo "Delete order ($half of $label deleted, expedited): the last $half front to back (kaudit) $(ms "$fwd_last") ms, back to front $(ms "$back_last") ms ($(ratio "$back_last" "$fwd_last")x); the first $half front to back $(ms "$fwd_first") ms, back to front $(ms "$back_first") ms ($(ratio "$back_first" "$fwd_first")x)."
+echo
+echo "CPU time of the measured process (median; \"kernel\" is system time, the kernel's work on the rules):"
 echo
 echo "| measurement | reference | kaudit |"
 echo "|---|---|---|"
-echo "| load 1,000 rules | $(cpu_of load1_ref) | $(cpu_of load1_k) |"
-if [ "$quick" = 0 ]; then
-    echo "| load 10,000 rules | $(cpu_of load2_ref) | $(cpu_of load2_k) |"
-    echo "| -l with 10,000 rules | $(cpu_of list2_ref) | $(cpu_of list2_k) |"
-fi
-echo "| -l with 1,000 rules | $(cpu_of list1_ref) | $(cpu_of list1_k) |"
-echo
-echo "Kernel floor: $n1 rules deleted one by one (reference -R of -d/-W lines, one AUDIT_DEL_RULE and ack each), ${#floor[@]} runs, median $(ms "$m_floor") ms = $(per_rule "$m_floor" "$n1") ms per delete."
+echo "| -D -k of $label rules | $(cpu_of del2_ref) | $(cpu_of del2_k) |"
+echo "| load $label rules | $(cpu_of load2_ref) | $(cpu_of load2_k) |"
+echo "| -l with $label rules | $(cpu_of list2_ref) | $(cpu_of list2_k) |"
+echo "| sync, middle change of $label | | $(cpu_of s_mid) |"
+echo "| sync, first/last change of $label | | $(cpu_of s_first) / $(cpu_of s_last) |"
