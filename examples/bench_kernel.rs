@@ -70,10 +70,18 @@ fn main() {
     let mut t = NetlinkTransport::open().expect("audit socket");
     let mine = ours(&mut t, prefix);
     let guard = ExpediteGuard::engage(&Knob::system());
-    let expedited = if guard.is_some() { "expedited" } else { "not expedited" };
+    let expedited = if guard.is_some() {
+        "expedited"
+    } else {
+        "not expedited"
+    };
     match cmd {
         "moves" => {
-            assert!(mine.len() >= n && n > 0, "need {n} rules, have {}", mine.len());
+            assert!(
+                mine.len() >= n && n > 0,
+                "need {n} rules, have {}",
+                mine.len()
+            );
             let step = mine.len() / n;
             let mut times: Vec<Duration> = (0..n)
                 .map(|i| {
