@@ -416,6 +416,17 @@ fn the_binary_prints_text_json_and_sarif() {
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert!(status.code().is_some(), "killed by a signal: {status:?}");
+    // A full disk is an error the user sees: exit 2 and a message.
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["lint", "--json"])
+            .arg(&f)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("standard output"), "{out:?}");
+    }
     std::fs::remove_dir_all(&d).unwrap();
 }
 
