@@ -425,7 +425,10 @@ fn the_binary_prints_text_json_and_sarif() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{out:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("standard output"), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("standard output"),
+            "{out:?}"
+        );
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
