@@ -109,6 +109,87 @@ fn report(name: &str, out: &std::io::Result<Output>, secs: f64) -> bool {
     }
 }
 
+fn dpkg_deb(args: &[&str], deb: &Path) -> String {
+    let out = Command::new("dpkg-deb")
+        .args(args)
+        .arg(deb)
+        .output()
+        .expect("run dpkg-deb");
+    assert!(out.status.success(), "dpkg-deb {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What the packages hold and need, read from the .deb files: a man page for
+/// every page `kaudit generate-docs` writes (kaudit and each command), the
+/// completions, the unit, the docs; dependencies on the libraries only, none
+/// on auditd; the dropin's two links.
+fn check_package_contents(bin: &Path, kaudit_deb: &Path, dropin_deb: &Path, work: &Path) {
+    let files: Vec<String> = dpkg_deb(&["--contents"], kaudit_deb)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .map(|p| p.trim_start_matches('.').to_string())
+        .collect();
+    let docs = work.join("docs");
+    let out = Command::new(bin)
+        .arg("generate-docs")
+        .arg(&docs)
+        .output()
+        .expect("kaudit generate-docs");
+    assert!(out.status.success(), "generate-docs: {}", text(&out));
+    let mut pages: Vec<String> = std::fs::read_dir(docs.join("man8"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert!(
+        pages.len() > 5 && pages.iter().any(|p| p == "kaudit-sync.8"),
+        "{pages:?}"
+    );
+    let mut want: Vec<String> = pages
+        .iter()
+        .map(|p| format!("/usr/share/man/man8/{p}.gz"))
+        .collect();
+    want.extend(
+        [
+            "/usr/sbin/kaudit",
+            "/usr/share/bash-completion/completions/kaudit",
+            "/usr/share/zsh/vendor-completions/_kaudit",
+            "/usr/share/fish/vendor_completions.d/kaudit.fish",
+            "/usr/lib/systemd/system/kaudit-rules.service",
+            "/usr/lib/systemd/system/audit-rules.service.d/kaudit.conf",
+            "/usr/share/doc/kaudit/README.md.gz",
+            "/usr/share/doc/kaudit/changelog.gz",
+            "/usr/share/doc/kaudit/copyright",
+        ]
+        .map(String::from),
+    );
+    for f in &want {
+        assert!(files.contains(f), "kaudit package lacks {f}: {files:?}");
+    }
+    let mut field = Command::new("dpkg-deb");
+    field.args(["--field"]).arg(kaudit_deb).arg("Depends");
+    let depends = String::from_utf8_lossy(&field.output().expect("dpkg-deb --field").stdout)
+        .trim()
+        .to_string();
+    assert!(
+        depends.contains("libc6") && !depends.contains("auditd"),
+        "kaudit Depends: {depends}"
+    );
+    let dropin = dpkg_deb(&["--contents"], dropin_deb);
+    for name in ["auditctl", "augenrules"] {
+        assert!(
+            dropin.contains(&format!("./usr/sbin/{name} -> kaudit")),
+            "dropin lacks the {name} link: {dropin}"
+        );
+    }
+    say(&format!(
+        "packages: {} files in kaudit ({} man pages), Depends: {}",
+        files.len(),
+        pages.len(),
+        depends
+    ));
+}
+
 #[test]
 fn debian_packages_and_systemd_boot() {
     let started = Instant::now();
@@ -182,6 +263,7 @@ fn debian_packages_and_systemd_boot() {
         kaudit_deb.is_file() && dropin_deb.is_file(),
         "packages missing in {debs:?}"
     );
+    check_package_contents(&bin, &kaudit_deb, &dropin_deb, &work);
 
     // Boot 1: scenario 4, and the image for the others.
     let image = work.join("installed.qcow2");
