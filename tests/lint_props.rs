@@ -1,5 +1,6 @@
 //! The unreachable-rule analysis against a model of the kernel's first-match
-//! semantics: for random rule pairs and random events, whenever lint says
+//! semantics: for random rule pairs (exit, io_uring, exclude, user and task
+//! lists) and random events, whenever lint says
 //! rule B is unreachable behind rule A, no event matches B without matching
 //! A (so A, earlier on the list, always decides first).
 //!
@@ -214,6 +215,7 @@ fn a_pair() -> impl Strategy<Value = (Rule, Rule)> {
         FilterList::Exit,
         FilterList::Exit,
         FilterList::Exit,
+        FilterList::IoUring,
         FilterList::Exclude,
         FilterList::User,
         FilterList::Task,
