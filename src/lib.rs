@@ -21,6 +21,7 @@ pub mod diag;
 pub mod expedite;
 pub mod host;
 pub mod interrupt;
+pub mod json;
 pub mod kernel_rules;
 pub mod lint;
 pub mod listing;

@@ -13,6 +13,7 @@ use kaudit::diag::{Diagnostic, Severity};
 use kaudit::expedite::Expedited;
 use kaudit::host::Host;
 use kaudit::interrupt;
+use kaudit::json;
 use kaudit::listing::{list_bytes, list_text};
 use kaudit::lock::MachineLock;
 use kaudit::model::Rule;
@@ -20,7 +21,7 @@ use kaudit::netlink::select::Kernel;
 use kaudit::netlink::{Request, Transport};
 use kaudit::output::{say, CliError, Stdout};
 use kaudit::rulefile::{compile_files, trust_problems, Trust};
-use kaudit::sync::{self as ksync, json_str, Scope};
+use kaudit::sync::{self as ksync, Scope};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -548,27 +549,14 @@ fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<
     let mut t = Kernel::open()?;
     let rules: Vec<Rule> = kernel_rules(&mut t)?.into_iter().map(|(_, r)| r).collect();
     if json {
-        let items: Vec<String> = rules
+        let items: Vec<json::ListedRule> = rules
             .iter()
             .filter(|r| {
                 key.is_none_or(|k| r.key_bytes().is_some_and(|rk| contains(rk, k.as_bytes())))
             })
-            .map(|r| {
-                let keys: Vec<String> = r
-                    .keys()
-                    .iter()
-                    .map(|k| json_str(&String::from_utf8_lossy(k)))
-                    .collect();
-                format!(
-                    "{{\"list\":{},\"action\":{},\"rule\":{},\"keys\":[{}]}}",
-                    json_str(kaudit::tables::list_name(r.list.number()).unwrap_or("?")),
-                    json_str(kaudit::tables::action_name(r.action.number()).unwrap_or("?")),
-                    json_str(list_text(std::slice::from_ref(r), host).trim_end()),
-                    keys.join(",")
-                )
-            })
+            .map(|r| json::ListedRule::new(r, host))
             .collect();
-        out.line(&format!("[{}]", items.join(",")));
+        out.print(&json::line(&items));
         return Ok(0);
     }
     let text = match key {
@@ -699,7 +687,7 @@ fn sync(
             code: e.exit_code(),
         })?;
         if json {
-            out.print(&ksync::plan_json(&r, host));
+            out.print(&json::line(&json::PlanReport::new(&r, host)));
         } else {
             out.print(&ksync::plan_text(&r, host));
             let (adds, deletes) = r.plan.counts();
@@ -745,7 +733,7 @@ fn sync_apply(
     match ksync::apply_state(&mut t, state, &want, scope, host) {
         Ok(r) => {
             if json {
-                out.print(&ksync::plan_json(&r, host));
+                out.print(&json::line(&json::PlanReport::new(&r, host)));
             }
             let (adds, deletes) = r.plan.counts();
             say(&format!(
@@ -764,7 +752,7 @@ fn sync_apply(
         }
         Err(e) => {
             if json {
-                out.print(&e.json());
+                out.print(&json::line(&json::SyncFailure::new(&e)));
             }
             Err(Failure {
                 message: e.to_string(),
@@ -812,13 +800,8 @@ fn compare(
     let (adds, deletes) = r.plan.counts();
     if json {
         match mode {
-            Compare::Diff => out.print(&ksync::plan_json(&r, host)),
-            Compare::Check => out.line(&format!(
-                "{{\"in_sync\":{},\"adds\":{adds},\"deletes\":{deletes},\"kept\":{},\"settings\":{}}}",
-                r.in_sync(),
-                r.plan.kept,
-                r.settings.len()
-            )),
+            Compare::Diff => out.print(&json::line(&json::PlanReport::new(&r, host))),
+            Compare::Check => out.print(&json::line(&json::CheckReport::new(&r))),
         }
     } else {
         match mode {
@@ -844,19 +827,7 @@ fn status(json: bool, out: &mut Stdout) -> Result<u8, Failure> {
     let mut t = Kernel::open()?;
     let s = t.get_status()?;
     if json {
-        out.line(&format!(
-            "{{\"enabled\":{},\"failure\":{},\"pid\":{},\"rate_limit\":{},\"backlog_limit\":{},\"lost\":{},\"backlog\":{},\"backlog_wait_time\":{},\"backlog_wait_time_actual\":{},\"feature_bitmap\":{}}}",
-            s.enabled,
-            s.failure,
-            s.pid,
-            s.rate_limit,
-            s.backlog_limit,
-            s.lost,
-            s.backlog,
-            s.backlog_wait_time,
-            s.backlog_wait_time_actual.map_or("null".to_string(), |v| v.to_string()),
-            s.feature_bitmap
-        ));
+        out.print(&json::line(&json::Status::from(&s)));
     } else {
         out.print(&kaudit::apply::status_report(&mut t, false)?);
     }
@@ -932,21 +903,19 @@ fn watches(dir: &str, json: bool, out: &mut Stdout) -> Result<u8, Failure> {
     let mut rows = Vec::new();
     for (_, r) in kernel_rules(&mut t)? {
         let Some((kind, path)) = r.fields.iter().find_map(|f| match (&f.value, f.number) {
-            (Value::Bytes(b), field::WATCH) => {
-                Some(("path", String::from_utf8_lossy(b).into_owned()))
-            }
-            (Value::Bytes(b), field::DIR) => Some(("dir", String::from_utf8_lossy(b).into_owned())),
+            (Value::Bytes(b), field::WATCH) => Some(("path", b.clone())),
+            (Value::Bytes(b), field::DIR) => Some(("dir", b.clone())),
             _ => None,
         }) else {
             continue;
         };
         // DIR itself, or an entry directly in it.
-        let under = |p: &str| {
+        let under = |p: &[u8]| {
             dir.is_empty()
-                || p == dir
-                || p.strip_prefix(dir)
-                    .and_then(|rest| rest.strip_prefix('/'))
-                    .is_some_and(|rest| !rest.contains('/'))
+                || p == dir.as_bytes()
+                || p.strip_prefix(dir.as_bytes())
+                    .and_then(|rest| rest.strip_prefix(b"/"))
+                    .is_some_and(|rest| !rest.contains(&b'/'))
         };
         if !under(&path) {
             continue;
@@ -959,35 +928,28 @@ fn watches(dir: &str, json: bool, out: &mut Stdout) -> Result<u8, Failure> {
                 || "-".to_string(),
                 |f| perm::letters(f.num_value() & perm::ALL),
             );
-        let keys: Vec<String> = r
-            .keys()
-            .iter()
-            .map(|k| String::from_utf8_lossy(k).into_owned())
-            .collect();
-        let list = kaudit::tables::list_name(r.list.number())
-            .unwrap_or("?")
-            .to_string();
-        let action = kaudit::tables::action_name(r.action.number())
-            .unwrap_or("?")
-            .to_string();
-        rows.push((path, kind, perms, list, action, keys));
+        rows.push(json::Watch {
+            path: json::Text(path),
+            kind,
+            perms,
+            list: kaudit::tables::list_name(r.list.number()).unwrap_or("?"),
+            action: kaudit::tables::action_name(r.action.number()).unwrap_or("?"),
+            keys: r.keys().into_iter().map(json::Text::from).collect(),
+        });
     }
     if json {
-        let items: Vec<String> = rows
-            .iter()
-            .map(|(p, k, perms, l, a, keys)| {
-                let keys: Vec<String> = keys.iter().map(|k| json_str(k)).collect();
-                format!(
-                    "{{\"path\":{},\"kind\":\"{k}\",\"perms\":\"{perms}\",\"list\":\"{l}\",\"action\":\"{a}\",\"keys\":[{}]}}",
-                    json_str(p),
-                    keys.join(",")
-                )
-            })
-            .collect();
-        out.line(&format!("[{}]", items.join(",")));
+        out.print(&json::line(&rows));
     } else {
-        for (p, k, perms, l, a, keys) in &rows {
-            out.line(&format!("{p}\t{k}\t{perms}\t{a},{l}\t{}", keys.join(",")));
+        // Tab-separated columns; the path and keys as the bytes they are.
+        for w in &rows {
+            let mut row = w.path.0.clone();
+            row.extend_from_slice(
+                format!("\t{}\t{}\t{},{}\t", w.kind, w.perms, w.action, w.list).as_bytes(),
+            );
+            let keys: Vec<&[u8]> = w.keys.iter().map(|k| &k.0[..]).collect();
+            row.extend_from_slice(&keys.join(&b","[..]));
+            row.push(b'\n');
+            out.bytes(&row);
         }
     }
     Ok(0)

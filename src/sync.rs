@@ -508,17 +508,6 @@ pub fn foreign_text(foreign: &[ForeignChange]) -> String {
     out
 }
 
-fn foreign_json(foreign: &[ForeignChange]) -> String {
-    let items: Vec<String> = foreign
-        .iter()
-        .map(|c| {
-            let (verb, rule) = c.parts();
-            format!("{{\"change\":\"{verb}\",\"rule\":{}}}", json_str(rule))
-        })
-        .collect();
-    format!("[{}]", items.join(","))
-}
-
 /// What a rollback did: it undoes kaudit's own completed steps and nothing
 /// else (a rule another writer added stays, one another writer deleted is
 /// not re-created). Rules are `-l` text.
@@ -587,39 +576,6 @@ impl Rollback {
                 }
             );
         }
-    }
-
-    fn json(&self) -> String {
-        let strs = |v: &[String]| -> String {
-            let items: Vec<String> = v.iter().map(|r| json_str(r)).collect();
-            format!("[{}]", items.join(","))
-        };
-        let failed: Vec<String> = self
-            .failed
-            .iter()
-            .map(|(w, why)| format!("{{\"rule\":{},\"reason\":{}}}", json_str(w), json_str(why)))
-            .chain(self.settings_failed.iter().map(|(n, v, why)| {
-                format!(
-                    "{{\"setting\":\"{n}\",\"value\":{v},\"reason\":{}}}",
-                    json_str(why)
-                )
-            }))
-            .collect();
-        let restored: Vec<String> = self
-            .settings_restored
-            .iter()
-            .map(|(n, v)| format!("{{\"setting\":\"{n}\",\"value\":{v}}}"))
-            .collect();
-        format!(
-            "{{\"complete\":{},\"rules_exact\":{},\"readded\":{},\"removed\":{},\"moved\":{},\"settings_restored\":[{}],\"not_restored\":[{}]}}",
-            self.complete(),
-            self.rules_exact,
-            strs(&self.readded),
-            strs(&self.removed),
-            strs(&self.moved),
-            restored.join(","),
-            failed.join(",")
-        )
     }
 }
 
@@ -732,33 +688,6 @@ impl SyncError {
             SyncError::Transport(TransportError::PermissionDenied(_)) => 4,
             _ => 1,
         }
-    }
-}
-
-impl SyncError {
-    /// The error as one JSON object (`sync --json`): `{"ok": false,
-    /// "error": kind, "message", "exit", "rollback": {...} | null,
-    /// "other_writer": [...]}`.
-    pub fn json(&self) -> String {
-        let (kind, rollback, foreign) = match self {
-            SyncError::Locked => ("locked", None, &[][..]),
-            SyncError::Refused {
-                rollback, foreign, ..
-            } => ("refused", Some(rollback), foreign.as_slice()),
-            SyncError::Contended { rollback, foreign } => {
-                ("contended", Some(rollback), foreign.as_slice())
-            }
-            SyncError::Unsupported { .. } => ("unsupported", None, &[][..]),
-            SyncError::Transport(_) => ("transport", None, &[][..]),
-            SyncError::EmptyDesired { .. } => ("empty_input", None, &[][..]),
-        };
-        format!(
-            "{{\"ok\":false,\"error\":\"{kind}\",\"message\":{},\"exit\":{},\"rollback\":{},\"other_writer\":{}}}\n",
-            json_str(&self.to_string()),
-            self.exit_code(),
-            rollback.map_or_else(|| "null".to_string(), |r| r.json()),
-            foreign_json(foreign)
-        )
     }
 }
 
@@ -1263,70 +1192,6 @@ pub fn plan_text(report: &Report, host: &Host) -> String {
     out
 }
 
-/// JSON string escaping.
-pub fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn rule_json(b: &[u8], host: &Host) -> String {
-    let text = list_text(&[crate::codec::decode_lossy(b).0], host);
-    format!(
-        "{{\"list\":{},\"rule\":{}}}",
-        json_str(&crate::plan::list_name(b)),
-        json_str(text.trim_end())
-    )
-}
-
-/// The plan as JSON (schema in the README): `{"in_sync", "kept", "plan":
-/// [{"op","list","rule"}], "settings": [{"name","from","to"}]}`.
-pub fn plan_json(report: &Report, host: &Host) -> String {
-    let steps: Vec<String> = report
-        .plan
-        .steps
-        .iter()
-        .map(|s| {
-            let op = match s {
-                Step::Append(_) => "append",
-                Step::Prepend(_) => "prepend",
-                Step::Delete(_) => "delete",
-            };
-            let r = rule_json(s.bytes(), host);
-            format!("{{\"op\":\"{op}\",{}", &r[1..])
-        })
-        .collect();
-    let settings: Vec<String> = report
-        .settings
-        .iter()
-        .map(|(n, f, t)| format!("{{\"name\":\"{n}\",\"from\":{f},\"to\":{t}}}"))
-        .collect();
-    format!(
-        "{{\"in_sync\":{},\"kept\":{},\"plan\":[{}],\"settings\":[{}],\"loginuid_immutable\":{},\"rounds\":{},\"other_writer\":{}}}\n",
-        report.in_sync(),
-        report.plan.kept,
-        steps.join(","),
-        settings.join(","),
-        report.lock_loginuid,
-        report.rounds,
-        foreign_json(&report.foreign)
-    )
-}
-
 /// A unified diff of the `-l` text, kernel (`---`) against files (`+++`).
 pub fn diff_text(report: &Report, host: &Host) -> String {
     let text = |rules: &[Vec<u8>]| -> Vec<String> {
@@ -1640,7 +1505,8 @@ mod tests {
         assert_eq!(keys(&mut k), ["s-a"]);
         assert!(rollback.complete(), "{rollback:?}");
         assert!(e.to_string().contains("other writers kept changing"), "{e}");
-        assert!(e.json().contains("\"error\":\"contended\""));
+        assert!(crate::json::line(&crate::json::SyncFailure::new(&e))
+            .contains("\"error\":\"contended\""));
     }
 
     #[test]
@@ -1676,7 +1542,7 @@ mod tests {
             text.contains("THE PREVIOUS STATE COULD NOT BE RESTORED"),
             "{text}"
         );
-        let json = e.json();
+        let json = crate::json::line(&crate::json::SyncFailure::new(&e));
         assert!(json.contains("\"exit\":5"), "{json}");
         assert!(json.contains("\"complete\":false"), "{json}");
         assert!(

@@ -69,6 +69,21 @@ fn merge(base: &Path, written: &[u8]) -> PathBuf {
     out
 }
 
+/// A JSON text value's bytes: a string, or `{"bytes": base64}`.
+fn text_bytes(v: &serde_json::Value) -> Vec<u8> {
+    use base64::Engine;
+    match v {
+        serde_json::Value::String(s) => s.as_bytes().to_vec(),
+        other => base64::engine::general_purpose::STANDARD
+            .decode(
+                other["bytes"]
+                    .as_str()
+                    .expect("a string or {\"bytes\": ...}"),
+            )
+            .unwrap(),
+    }
+}
+
 #[test]
 fn non_utf8_name_path_and_key_survive_the_merge_and_list_back_in_memory() {
     let base = std::env::temp_dir().join(format!("kaudit-bytes-fake-{}", std::process::id()));
@@ -149,5 +164,51 @@ fn non_utf8_name_path_and_key_list_back_like_the_reference_on_the_kernel() {
     assert_eq!(by_reference, listed, "reference:\n{}", lossy(&by_reference));
     assert_eq!(personality, listed, "auditctl -l:\n{}", lossy(&personality));
     assert_eq!(native, listed, "kaudit list:\n{}", lossy(&native));
+
+    // JSON carries the same bytes: a string when UTF-8, else {"bytes": base64}.
+    let json = kaudit(&[
+        OsStr::new("list"),
+        OsStr::new("-k"),
+        OsStr::new(&prefix),
+        OsStr::new("--json"),
+    ]);
+    assert_eq!(json.status.code(), Some(0), "{json:?}");
+    let items: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let mut lines = Vec::new();
+    let mut keys = Vec::new();
+    for item in items.as_array().unwrap() {
+        let mut line = text_bytes(&item["rule"]);
+        line.push(b'\n');
+        lines.extend(line);
+        keys.extend(item["keys"].as_array().unwrap().iter().map(text_bytes));
+    }
+    assert_eq!(lines, listed, "list --json:\n{}", lossy(&json.stdout));
+    assert_eq!(
+        keys,
+        [
+            [prefix.as_bytes(), b"w\xe9"].concat(),
+            [prefix.as_bytes(), b"k\x80"].concat(),
+            argv_key.clone()
+        ]
+    );
+    assert!(
+        lossy(&json.stdout).contains(r#"{"bytes":""#),
+        "{}",
+        lossy(&json.stdout)
+    );
+    let watches = kaudit(&[
+        OsStr::new("list"),
+        OsStr::new("--watches"),
+        OsStr::new("/tmp"),
+        OsStr::new("--json"),
+    ]);
+    let watches: serde_json::Value = serde_json::from_slice(&watches.stdout).unwrap();
+    let paths: Vec<Vec<u8>> = watches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| text_bytes(&w["path"]))
+        .collect();
+    assert!(paths.contains(&b"/tmp/caf\xe9".to_vec()), "{watches}");
     let _ = std::fs::remove_dir_all(&base);
 }

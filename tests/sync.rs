@@ -16,8 +16,6 @@
 mod common;
 #[path = "sync/harness.rs"]
 mod harness;
-#[path = "sync/json.rs"]
-mod json;
 #[path = "sync/model.rs"]
 mod model;
 #[path = "sync/reader.rs"]

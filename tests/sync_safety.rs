@@ -11,9 +11,6 @@ mod common;
 #[path = "sync/harness.rs"]
 mod harness;
 #[allow(dead_code)]
-#[path = "sync/json.rs"]
-mod json;
-#[allow(dead_code)]
 #[path = "sync/reader.rs"]
 mod reader;
 
@@ -295,14 +292,15 @@ fn another_writer_during_a_sync() {
         out.stderr.contains("deleted by another writer") && out.stderr.contains(&key("r0")),
         "{out}"
     );
-    let v = json::parse(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let v = serde_json::from_str::<serde_json::Value>(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {out}"));
     let foreign = v
         .get("other_writer")
-        .and_then(json::Value::as_array)
+        .and_then(serde_json::Value::as_array)
         .unwrap();
     assert_eq!(foreign.len(), 1, "{out}");
     assert_eq!(
-        foreign[0].get("change").and_then(json::Value::as_str),
+        foreign[0].get("change").and_then(serde_json::Value::as_str),
         Some("deleted")
     );
     assert_eq!(c.ours(), keys(&["r0", "n1", "n2"]));
@@ -348,13 +346,18 @@ fn another_writer_during_a_sync() {
             .contains("the previous rules and settings are back"),
         "{out}"
     );
-    let v = json::parse(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let v = serde_json::from_str::<serde_json::Value>(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {out}"));
     let rb = v.get("rollback").unwrap();
-    assert_eq!(rb.get("complete"), Some(&json::Value::Bool(true)), "{out}");
+    assert_eq!(
+        rb.get("complete"),
+        Some(&serde_json::Value::Bool(true)),
+        "{out}"
+    );
     assert_eq!(
         rb.get("removed")
-            .and_then(json::Value::as_array)
-            .map(<[_]>::len),
+            .and_then(serde_json::Value::as_array)
+            .map(Vec::len),
         Some(1),
         "{out}"
     );

@@ -23,8 +23,6 @@
 mod common;
 #[path = "sync/harness.rs"]
 mod harness;
-#[path = "sync/json.rs"]
-mod json;
 #[path = "sync/reader.rs"]
 mod reader;
 

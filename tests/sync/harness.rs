@@ -18,7 +18,7 @@ use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{Request, Transport};
 
 use crate::common::{self, rule_key, KernelGuard};
-use crate::json::{self, Value};
+use serde_json::Value;
 
 /// The filter list of a rule in kernel format (flags without the prepend bit).
 pub fn rule_list(rule: &[u8]) -> u32 {
@@ -124,7 +124,7 @@ impl Plan {
 }
 
 pub fn parse_plan(out: &Out) -> Plan {
-    let v = json::parse(&out.stdout)
+    let v: Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("sync --dry-run --json printed no valid JSON ({e}):\n{out}"));
     let steps = v
         .get("plan")
@@ -155,11 +155,8 @@ pub fn parse_plan(out: &Out) -> Plan {
         .get("settings")
         .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("no \"settings\" array in the JSON:\n{out}"))
-        .to_vec();
-    let kept = match v.get("kept") {
-        Some(Value::Num(n)) => Some(*n as usize),
-        _ => None,
-    };
+        .clone();
+    let kept = v.get("kept").and_then(Value::as_u64).map(|n| n as usize);
     Plan {
         steps,
         kept,
