@@ -743,9 +743,9 @@ fn sync_apply(
             ));
             if !r.foreign.is_empty() {
                 say(&format!(
-                    "{}kaudit: re-planned {} time(s); the rules in scope now match the files",
+                    "{}kaudit: {} round(s) of apply and read-back; the rules in scope now match the files",
                     ksync::foreign_text(&r.foreign),
-                    r.rounds - 1
+                    r.rounds
                 ));
             }
             Ok(0)

@@ -901,6 +901,11 @@ pub fn apply_state(
             .into_sync_error(t, &run, &report, desired, scope, host));
         }
     }
+    // When another writer interfered, the plan computed first is not what
+    // was done: report kaudit's own completed steps, in order.
+    if !run.foreign.is_empty() {
+        report.plan.steps = run.done;
+    }
     report.foreign = run.foreign;
     Ok(report)
 }
@@ -1415,6 +1420,8 @@ mod tests {
         assert_eq!(keys(&mut k), ["s-a", "s-c"]);
         assert!(matches!(&r.foreign[..], [ForeignChange::Added(t)] if t.contains("s-c")));
         assert_eq!(r.rounds, 1);
+        // The report says what kaudit did: nothing (the other writer added c).
+        assert_eq!(r.plan.counts(), (0, 0));
     }
 
     #[test]
@@ -1432,6 +1439,8 @@ mod tests {
         .unwrap();
         assert_eq!(keys(&mut k), ["s-a", "s-b", "s-c"]);
         assert_eq!(r.rounds, 2);
+        // Done: c appended, then a prepended back.
+        assert_eq!(r.plan.counts(), (2, 0));
         assert!(matches!(&r.foreign[..], [ForeignChange::Deleted(t)] if t.contains("s-a")));
     }
 
