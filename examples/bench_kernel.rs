@@ -11,6 +11,7 @@
 //!                                     our rules front to back (kaudit's
 //!                                     order) and back to front, expedited,
 //!                                     putting them back in place after each
+//!                                     (3 rounds, medians)
 //! ```
 //!
 //! The caller holds the machine lock (the script does) and owns every rule
@@ -109,25 +110,50 @@ fn main() {
                 v.iter().map(|b| Request::del_rule(b.clone())).collect()
             };
             let rev = |v: &[Vec<u8>]| -> Vec<Vec<u8>> { v.iter().rev().cloned().collect() };
-            // The last K: put back with appends in order.
+            // The last K go back with appends in order, the first K with
+            // prepends in reverse order: the same table every time. Three
+            // rounds, the order that goes first alternating; medians.
             let appends: Vec<Request> = last.iter().map(|b| Request::add_rule(b.clone())).collect();
-            let last_fwd = run(&mut t, &dels(&last));
-            run(&mut t, &appends);
-            let last_back = run(&mut t, &dels(&rev(&last)));
-            run(&mut t, &appends);
-            // The first K: put back with prepends in reverse order.
             let prepends: Vec<Request> = first
                 .iter()
                 .rev()
                 .map(|b| Request::add_rule(prepend(b)))
                 .collect();
-            let first_fwd = run(&mut t, &dels(&first));
-            run(&mut t, &prepends);
-            let first_back = run(&mut t, &dels(&rev(&first)));
-            run(&mut t, &prepends);
+            let (mut last_fwd, mut last_back, mut first_fwd, mut first_back) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for round in 0..3 {
+                for forward in [round % 2 == 0, round % 2 != 0] {
+                    let (l, f) = if forward {
+                        (dels(&last), dels(&first))
+                    } else {
+                        (dels(&rev(&last)), dels(&rev(&first)))
+                    };
+                    let tl = run(&mut t, &l);
+                    run(&mut t, &appends);
+                    let tf = run(&mut t, &f);
+                    run(&mut t, &prepends);
+                    if forward {
+                        last_fwd.push(tl);
+                        first_fwd.push(tf);
+                    } else {
+                        last_back.push(tl);
+                        first_back.push(tf);
+                    }
+                }
+            }
+            let median = |mut v: Vec<Duration>| {
+                v.sort();
+                v[v.len() / 2]
+            };
+            let (last_fwd, last_back, first_fwd, first_back) = (
+                median(last_fwd),
+                median(last_back),
+                median(first_fwd),
+                median(first_back),
+            );
             assert_eq!(ours(&mut t, prefix), mine, "the table was not put back");
             println!(
-                "delete-order {n} of {} rules ({expedited}): last {n} front-to-back {} us, back-to-front {} us; first {n} front-to-back {} us, back-to-front {} us",
+                "delete-order {n} of {} rules ({expedited}, median of 3): last {n} front-to-back {} us, back-to-front {} us; first {n} front-to-back {} us, back-to-front {} us",
                 mine.len(),
                 us(last_fwd),
                 us(last_back),

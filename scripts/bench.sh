@@ -371,7 +371,7 @@ dirty=1
 ours "$work/probe.out"
 declare -A loaded=()
 while IFS= read -r l; do
-    [[ $l =~ (key=|-k\ )(kbench-c[0-9]+) ]] && loaded[${BASH_REMATCH[2]}]=1
+    [[ $l =~ (key=|-k\ )(kbench-cc[0-9]+) ]] && loaded[${BASH_REMATCH[2]}]=1
 done <"$work/probe.out"
 : >"$work/u400.rules"
 taken=0
