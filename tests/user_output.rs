@@ -58,6 +58,24 @@ fn kaudit_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// `kaudit ARGS` against the in-memory kernel kept in `DIR/fake-kernel.state`
+/// (`KAUDIT_FAKE_KERNEL`): for commands that would change the kernel.
+fn kaudit_fake(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(args)
+        .current_dir(dir)
+        .env("KAUDIT_FAKE_KERNEL", dir.join("fake-kernel.state"))
+        .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("running kaudit");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Fails on Rust `Debug` renderings and Rust error suffixes in user text.
 fn assert_no_debug(what: &str, text: &str) {
     for bad in ["Some(", "None", "{ ", " }", "(os error", "\\\"", "[D", "[S"] {
@@ -369,7 +387,7 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
     let mode =
         |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     // Nothing reaches the kernel, so a fixed key keeps the snapshots stable.
-    let key = "kaudit-snap-trust";
+    let key = "kaudit-trust-snap";
     let rule = format!("-a always,exit -F arch=b64 -S openat -k {key}\n");
     // A world-writable file.
     std::fs::write(dir.join("ww.rules"), &rule).unwrap();
@@ -394,8 +412,27 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
         (&["sync", "--scope", &scope, "other.rules"], other),
         (&["sync", "--scope", &scope, "open.d"], open),
     ];
+    // load and sync talk to the in-memory kernel (a state file): were the
+    // refusal ever to regress, nothing would reach the shared kernel.
+    let fake = dir.join("fake-kernel.state");
     for (args, expected) in refused {
-        let r = kaudit_in(&dir, args);
+        let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(*args)
+            .current_dir(&dir)
+            .env("KAUDIT_FAKE_KERNEL", &fake)
+            .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
+            .output()
+            .unwrap();
+        let r = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        let state = std::fs::read_to_string(&fake).unwrap_or_default();
+        assert!(
+            !state.lines().any(|l| l.starts_with("rule ")),
+            "{args:?} sent a rule to the (fake) kernel"
+        );
         assert!(r.code == 1 || r.code == 2, "{args:?}: exit {}", r.code);
         assert!(r.stderr.contains(expected), "{args:?}: {:?}", r.stderr);
         assert!(
@@ -404,15 +441,23 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
             r.stderr
         );
     }
+    // augenrules --load talks to the real kernel: scoped to this test's
+    // key (and the file has no -D), so a regression could only add this
+    // one keyed rule, which is then removed before failing.
     let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
         .args(["augenrules", "--load"])
         .current_dir(&dir)
         .env("KAUDIT_AUGENRULES_DIR", &open_d)
         .env("KAUDIT_AUGENRULES_OUTPUT", &merged)
-        .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
+        .env("KAUDIT_AUGENRULES_SCOPE", format!("key={key}"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1) {
+        let _ = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["delete", "--key", key])
+            .output();
+    }
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("the directory is world-writable")
@@ -440,7 +485,7 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
     );
     snapshot(
         "trust_refused_load",
-        &kaudit_in(&dir, &["load", "ww.rules"]).seen(),
+        &kaudit_fake(&dir, &["load", "ww.rules"]).seen(),
     );
     mode(&open_d, 0o755);
     let _ = std::fs::remove_dir_all(&dir);
@@ -450,6 +495,7 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
 /// a scope of its own, which holds nothing, so the plan is the files'.
 #[test]
 fn sync_diff_and_check_text() {
+    remove_leftovers("kaudit-snap-");
     let Some(_guard) = common::kernel() else {
         return;
     };
@@ -551,4 +597,31 @@ fn unreadable_files_and_directories_say_path_and_reason() {
     }
     snapshot("error_unreadable", &seen);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Deletes rules with a key starting with `prefix` left by a crashed earlier
+/// run, under the machine lock, before the kernel guard records its start
+/// table (the snapshots would otherwise show them as deletes).
+fn remove_leftovers(prefix: &str) {
+    use kaudit::netlink::Request;
+    if !nix::unistd::geteuid().is_root() {
+        return;
+    }
+    let (Ok(_lock), Ok(mut t)) = (
+        kaudit::lock::MachineLock::acquire(),
+        kaudit::netlink::socket::NetlinkTransport::open(),
+    ) else {
+        return;
+    };
+    let Ok(rules) = t.list_rules() else {
+        return;
+    };
+    let doomed: Vec<Request> = rules
+        .into_iter()
+        .filter(|r| common::rule_key(r).is_some_and(|k| k.starts_with(prefix)))
+        .map(Request::del_rule)
+        .collect();
+    if !doomed.is_empty() {
+        let _ = t.execute(&doomed);
+    }
 }
