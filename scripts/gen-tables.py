@@ -149,6 +149,14 @@ class Macros:
                 if m:
                     self.defs.setdefault(m.group(1), []).append((label, (m.group(2) or "").strip()))
 
+    def add_enums(self, path, label):
+        """Collect `NAME = value` members of the `enum { ... }` blocks of a
+        header (linux/personality.h defines its constants that way)."""
+        text = strip_comments(path.read_text())
+        for block in re.findall(r"\benum\s*\w*\s*\{(.*?)\}", text, flags=re.S):
+            for m in re.finditer(r"\b([A-Za-z_]\w*)\s*=\s*([^,]+)", block):
+                self.defs.setdefault(m.group(1), []).append((label, m.group(2).strip()))
+
     def value(self, name, seen=()):
         if name not in self.defs:
             die(f"macro {name} is not defined in any source header")
@@ -312,6 +320,56 @@ def read_table(src, runs, prefix, defined, macros):
     return Table(prefix, entries, flags)
 
 
+# auparse's interpretation tables that `auditctl -l -i` uses for a0..a3:
+# (gen_tables prefix, Rust constant stem, how auparse reads it).
+INTERP_TABLES = [
+    ("signal", "SIGNAL", "i2s"),
+    ("open_flag", "OPEN_FLAG", "transtab"),
+    ("person", "PERSON", "i2s"),
+    ("sock_type", "SOCK_TYPE", "i2s"),
+    ("fam", "FAM", "i2s"),
+]
+
+# glibc's socket header, for the AF_* names of famtab.h (the kernel's UAPI
+# headers do not define them). The numbers are the Linux ABI; the header is
+# the build machine's libc6-dev, which every Rust build needs for linking.
+GLIBC_SOCKET_H = Path("/usr/include/x86_64-linux-gnu/bits/socket.h")
+
+
+def auparse_runs(src):
+    """auparse/Makefile.am: prefix -> (table header, flags)."""
+    mk = src.read(src.us / "auparse" / "Makefile.am").replace("\\\n", " ")
+    headers = dict(re.findall(r"gen_([\w-]+)_h_CFLAGS\s*=\s*'-DTABLE_H=\"([\w.-]+)\"'", mk))
+    runs = {}
+    for m in re.finditer(r"\./gen_([\w-]+?)(?:_h)?((?:\s+--[\w-]+)*)\s+(\w+)\s*>", mk):
+        prog, flags, prefix = m.group(1), set(m.group(2).split()), m.group(3)
+        # automake spells `-` in a program name as `_` in its variables.
+        if prog.replace("-", "_") in headers:
+            runs[prefix] = (headers[prog.replace("-", "_")], flags)
+    return runs
+
+
+def interp_tables(src, defined, macros):
+    """The interpretation tables, each as (stem, kind, rows)."""
+    runs = auparse_runs(src)
+    out = []
+    for prefix, stem, kind in INTERP_TABLES:
+        header, flags = runs[prefix]
+        want = "--i2s-transtab" if kind == "transtab" else "--i2s"
+        if want not in flags:
+            die(f"{header}: auparse reads it with {sorted(flags)}, expected {want}")
+        path = src.path(src.us / "auparse" / header)
+        text = preprocess(path.read_text(), defined, path.name)
+        entries = [(macros.eval(m.group(1)), m.group(2))
+                   for m in re.finditer(r"_S\(\s*([^,]+?)\s*,\s*\"([^\"]*)\"\s*\)", text)]
+        if not entries:
+            die(f"{header}: no entries")
+        table = Table(prefix, entries, flags)
+        rows = table.entries if kind == "transtab" else table.by_number()
+        out.append((stem, kind, header, rows))
+    return out
+
+
 def elf_table(src, defined, macros):
     text = preprocess(src.read(src.us / "lib" / "lookup_table.c"), defined, "lookup_table.c")
     body = re.search(r"int_transtab elftab\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
@@ -459,7 +517,7 @@ def generate(cache):
 
     macros = Macros()
     for rel in ("linux/audit.h", "linux/elf-em.h", "linux/stat.h", "asm-generic/errno-base.h",
-                "asm-generic/errno.h", "linux/io_uring.h"):
+                "asm-generic/errno.h", "linux/io_uring.h", "asm-generic/fcntl.h"):
         macros.add_file(src.path(src.inc / rel), rel)
     for rel in ("libaudit.h", "audit-records.h"):
         macros.add_file(src.lib(rel), rel)
@@ -473,6 +531,11 @@ def generate(cache):
     last_fallback = iouring_last_fallback(src)
     kops = kernel_uring_ops(src)
     kmsgs = kernel_msgtypes(src, macros)
+    macros.add_enums(src.path(src.inc / "linux/personality.h"), "linux/personality.h")
+    if not GLIBC_SOCKET_H.exists():
+        die(f"missing {GLIBC_SOCKET_H} (Debian's libc6-dev)")
+    macros.add_file(GLIBC_SOCKET_H, "bits/socket.h")
+    interp = interp_tables(src, defined, macros)
 
     # Consistency checks that the hand-written API relies on.
     fields = dict(tables["field"].by_name())
@@ -514,6 +577,7 @@ def generate(cache):
     out += ["//", "// Debian build options (debian/rules via configure.ac): " + ", ".join(defined) + ".",
             "//", "// Sources read (relative to the reference cache):"]
     out += [f"//   {u}" for u in src.used]
+    out += [f"// and {GLIBC_SOCKET_H} (the AF_* numbers of famtab.h)."]
     out += ["", "use super::{Fold, Machine, MsgType, UringOp};", ""]
 
     out.append("/// `IORING_OP_LAST` as the reference's own fallback `#define` has it.")
@@ -610,6 +674,16 @@ def generate(cache):
     emit_pairs(out, "MSGTYPE_BY_NAME", "(&str, usize)",
                [(rs_str(n), str(i)) for n, i in msg_index],
                "Index into `MSGTYPES`, sorted by name bytes.")
+
+    for stem, kind, header, rows in interp:
+        doc = (f"`auparse/{header}`, in file order (auparse walks it as flags)." if kind == "transtab"
+               else f"`auparse/{header}`: the first name of each number, by number.")
+        emit_pairs(out, f"INTERP_{stem}", "(u64, &str)",
+                   [(hexnum(v), rs_str(n)) for v, n in rows], doc)
+    for name in ("PER_MASK", "ADDR_NO_RANDOMIZE", "O_ACCMODE"):
+        out.append(f"/// `{name}` from the kernel's UAPI headers.")
+        out.append(f"pub(super) const {name}: u64 = {hexnum(macros.value(name))};")
+        out.append("")
 
     out.append("/// `enum io_uring_op` of the kernel header, by number.")
     out.append("pub(super) static URING_OPS_KERNEL: &[UringOp] = &[")

@@ -40,8 +40,9 @@ pub fn rule_line(rule: &Rule, host: &Host) -> Vec<u8> {
 }
 
 /// `auditctl -l`, or with `interpret`, `auditctl -l -i`: machine names for
-/// arch fields and `unset` for an unset auid or sessionid. (auditctl's
-/// interpretation of a0..a3 values is not reproduced; they stay hex.)
+/// arch fields, `unset` for an unset auid or sessionid, and a0..a3 values of
+/// single-syscall rules decoded as auparse decodes them
+/// ([`tables::interpret_arg`]).
 pub fn list_bytes_with(rules: &[Rule], host: &Host, interpret: bool) -> Vec<u8> {
     if rules.is_empty() {
         return b"No rules\n".to_vec();
@@ -181,8 +182,15 @@ impl<'h> Printer<'h> {
                 }
                 (Value::Num(v), field::ARG0..=field::ARG3) => {
                     // auditctl interprets a0..a3 only with -i and at most one
-                    // syscall; kaudit always prints upper-case hex.
-                    let _ = write!(out, " -F {name}{op}0x{v:X}");
+                    // syscall (none counts as syscall 0), through auparse.
+                    let (count, last) = syscall_count(r);
+                    if self.interpret && count <= 1 {
+                        let arg = (f.number - field::ARG0) as u8;
+                        let shown = tables::interpret_arg(arch_machine(r), last, arg, *v);
+                        let _ = write!(out, " -F {name}{op}{shown}");
+                    } else {
+                        let _ = write!(out, " -F {name}{op}0x{v:X}");
+                    }
                 }
                 (Value::Num(v), field::EXIT) => {
                     let e = (*v as i32).unsigned_abs() as i32;
@@ -287,6 +295,43 @@ impl<'h> Printer<'h> {
             }
         }
     }
+}
+
+/// How many syscalls auditctl's `print_syscall` counts for a rule, and the
+/// last one: `-S all` counts more than one; lists without syscalls count 0
+/// (and the syscall is then 0); io_uring rules count ops below the
+/// reference's op limit only.
+fn syscall_count(r: &Rule) -> (usize, u32) {
+    if !r.list.takes_syscalls() {
+        return (0, 0);
+    }
+    let uring = r.list == FilterList::IoUring;
+    let words = if uring {
+        tables::IO_URING_OP_LAST_REFERENCE as usize
+    } else {
+        MASK_WORDS - 1
+    };
+    if r.mask.0[..words].iter().all(|w| *w == u32::MAX) {
+        return (words, 0);
+    }
+    let limit = if uring {
+        tables::IO_URING_OP_LAST_REFERENCE
+    } else {
+        (MASK_WORDS * 32) as u32
+    };
+    r.mask
+        .iter()
+        .take_while(|n| *n < limit)
+        .fold((0, 0), |(count, _), n| (count + 1, n))
+}
+
+/// The machine of a rule's (last) arch field, as auditctl's `print_arch`
+/// returns it to the a0..a3 interpretation; `None` without one.
+fn arch_machine(r: &Rule) -> Option<Machine> {
+    r.fields
+        .iter()
+        .rfind(|f| f.number == field::ARCH)
+        .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
 }
 
 fn value_i32(v: &Value) -> i32 {

@@ -706,3 +706,111 @@ fn upstream_sample_workflow() {
         differing.len()
     );
 }
+
+/// `-l -i` decodes a0..a3 of single-syscall rules as the reference does
+/// (auparse's printers): for every syscall of the b64 and b32 tables whose
+/// arguments kaudit decodes (`tables::interprets`), rules with each of a set
+/// of values in every decoded argument, plus rules whose arguments auparse
+/// prints in lower-case hex (an undecoded argument, no arch field) and in
+/// upper-case hex (two syscalls), loaded with the reference's `-R` and
+/// listed by both; the listings must be byte-identical.
+#[test]
+fn interpreted_arguments_match_the_reference() {
+    use kaudit::tables::{interprets, syscall_name, Machine};
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("not root");
+    }
+    let reference = reference_cache().join("auditctl");
+    if !reference.is_file() {
+        return skip("no reference auditctl");
+    }
+    let Ok(transport) = NetlinkTransport::open() else {
+        return skip("no kernel audit support");
+    };
+    let mut kernel = Kernel(transport);
+    let key = format!("i11b-interp-{}", std::process::id());
+    const VALUES: [&str; 8] = ["0", "2", "9", "0x41", "-100", "0x80801", "0x40008", "99"];
+    let mut lines = Vec::new();
+    let mut decoded = 0;
+    for (arch, machine) in [("b64", Machine::X86_64), ("b32", Machine::X86)] {
+        for nr in 0..2048 {
+            let Some(name) = syscall_name(machine, nr) else {
+                continue;
+            };
+            let args: Vec<u8> = (0..4).filter(|a| interprets(name, *a)).collect();
+            if args.is_empty() {
+                continue;
+            }
+            decoded += args.len();
+            for v in VALUES {
+                let fields: String = args.iter().map(|a| format!(" -F a{a}={v}")).collect();
+                lines.push(format!(
+                    "-a always,exit -F arch={arch} -S {name}{fields} -k {key}"
+                ));
+            }
+        }
+    }
+    for fallback in [
+        "-F arch=b64 -S write -F a0=0x1A -F a2=26",
+        "-S kill -F a1=9",
+        "-F arch=b64 -S open,openat -F a1=0x41",
+        "-F arch=b64 -S all -F a0=0xAB",
+    ] {
+        lines.push(format!("-a always,exit {fallback} -k {key}"));
+    }
+    let dir = std::env::temp_dir().join(format!("kaudit-interp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    let ours = dir.join("bin/auditctl");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &ours).unwrap();
+    let file = dir.join("interp.rules");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+    let lock = MachineLock::acquire().expect("machine lock");
+    let before = kernel.list();
+    let start = Instant::now();
+    let loaded = run_program(
+        &reference,
+        &args(&["-R", file.to_str().unwrap()]),
+        &dir,
+        "load",
+    );
+    let by_reference = run_program(&reference, &args(&["-l", "-i", "-k", &key]), &dir, "ref");
+    let by_kaudit = run_program(&ours, &args(&["-l", "-i", "-k", &key]), &dir, "ours");
+    let plain = run_program(&ours, &args(&["-l", "-k", &key]), &dir, "plain");
+    let plain_ref = run_program(&reference, &args(&["-l", "-k", &key]), &dir, "plainref");
+    let removed = run_program(&reference, &args(&["-D", "-k", &key]), &dir, "delete");
+    let after = kernel.list();
+    drop(lock);
+    assert_eq!(removed.0, 0, "{}", String::from_utf8_lossy(&removed.2));
+    assert_eq!(after, before, "the rule table changed");
+    assert_eq!(loaded.0, 0, "{}", String::from_utf8_lossy(&loaded.2));
+    let listed = by_reference
+        .1
+        .split(|c| *c == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert_eq!(listed, lines.len(), "the reference loaded every rule");
+    let (r, k) = (
+        String::from_utf8_lossy(&by_reference.1),
+        String::from_utf8_lossy(&by_kaudit.1),
+    );
+    let differing: Vec<(&str, &str)> = r.lines().zip(k.lines()).filter(|(a, b)| a != b).collect();
+    assert!(
+        differing.is_empty() && r.lines().count() == k.lines().count(),
+        "{} of {} -l -i lines differ, first: {:?}",
+        differing.len(),
+        listed,
+        differing.first()
+    );
+    assert_eq!(plain.1, plain_ref.1, "-l without -i differs");
+    let _ = writeln!(
+        std::io::stderr(),
+        "cli_auditctl -l -i: {listed} rules ({decoded} decoded syscall arguments, 8 values each, plus 4 hex cases) identical to the reference, {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -329,3 +329,32 @@ fn field_comparisons() {
 fn socket_family_limit() {
     assert_eq!(AF_MAX, 46);
 }
+
+#[test]
+fn a0_to_a3_are_interpreted_as_auparse_does() {
+    use kaudit::tables::{interpret_arg, Machine};
+    let x = Some(Machine::X86_64);
+    let nr = |name| kaudit::tables::syscall_by_name(Machine::X86_64, name).unwrap() as u32;
+    // The measured examples, and each printer's fallback.
+    assert_eq!(interpret_arg(x, nr("openat"), 2, 0x41), "O_WRONLY|O_CREAT");
+    assert_eq!(interpret_arg(x, nr("openat"), 2, 0), "O_RDONLY");
+    assert_eq!(interpret_arg(x, nr("openat"), 0, 0xffff_ff9c), "AT_FDCWD");
+    assert_eq!(interpret_arg(x, nr("openat"), 0, 3), "0x3");
+    assert_eq!(interpret_arg(x, nr("kill"), 1, 9), "SIGKILL");
+    assert_eq!(interpret_arg(x, nr("kill"), 1, 40), "unknown-signal(0x28)");
+    assert_eq!(interpret_arg(x, nr("socket"), 0, 2), "inet");
+    assert_eq!(
+        interpret_arg(x, nr("socket"), 0, 99),
+        "unknown-family(0x63)"
+    );
+    assert_eq!(interpret_arg(x, nr("socket"), 1, 0x80801), "SOCK_STREAM");
+    assert_eq!(interpret_arg(x, nr("socket"), 1, 0x3f), "unknown-type(3f)");
+    assert_eq!(interpret_arg(x, nr("personality"), 0, 8), "PER_LINUX32");
+    assert_eq!(
+        interpret_arg(x, nr("personality"), 0, 0x40008),
+        "PER_LINUX32|~ADDR_NO_RANDOMIZE"
+    );
+    assert_eq!(interpret_arg(x, nr("write"), 0, 0x1A), "0x1a");
+    // Without an arch field auparse knows no syscall name: hex.
+    assert_eq!(interpret_arg(None, nr("kill"), 1, 9), "0x9");
+}

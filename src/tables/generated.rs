@@ -24,6 +24,7 @@
 //   root/usr/include/asm-generic/errno-base.h
 //   root/usr/include/asm-generic/errno.h
 //   root/usr/include/linux/io_uring.h
+//   root/usr/include/asm-generic/fcntl.h
 //   src/audit-userspace-4.2.1/lib/libaudit.h
 //   src/audit-userspace-4.2.1/lib/audit-records.h
 //   src/audit-userspace-4.2.1/lib/machinetab.h
@@ -49,7 +50,15 @@
 //   src/audit-userspace-4.2.1/lib/lookup_table.c
 //   src/audit-userspace-4.2.1/lib/libaudit.c
 //   src/audit-userspace-4.2.1/src/auditctl-listing.c
+//   root/usr/include/linux/personality.h
+//   src/audit-userspace-4.2.1/auparse/Makefile.am
+//   src/audit-userspace-4.2.1/auparse/signaltab.h
+//   src/audit-userspace-4.2.1/auparse/open-flagtab.h
+//   src/audit-userspace-4.2.1/auparse/persontab.h
+//   src/audit-userspace-4.2.1/auparse/socktypetab.h
+//   src/audit-userspace-4.2.1/auparse/famtab.h
 //   root/usr/lib/x86_64-linux-gnu/libaudit.so.1
+// and /usr/include/x86_64-linux-gnu/bits/socket.h (the AF_* numbers of famtab.h).
 
 use super::{Fold, Machine, MsgType, UringOp};
 
@@ -10011,6 +10020,156 @@ pub(super) static MSGTYPE_BY_NAME: &[(&str, usize)] = &[
     ("WATCH_LIST", 9),
     ("WATCH_REM", 8),
 ];
+
+/// `auparse/signaltab.h`: the first name of each number, by number.
+pub(super) static INTERP_SIGNAL: &[(u64, &str)] = &[
+    (0, "SIG0"),
+    (1, "SIGHUP"),
+    (2, "SIGINT"),
+    (3, "SIGQUIT"),
+    (4, "SIGILL"),
+    (5, "SIGTRAP"),
+    (6, "SIGABRT"),
+    (7, "SIGBUS"),
+    (8, "SIGFPE"),
+    (9, "SIGKILL"),
+    (10, "SIGUSR1"),
+    (11, "SIGSEGV"),
+    (12, "SIGUSR2"),
+    (13, "SIGPIPE"),
+    (14, "SIGALRM"),
+    (15, "SIGTERM"),
+    (16, "SIGSTKFLT"),
+    (17, "SIGCHLD"),
+    (18, "SIGCONT"),
+    (19, "SIGSTOP"),
+    (20, "SIGTSTP"),
+    (21, "SIGTTIN"),
+    (22, "SIGTTOU"),
+    (23, "SIGURG"),
+    (24, "SIGXCPU"),
+    (25, "SIGXFSZ"),
+    (26, "SIGVTALRM"),
+    (27, "SIGPROF"),
+    (28, "SIGWINCH"),
+    (29, "SIGIO"),
+    (30, "IGPWR"),
+    (31, "SIGSYS"),
+];
+
+/// `auparse/open-flagtab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_OPEN_FLAG: &[(u64, &str)] = &[
+    (1, "O_WRONLY"),
+    (2, "O_RDWR"),
+    (64, "O_CREAT"),
+    (128, "O_EXCL"),
+    (256, "O_NOCTTY"),
+    (512, "O_TRUNC"),
+    (1024, "O_APPEND"),
+    (2048, "O_NONBLOCK"),
+    (4096, "O_DSYNC"),
+    (8192, "O_ASYNC"),
+    (16384, "O_DIRECT"),
+    (0x00010000, "O_DIRECTORY"),
+    (0x00020000, "O_NOFOLLOW"),
+    (0x00040000, "O_NOATIME"),
+    (0x00080000, "O_CLOEXEC"),
+    (0x00100000, "__O_SYNC"),
+    (0x00200000, "O_PATH"),
+    (0x00400000, "__O_TMPFILE"),
+];
+
+/// `auparse/persontab.h`: the first name of each number, by number.
+pub(super) static INTERP_PERSON: &[(u64, &str)] = &[
+    (0, "PER_LINUX"),
+    (6, "PER_BSD"),
+    (8, "PER_LINUX32"),
+    (12, "PER_RISCOS"),
+    (15, "PER_OSF4"),
+    (16, "PER_HPUX"),
+    (0x00800000, "PER_LINUX_32BIT"),
+    (0x04000005, "PER_ISCR4"),
+    (0x04000006, "PER_SUNOS"),
+    (0x04000009, "PER_IRIX32"),
+    (0x0400000A, "PER_IRIXN32"),
+    (0x0400000B, "PER_IRIX64"),
+    (0x0400000D, "PER_SOLARIS"),
+    (0x04100001, "PER_SVR4"),
+    (0x0410000E, "PER_UW7"),
+    (0x05000002, "PER_SVR3"),
+    (0x05000004, "PER_WYSEV386"),
+    (0x05000007, "PER_XENIX"),
+    (0x06000003, "PER_OSR5"),
+    (0x07000003, "PER_SCOSVR3"),
+    (0x08000008, "PER_LINUX32_3GB"),
+];
+
+/// `auparse/socktypetab.h`: the first name of each number, by number.
+pub(super) static INTERP_SOCK_TYPE: &[(u64, &str)] = &[
+    (1, "SOCK_STREAM"),
+    (2, "SOCK_DGRAM"),
+    (3, "SOCK_RAW"),
+    (4, "SOCK_RDM"),
+    (5, "SOCK_SEQPACKET"),
+    (6, "SOCK_DCCP"),
+    (10, "SOCK_PACKET"),
+];
+
+/// `auparse/famtab.h`: the first name of each number, by number.
+pub(super) static INTERP_FAM: &[(u64, &str)] = &[
+    (1, "local"),
+    (2, "inet"),
+    (3, "ax25"),
+    (4, "ipx"),
+    (5, "appletalk"),
+    (6, "netrom"),
+    (7, "bridge"),
+    (8, "atmpvc"),
+    (9, "x25"),
+    (10, "inet6"),
+    (11, "rose"),
+    (12, "decnet"),
+    (13, "netbeui"),
+    (14, "security"),
+    (15, "key"),
+    (16, "netlink"),
+    (17, "packet"),
+    (18, "ash"),
+    (19, "econet"),
+    (20, "atmsvc"),
+    (21, "rds"),
+    (22, "sna"),
+    (23, "irda"),
+    (24, "pppox"),
+    (25, "wanpipe"),
+    (26, "llc"),
+    (29, "can"),
+    (30, "tipc"),
+    (31, "bluetooth"),
+    (32, "iucv"),
+    (33, "rxrpc"),
+    (34, "isdn"),
+    (35, "phonet"),
+    (36, "ieee802154"),
+    (37, "caif"),
+    (38, "alg"),
+    (39, "nfc"),
+    (40, "vsock"),
+    (41, "kcm"),
+    (42, "qipcrtr"),
+    (43, "smc"),
+    (44, "xdp"),
+    (45, "mctp"),
+];
+
+/// `PER_MASK` from the kernel's UAPI headers.
+pub(super) const PER_MASK: u64 = 255;
+
+/// `ADDR_NO_RANDOMIZE` from the kernel's UAPI headers.
+pub(super) const ADDR_NO_RANDOMIZE: u64 = 0x00040000;
+
+/// `O_ACCMODE` from the kernel's UAPI headers.
+pub(super) const O_ACCMODE: u64 = 3;
 
 /// `enum io_uring_op` of the kernel header, by number.
 pub(super) static URING_OPS_KERNEL: &[UringOp] = &[

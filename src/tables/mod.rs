@@ -455,3 +455,240 @@ pub fn uring_op_name_kernel(number: u32) -> Option<&'static str> {
 /// merged). CONTAINER_ID's number, 1336, is mainline's URINGOP, so a number
 /// 1336 always prints as URINGOP.
 pub const GHAK90_MSGTYPES: &[(&str, u32)] = &[("CONTAINER_OP", 1020), ("CONTAINER_ID", 1336)];
+
+/// `auditctl -l -i`'s interpretation of an `a0`..`a3` value (auparse's
+/// `print_a0`..`print_a3`), for a rule whose one syscall is `syscall` on
+/// `machine` (`None`: the rule has no arch field, and auparse then knows no
+/// syscall name). `arg` is 0..=3; `value` as the kernel holds it.
+///
+/// The printers are written by hand because their output must match
+/// auparse's byte for byte; the names come from the generated tables
+/// (`signaltab.h`, `open-flagtab.h`, `persontab.h`, `socktypetab.h`,
+/// `famtab.h`). Syscall arguments whose auparse printer is not reproduced
+/// here (see [`interpretation_known`]) print as auparse's fallback does,
+/// lower-case hex.
+pub fn interpret_arg(machine: Option<Machine>, syscall: u32, arg: u8, value: u32) -> String {
+    let hex = || format!("0x{value:x}");
+    let Some(name) = machine.and_then(|m| syscall_name(m, syscall)) else {
+        return hex();
+    };
+    match interpretation(name, arg) {
+        Some(Interp::Signal) => match (value < 32)
+            .then(|| by_number(g::INTERP_SIGNAL, u64::from(value)))
+            .flatten()
+        {
+            Some(s) => s.to_string(),
+            None => format!("unknown-signal(0x{value:x})"),
+        },
+        Some(Interp::OpenFlags) => {
+            let flags = u64::from(value);
+            let mut names: Vec<&str> = Vec::new();
+            if flags & g::O_ACCMODE == 0 {
+                names.push("O_RDONLY");
+            }
+            names.extend(
+                g::INTERP_OPEN_FLAG
+                    .iter()
+                    .filter(|(bit, _)| bit & flags != 0)
+                    .map(|(_, n)| *n),
+            );
+            if names.is_empty() {
+                hex()
+            } else {
+                names.join("|")
+            }
+        }
+        Some(Interp::SocketDomain) => match by_number(g::INTERP_FAM, u64::from(value)) {
+            Some(s) => s.to_string(),
+            None => format!("unknown-family(0x{value:x})"),
+        },
+        Some(Interp::SocketType) => match by_number(g::INTERP_SOCK_TYPE, u64::from(value & 0xff)) {
+            Some(s) => s.to_string(),
+            None => format!("unknown-type({value:x})"),
+        },
+        Some(Interp::Personality) => {
+            let v = u64::from(value);
+            match by_number(g::INTERP_PERSON, v & g::PER_MASK) {
+                Some(s) if v & g::ADDR_NO_RANDOMIZE != 0 => format!("{s}|~ADDR_NO_RANDOMIZE"),
+                Some(s) => s.to_string(),
+                None => format!("unknown-personality(0x{value:x})"),
+            }
+        }
+        Some(Interp::Dirfd) if value == 0xffff_ff9c => "AT_FDCWD".to_string(),
+        Some(Interp::Dirfd) | None => hex(),
+    }
+}
+
+/// Whether kaudit reproduces auparse's interpretation of `arg` for the
+/// syscall `name`: `false` where auparse has a printer that kaudit does not
+/// have yet (uid/gid names, modes, clone and mmap flags, ...), so the
+/// listing differs from the reference's.
+pub fn interpretation_known(name: &str, arg: u8) -> bool {
+    interpretation(name, arg).is_some() || !auparse_interprets(name, arg)
+}
+
+/// Whether kaudit decodes `arg` of the syscall `name` with one of auparse's
+/// printers (not its hex fallback).
+pub fn interprets(name: &str, arg: u8) -> bool {
+    interpretation(name, arg).is_some()
+}
+
+/// The printers kaudit reproduces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Interp {
+    Signal,
+    OpenFlags,
+    SocketDomain,
+    SocketType,
+    Personality,
+    Dirfd,
+}
+
+/// auparse's choice of printer for the reproduced ones (`print_a0`..`a3`).
+fn interpretation(name: &str, arg: u8) -> Option<Interp> {
+    use Interp::*;
+    let dirfd_a0 = [
+        "readlinkat",
+        "removexattrat",
+        "mkdirat",
+        "mknodat",
+        "fchownat",
+        "futimesat",
+        "fchmodat",
+        "futimensat",
+        "file_getattr",
+        "file_setattr",
+        "unlinkat",
+        "utimensat",
+        "setxattrat",
+        "linkat",
+        "listxattrat",
+        "newfstatat",
+        "name_to_handle_at",
+        "getxattrat",
+    ];
+    match arg {
+        0 => match name {
+            "rt_sigaction" => Some(Signal),
+            "personality" => Some(Personality),
+            "socket" => Some(SocketDomain),
+            n if dirfd_a0.contains(&n)
+                || n.starts_with("renameat")
+                || n.starts_with("faccessat")
+                || n.starts_with("openat") =>
+            {
+                Some(Dirfd)
+            }
+            _ => None,
+        },
+        1 => match name {
+            "open" | "mq_open" => Some(OpenFlags),
+            "socket" => Some(SocketType),
+            "kill" | "tkill" => Some(Signal),
+            _ => None,
+        },
+        2 => match name {
+            "openat" | "open_by_handle_at" => Some(OpenFlags),
+            "tgkill" => Some(Signal),
+            "readlinkat" | "linkat" | "move_mount" => Some(Dirfd),
+            n if n.starts_with("renameat") => Some(Dirfd),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether auparse prints `arg` of `name` with any printer other than its
+/// plain-hex fallback (those kaudit has not reproduced are listed here).
+fn auparse_interprets(name: &str, arg: u8) -> bool {
+    let one_of = |list: &[&str]| list.contains(&name);
+    match arg {
+        0 => {
+            one_of(&[
+                "clock_settime",
+                "clone",
+                "clone2",
+                "ptrace",
+                "prctl",
+                "unshare",
+                "setuid",
+                "setreuid",
+                "setresuid",
+                "setfsuid",
+                "setgid",
+                "setregid",
+                "setresgid",
+                "setfsgid",
+                "socketcall",
+                "ipccall",
+                "bpf",
+            ]) || name.get(1..) == Some("etrlimit")
+                || name.starts_with("exit")
+        }
+        1 => {
+            one_of(&[
+                "fchmod",
+                "chmod",
+                "creat",
+                "setreuid",
+                "setresuid",
+                "setregid",
+                "setresgid",
+                "setns",
+                "sched_setscheduler",
+                "mkdir",
+                "mknod",
+                "access",
+                "epoll_ctl",
+                "prctl",
+                "umount2",
+                "ioctl",
+            ]) || name.starts_with("fcntl")
+                || name.starts_with("fsconf")
+                || name.starts_with("fsopen")
+                || name.starts_with("fsmount")
+                || name.contains("chown")
+                || name.get(1..) == Some("etsockopt")
+        }
+        2 => {
+            name.starts_with("fcntl")
+                || name.get(1..) == Some("etsockopt")
+                || one_of(&[
+                    "open",
+                    "fchmodat",
+                    "setresuid",
+                    "setresgid",
+                    "socket",
+                    "sendmsg",
+                    "shmget",
+                    "setxattrat",
+                    "mmap",
+                    "mkdirat",
+                    "mknodat",
+                    "mprotect",
+                    "mq_open",
+                    "recvmsg",
+                    "removexattrat",
+                    "lseek",
+                    "listxattrat",
+                ])
+                || name.starts_with("faccessat")
+                || name.starts_with("fsmount")
+                || name.contains("chown")
+                || name.contains("getxattrat")
+        }
+        _ => one_of(&[
+            "mmap",
+            "mount",
+            "recv",
+            "recvfrom",
+            "recvmmsg",
+            "send",
+            "sendto",
+            "sendmmsg",
+            "faccessat",
+            "faccessat2",
+            "open_tree_attr",
+        ]),
+    }
+}
