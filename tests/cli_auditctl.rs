@@ -625,15 +625,19 @@ fn upstream_sample_workflow() {
         .filter(|p| p.extension().is_some_and(|x| x == "rules"))
         .collect();
     files.sort();
+    // Declared before the lock so that it is dropped after it (locals drop
+    // in reverse order): the guard takes the machine lock itself, and
+    // taking it while this process still holds it would wait for ever.
+    let _guard: SettingsGuard;
     let lock = MachineLock::acquire().expect("machine lock");
     let start = kernel.status();
-    let _guard = SettingsGuard { start };
     if start.enabled == 2 {
         return skip("the kernel's audit configuration is immutable");
     }
     if !kernel.list().is_empty() {
         return skip("the kernel has rules of others; the samples' -D would delete them");
     }
+    _guard = SettingsGuard { start };
     let mut err = std::io::stderr();
     let (mut same, mut skipped, mut differing) = (0, Vec::new(), Vec::new());
     for file in &files {
