@@ -679,40 +679,24 @@ fn signal(name: &str, transport: &mut dyn Transport) -> ControlResult {
 /// Signals `pid` through a pidfd (so a recycled pid is never hit); for TERM,
 /// waits up to 4 s for the process to exit.
 fn send_signal(pid: i32, sig: i32) -> Result<(), String> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error().to_string());
+    use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
+    let pid = Pid::from_raw(pid).ok_or("no such process")?;
+    let signal = Signal::from_named_raw(sig).ok_or("not a signal")?;
+    // A pidfd names this process even if the pid is reused meanwhile.
+    let reason = |e: rustix::io::Errno| strerror(e.raw_os_error());
+    let pidfd = pidfd_open(pid, PidfdFlags::empty()).map_err(reason)?;
+    pidfd_send_signal(&pidfd, signal).map_err(reason)?;
+    if sig != libc::SIGTERM {
+        return Ok(());
     }
-    // SAFETY: fd is a valid pidfd we own; a null siginfo is allowed.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            fd,
-            sig,
-            std::ptr::null::<libc::siginfo_t>(),
-            0,
-        )
-    };
-    let result = if rc < 0 {
-        Err(std::io::Error::last_os_error().to_string())
-    } else if sig == libc::SIGTERM {
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: pfd is one valid pollfd.
-        let n = unsafe { libc::poll(&mut pfd, 1, 4000) };
-        if n == 0 {
-            Err("timeout".into())
-        } else {
-            Ok(())
-        }
-    } else {
-        Ok(())
-    };
-    // SAFETY: fd is ours and closed once.
-    unsafe { libc::close(fd) };
-    result
+    // The pidfd becomes readable when the process exits.
+    let mut fds = [nix::poll::PollFd::new(
+        std::os::fd::AsFd::as_fd(&pidfd),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(4000u16)) {
+        Ok(0) => Err("timeout".into()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(strerror(e as i32)),
+    }
 }

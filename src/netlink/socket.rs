@@ -49,7 +49,10 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::{getsockopt, setsockopt, sockopt};
 use std::time::{Duration, Instant};
 
 use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
@@ -159,67 +162,34 @@ pub struct NetlinkTransport {
     port_id: u32,
 }
 
-/// Sets an int socket option.
-fn getsockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int) -> io::Result<usize> {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `value` and `len` outlive the call and `len` is its exact size;
-    // the kernel writes at most `len` bytes.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd,
-            level,
-            name,
-            (&mut value as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(usize::try_from(value).unwrap_or(0))
-}
-
-fn setsockopt_int(
-    fd: libc::c_int,
-    level: libc::c_int,
-    name: libc::c_int,
-    value: libc::c_int,
-) -> io::Result<()> {
-    // SAFETY: `value` lives for the whole call and its exact size is passed;
-    // the kernel only reads `optlen` bytes from it. A bad fd or option only
-    // yields an error return.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
+/// Sets a socket buffer size, forced past the system's cap where the
+/// process may (`CAP_NET_ADMIN`), otherwise capped.
+fn set_buffer(socket: &Socket, receive: bool, bytes: usize) -> io::Result<()> {
+    let forced = if receive {
+        setsockopt(socket, sockopt::RcvBufForce, &bytes)
     } else {
-        Ok(())
-    }
+        setsockopt(socket, sockopt::SndBufForce, &bytes)
+    };
+    forced
+        .or_else(|_| {
+            if receive {
+                setsockopt(socket, sockopt::RcvBuf, &bytes)
+            } else {
+                setsockopt(socket, sockopt::SndBuf, &bytes)
+            }
+        })
+        .map_err(io::Error::from)
 }
 
-/// Waits until `fd` is readable or `timeout` passes; `Ok(false)` on timeout.
-fn poll_readable(fd: libc::c_int, timeout: Duration) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
-    // SAFETY: `pfd` is a valid, exclusively borrowed pollfd array of length
-    // 1 for the duration of the call.
-    let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-    match rc {
-        r if r < 0 => Err(io::Error::last_os_error()),
-        0 => Ok(false),
-        _ => Ok(true),
+/// Waits until `socket` is readable or `timeout` passes; `Ok(false)` on timeout.
+fn poll_readable(socket: &Socket, timeout: Duration) -> io::Result<bool> {
+    let mut fds = [PollFd::new(socket.as_fd(), PollFlags::POLLIN)];
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
+    match poll(&mut fds, timeout) {
+        Err(e) => Err(io::Error::from(e)),
+        Ok(0) => Ok(false),
+        Ok(_) => Ok(true),
     }
 }
 
@@ -251,21 +221,14 @@ impl NetlinkTransport {
             .connect(&SocketAddr::new(0, 0))
             .map_err(TransportError::from_io)?;
         let cap_ack = socket.set_cap_ack(true).is_ok();
-        let fd = socket.as_raw_fd();
-        // SO_RCVBUFFORCE needs CAP_NET_ADMIN; fall back to the capped one.
-        if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, WANTED_RCVBUF).is_err() {
-            let _ = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, WANTED_RCVBUF);
-        }
+        // SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it the capped size.
+        let _ = set_buffer(&socket, true, WANTED_RCVBUF as usize);
         let rcvbuf = socket.get_rx_buf_sz().map_err(TransportError::from_io)?;
         // The send buffer bounds a datagram (netlink refuses one larger than
         // it with EMSGSIZE); SO_SNDBUF silently caps at wmem_max without
         // CAP_NET_ADMIN, so read back what was granted.
-        let want =
-            libc::c_int::try_from(DEFAULT_MAX_DATAGRAM + 64 * 1024).unwrap_or(libc::c_int::MAX);
-        if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, want).is_err() {
-            let _ = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, want);
-        }
-        let sndbuf = getsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap_or(0);
+        let _ = set_buffer(&socket, false, DEFAULT_MAX_DATAGRAM + 64 * 1024);
+        let sndbuf = getsockopt(&socket, sockopt::SndBuf).unwrap_or(0);
         let max_datagram = DEFAULT_MAX_DATAGRAM
             .min(sndbuf.saturating_sub(4096))
             .max(16 * 1024);
@@ -322,13 +285,10 @@ impl NetlinkTransport {
     pub fn set_max_datagram(&mut self, bytes: usize) -> Result<(), TransportError> {
         let bytes = bytes.max(NLMSG_HDRLEN);
         if bytes > 200 * 1024 {
-            let want = libc::c_int::try_from(bytes + 4096)
-                .map_err(|_| TransportError::TooLarge { len: bytes })?;
-            let fd = self.socket.as_raw_fd();
-            if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUFFORCE, want).is_err() {
-                setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, want)
-                    .map_err(TransportError::from_io)?;
+            if i32::try_from(bytes + 4096).is_err() {
+                return Err(TransportError::TooLarge { len: bytes });
             }
+            set_buffer(&self.socket, false, bytes + 4096).map_err(TransportError::from_io)?;
         }
         self.max_datagram = bytes;
         Ok(())
@@ -408,11 +368,10 @@ impl NetlinkTransport {
         O: Fn(u32) -> bool,
         H: FnMut(Header, &[u8]) -> Result<Flow, TransportError>,
     {
-        let fd = self.socket.as_raw_fd();
         let mut deadline = Instant::now() + self.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match poll_readable(fd, left) {
+            match poll_readable(&self.socket, left) {
                 Ok(true) => {}
                 Ok(false) => {
                     return Err(TransportError::Timeout {
