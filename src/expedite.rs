@@ -30,6 +30,7 @@
 
 use crate::netlink::AUDIT_DEL_RULE;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -90,7 +91,7 @@ fn write_value(path: &Path, value: &str) -> bool {
 /// Opens (creating, mode 0600, never through a symlink) the state file and
 /// takes its lock without waiting. `None` if that is impossible or another
 /// kaudit holds it.
-fn lock_state(path: &Path, create: bool) -> Option<File> {
+fn lock_state(path: &Path, create: bool) -> Option<Flock<File>> {
     if create {
         if let Some(dir) = path.parent() {
             if std::fs::create_dir_all(dir).is_err() {
@@ -107,15 +108,8 @@ fn lock_state(path: &Path, create: bool) -> Option<File> {
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
         .ok()?;
-    // SAFETY: `file` is an open descriptor owned by this function; flock
-    // takes no pointers.
-    let rc = unsafe {
-        libc::flock(
-            std::os::fd::AsRawFd::as_raw_fd(&file),
-            libc::LOCK_EX | libc::LOCK_NB,
-        )
-    };
-    (rc == 0).then_some(file)
+    // The lock goes with the descriptor: released when the Flock drops.
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).ok()
 }
 
 fn recorded(file: &mut File) -> Option<String> {
@@ -153,7 +147,7 @@ pub fn recover(knob: &Knob) -> Option<String> {
 #[derive(Debug)]
 pub struct ExpediteGuard {
     knob: Knob,
-    state: File,
+    state: Flock<File>,
     previous: String,
 }
 

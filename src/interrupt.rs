@@ -1,7 +1,7 @@
 //! SIGINT, SIGTERM and SIGHUP while kaudit changes the kernel.
 //!
 //! Once [`defer`] has run, those signals no longer end the process: the
-//! handler only records the first one. kaudit never stops in the middle of a
+//! handler only records it. kaudit never stops in the middle of a
 //! change; it finishes what it started (a sync's whole plan, a rules file,
 //! a delete), so the kernel never holds a half-applied rule set and the
 //! `rcu_expedited` knob is restored by the normal path. Then the command
@@ -17,44 +17,39 @@
 //! finishing, and at boot (`augenrules --load` stopped by systemd) the
 //! finished rule set is the one the machine should run with.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
-static RECEIVED: AtomicI32 = AtomicI32::new(0);
+/// The deferred signal that arrived (0: none), set by the handlers.
+static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 static INSTALLED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn note(sig: libc::c_int) {
-    // Only the first signal is kept; an atomic store is async-signal-safe.
-    let _ = RECEIVED.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
-}
 
 /// The signals deferred.
 pub const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
+fn received_flag() -> &'static Arc<AtomicUsize> {
+    RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)))
+}
+
 /// From now on, SIGINT, SIGTERM and SIGHUP are recorded instead of ending
-/// the process (idempotent).
+/// the process (idempotent). The handlers (signal-hook's) only store the
+/// signal's number, which is async-signal-safe, and restart interrupted
+/// system calls.
 pub fn defer() {
     if INSTALLED.swap(true, Ordering::SeqCst) {
         return;
     }
     for sig in SIGNALS {
-        // SAFETY: `note` is an `extern "C"` function that only performs an
-        // atomic compare-exchange, which is async-signal-safe; the sigaction
-        // struct is zeroed and then fully initialised before use.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = note as extern "C" fn(libc::c_int) as usize;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
+        // Registering fails only for signals that cannot be caught.
+        let _ = signal_hook::flag::register_usize(sig, Arc::clone(received_flag()), sig as usize);
     }
 }
 
-/// The first deferred signal that arrived, if any.
+/// The deferred signal that arrived (the last, if several did), if any.
 pub fn received() -> Option<i32> {
-    match RECEIVED.load(Ordering::SeqCst) {
+    match received_flag().load(Ordering::SeqCst) {
         0 => None,
-        s => Some(s),
+        s => i32::try_from(s).ok(),
     }
 }
 
@@ -80,10 +75,7 @@ mod tests {
     #[test]
     fn a_deferred_signal_is_recorded_not_fatal() {
         defer();
-        // SAFETY: raising a signal whose handler was installed above.
-        unsafe {
-            libc::raise(libc::SIGHUP);
-        }
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGHUP).unwrap();
         assert_eq!(received(), Some(libc::SIGHUP));
         assert_eq!(exit_code(libc::SIGHUP), 129);
         assert_eq!(name(libc::SIGTERM), "SIGTERM");
