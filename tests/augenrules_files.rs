@@ -53,6 +53,7 @@ impl Drop for Tmpfs {
     }
 }
 
+#[ignore = "needs root (scripts/test.sh runs it)"]
 #[test]
 fn a_full_filesystem_leaves_the_previous_file_whole() {
     // SAFETY: geteuid has no preconditions.

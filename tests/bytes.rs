@@ -110,6 +110,7 @@ fn non_utf8_name_path_and_key_survive_the_merge_and_list_back_in_memory() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
+#[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn non_utf8_name_path_and_key_list_back_like_the_reference_on_the_kernel() {
     let Some(_guard) = common::kernel() else {

@@ -148,6 +148,7 @@ fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<Vec<&'a str>> {
     Some(lines.take_while(|l| *l != end).collect())
 }
 
+#[ignore = "throwaway VM: needs qemu and the VM cache (scripts/test.sh runs it)"]
 #[test]
 fn vm_scenarios() {
     let started = Instant::now();

@@ -190,6 +190,7 @@ fn check_package_contents(bin: &Path, kaudit_deb: &Path, dropin_deb: &Path, work
     ));
 }
 
+#[ignore = "throwaway VM: needs qemu and the VM cache (scripts/test.sh runs it)"]
 #[test]
 fn debian_packages_and_systemd_boot() {
     let started = Instant::now();
