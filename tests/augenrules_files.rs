@@ -218,6 +218,36 @@ fn no_kernel_change_without_the_lock() {
         assert_eq!(o.status.code(), Some(1), "{o:?}");
         assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
         assert!(!target.exists());
+        // The auditctl personality: a rule on the command line and a rules
+        // file are both stopped before anything is sent.
+        let key = format!("i12-files-lock-{}", std::process::id());
+        let rule = format!("-a always,exit -F arch=b64 -S openat -k {key}");
+        let file = base.join("one.rules");
+        std::fs::write(&file, format!("{rule}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let personality = |args: &[&std::ffi::OsStr]| {
+            Command::new(env!("CARGO_BIN_EXE_kaudit"))
+                .arg("auditctl")
+                .args(args)
+                .env("KAUDIT_LOCK_PATH", &link)
+                .output()
+                .unwrap()
+        };
+        let words: Vec<std::ffi::OsString> = rule.split(' ').map(Into::into).collect();
+        let words: Vec<&std::ffi::OsStr> = words.iter().map(|w| w.as_os_str()).collect();
+        for o in [
+            personality(&words),
+            personality(&["-R".as_ref(), file.as_os_str()]),
+        ] {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{o:?}");
+            assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
+            assert!(stderr.contains("nothing was changed"), "{stderr}");
+        }
+        // Nothing reached the kernel (listing takes no lock).
+        let listed = personality(&["-l".as_ref(), "-k".as_ref(), key.as_ref()]);
+        assert_eq!(String::from_utf8_lossy(&listed.stdout), "No rules\n");
+        assert!(!target.exists());
     }
     std::fs::remove_dir_all(&base).unwrap();
 }

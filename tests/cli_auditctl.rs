@@ -189,6 +189,9 @@ fn run_program(program: &Path, args: &[String], dir: &Path, tag: &str) -> (i32, 
     let mut child = Command::new(program)
         .args(args)
         .current_dir(dir)
+        // The test holds the machine lock; kaudit's changes take a lock of
+        // their own, which must not be that one (the reference takes none).
+        .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_path).expect("stdout file"))
         .stderr(std::fs::File::create(&err_path).expect("stderr file"))

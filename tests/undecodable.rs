@@ -91,6 +91,7 @@ fn auditctl(k: &Shared, args: &[&str]) -> (u8, String, String) {
         stderr: &mut err,
         privileged: true,
         open: &mut open,
+        lock: &mut || Ok(None),
         host: host(),
     };
     let code = run(args, &mut env);

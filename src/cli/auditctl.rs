@@ -20,6 +20,7 @@ use crate::apply::{self, Outcome};
 use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
+use crate::lock::MachineLock;
 use crate::model::Control;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::{Transport, TransportError};
@@ -40,6 +41,10 @@ pub struct Env<'a> {
     pub privileged: bool,
     /// Opens the kernel connection when one is needed.
     pub open: &'a mut dyn FnMut() -> Result<Box<dyn Transport>, TransportError>,
+    /// Takes the machine-wide lock before a change is sent (`None` where
+    /// there is nothing to lock, as with the in-memory kernel); an error
+    /// stops the command before anything is sent.
+    pub lock: &'a mut dyn FnMut() -> std::io::Result<Option<MachineLock>>,
     /// The machine.
     pub host: Host,
 }
@@ -67,11 +72,16 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
             Box::new(crate::expedite::Expedited::new(t, expedite)) as Box<dyn Transport>
         })
     };
+    // Changes wait for the machine lock, as every kaudit command that
+    // changes the kernel does (the reference takes none: two auditctl
+    // processes may interleave, two kaudit processes do not).
+    let mut lock = || MachineLock::acquire().map(Some);
     let mut env = Env {
         stdout: &mut out,
         stderr: &mut err,
         privileged: nix::unistd::geteuid().is_root(),
         open: &mut open,
+        lock: &mut lock,
         host: Host::detect(),
     };
     let code = run(args, &mut env);
@@ -103,6 +113,19 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], env: &mut Env) -> u8 {
         return file_mode(&String::from_utf8_lossy(args[1]), env);
     }
     command_mode(&args, env)
+}
+
+/// The machine lock for a change, or the exit code (1) after saying why it
+/// could not be taken; nothing has been sent then.
+fn take_lock(env: &mut Env) -> Result<Option<MachineLock>, u8> {
+    (env.lock)().map_err(|e| {
+        env.err(&format!(
+            "cannot take the kaudit lock {}: {}; nothing was changed",
+            MachineLock::default_path().display(),
+            crate::output::reason(&e)
+        ));
+        1
+    })
 }
 
 /// One line of `diag` in the reference's words, then kaudit's caret display.
@@ -203,6 +226,18 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
             Err(e) => return transport_failure(env, &e, 255),
         }
     }
+    let changes = match &compiled {
+        Compiled::Control(cs) => cs.iter().any(Control::is_loadable),
+        _ => true,
+    };
+    let _lock = if changes {
+        match take_lock(env) {
+            Ok(l) => l,
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
     let entry = Entry {
         origin: Origin {
             file: String::new(),
@@ -332,6 +367,10 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         ));
         return 1;
     }
+    let _lock = match take_lock(env) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let outcome = match apply::apply(&entries, transport.as_mut(), &env.host) {
         Ok(o) => o,
         Err(e) => return transport_failure(env, &e, 1),
