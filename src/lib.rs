@@ -19,6 +19,7 @@ pub mod codec;
 pub mod compile;
 pub mod diag;
 pub mod expedite;
+pub mod filevercmp;
 pub mod host;
 pub mod interrupt;
 pub mod json;

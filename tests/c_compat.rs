@@ -107,7 +107,7 @@ proptest! {
     #[test]
     fn rules_directory_order_is_sort_v(names in prop::collection::vec(file_name(), 2..60)) {
         let mut ours = names.clone();
-        ours.sort_by(|a, b| kaudit::sync::natural_cmp(a, b));
+        ours.sort_by(|a, b| kaudit::filevercmp::filevercmp(a, b));
         prop_assert_eq!(ours, sort_v(&names));
     }
 }
@@ -128,7 +128,7 @@ fn sort_v_examples() {
     .map(|s| s.to_string())
     .collect();
     let mut ours = names.clone();
-    ours.sort_by(|a, b| kaudit::sync::natural_cmp(a, b));
+    ours.sort_by(|a, b| kaudit::filevercmp::filevercmp(a, b));
     assert_eq!(ours, sort_v(&names));
     assert_eq!(
         ours,

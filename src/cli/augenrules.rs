@@ -23,11 +23,12 @@
 //! - `--check` also says whether the kernel's rules match the files.
 
 use crate::diag::Severity;
+use crate::filevercmp::filevercmp;
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
 use crate::rulefile::{trust_problems, Trust};
-use crate::sync::{self, natural_cmp, Scope};
+use crate::sync::{self, Scope};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -87,7 +88,7 @@ pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigi
         .map(|e| e.file_name())
         .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
         .collect();
-    names.sort_by(|a, b| natural_cmp(a.as_bytes(), b.as_bytes()));
+    names.sort_by(|a, b| filevercmp(a.as_bytes(), b.as_bytes()));
     type Slot = (Vec<u8>, LineOrigin);
     let (mut minus_d, mut minus_b, mut minus_f, mut minus_e): (Slot, Slot, Slot, Slot) =
         Default::default();
