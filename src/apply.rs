@@ -82,12 +82,7 @@ mod status_mask {
 
 /// `strerror` for the errnos the kernel returns to rule requests.
 pub fn strerror(errno: i32) -> String {
-    std::io::Error::from_raw_os_error(errno)
-        .to_string()
-        .split(" (os error")
-        .next()
-        .unwrap_or("")
-        .to_string()
+    crate::output::reason(&std::io::Error::from_raw_os_error(errno))
 }
 
 fn rule_request(op: RuleOp, rule: &Rule) -> Request {

@@ -8,7 +8,14 @@
 //! kernel bytes ─► codec::decode ─► model ─► listing (`auditctl -l` text)
 //! ```
 //!
-//! Everything except [`netlink::socket`] is pure and testable without root.
+//! Pure and testable without root: everything but [`netlink::socket`] (the
+//! kernel connection), [`host`] (users, groups, `stat` of watched paths),
+//! the machine-wide side effects ([`lock`], [`expedite`]'s
+//! `rcu_expedited`, [`interrupt`]'s signal handlers, [`atomic_file`]),
+//! [`output`] (stdout and stderr), and the parts of [`apply`] that read
+//! `/proc` for `-m` and signal auditd for `--signal`. Commands take a
+//! [`netlink::Transport`], so they also run against the in-memory kernel
+//! ([`netlink::fake`]).
 #![deny(missing_docs)]
 
 pub mod apply;
