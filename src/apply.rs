@@ -16,8 +16,8 @@ use crate::compile::{Compiled, RuleOp};
 use crate::host::Host;
 use crate::listing::list_bytes_with;
 use crate::model::{field, Control, Rule};
-use crate::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
-use crate::netlink::{AUDIT_MAKE_EQUIV, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_TRIM, AUDIT_USER};
+use crate::netlink::{AuditStatus, Request, Transport, TransportError};
+use crate::netlink::{AUDIT_MAKE_EQUIV, AUDIT_TRIM, AUDIT_USER};
 use crate::rulefile::{Entry, Origin};
 use crate::status::{feature_line, status_block};
 
@@ -67,17 +67,6 @@ pub struct Outcome {
     /// A line that ends the whole run at once with this exit code, whatever
     /// `-i`/`-c` say (auditctl exits from inside `--signal`).
     pub abort: Option<u8>,
-}
-
-/// `AUDIT_STATUS_*` mask bits.
-mod status_mask {
-    pub const ENABLED: u32 = 0x01;
-    pub const FAILURE: u32 = 0x02;
-    pub const RATE_LIMIT: u32 = 0x08;
-    pub const BACKLOG_LIMIT: u32 = 0x10;
-    pub const BACKLOG_WAIT_TIME: u32 = 0x20;
-    pub const LOST: u32 = 0x40;
-    pub const BACKLOG_WAIT_TIME_ACTUAL: u32 = 0x80;
 }
 
 /// `strerror` for the errnos the kernel returns to rule requests.
@@ -331,7 +320,7 @@ fn set_status(
         ..AuditStatus::default()
     };
     fill(&mut s);
-    Ok(transport.execute(&[Request::new(AUDIT_SET, s.to_bytes().to_vec())])?[0])
+    Ok(transport.execute(&[Request::set_status(&s)])?[0])
 }
 
 /// The kernel's rules as `-l` prints them, filtered by key as auditctl
@@ -415,7 +404,13 @@ fn control(
     host: &Host,
     out: &mut Outcome,
 ) -> Result<ControlResult, TransportError> {
-    use status_mask::*;
+    use crate::netlink::{
+        AUDIT_STATUS_BACKLOG_LIMIT as BACKLOG_LIMIT,
+        AUDIT_STATUS_BACKLOG_WAIT_TIME as BACKLOG_WAIT_TIME,
+        AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL as BACKLOG_WAIT_TIME_ACTUAL,
+        AUDIT_STATUS_ENABLED as ENABLED, AUDIT_STATUS_FAILURE as FAILURE,
+        AUDIT_STATUS_LOST as LOST, AUDIT_STATUS_RATE_LIMIT as RATE_LIMIT,
+    };
     let ack = match c {
         Control::IgnoreErrors => return Ok(ControlResult::Mode(ErrorMode::Ignore)),
         Control::ContinueOnErrors => return Ok(ControlResult::Mode(ErrorMode::Continue)),
@@ -508,15 +503,7 @@ fn control(
             });
         }
         Control::LoginuidImmutable => {
-            let bit = 1 << 1;
-            let f = AuditFeatures {
-                vers: 1,
-                mask: bit,
-                features: bit,
-                lock: bit,
-            };
-            let ack =
-                transport.execute(&[Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())])?[0];
+            let ack = transport.execute(&[Request::lock_loginuid_immutable()])?[0];
             return Ok(match ack {
                 Ok(_) => {
                     out.settings += 1;

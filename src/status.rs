@@ -1,11 +1,8 @@
 //! Kernel status as text: the `auditctl -s` block and the shorter block
 //! auditctl prints after a setting changes.
 
-use crate::netlink::{AuditFeatures, AuditStatus};
+use crate::netlink::{AuditFeatures, AuditStatus, LOGINUID_IMMUTABLE_BIT as LOGINUID_IMMUTABLE};
 use std::fmt::Write;
-
-/// `AUDIT_FEATURE_LOGINUID_IMMUTABLE` as a mask bit.
-const LOGINUID_IMMUTABLE: u32 = 1 << 1;
 
 fn enabled_word(e: u32) -> &'static str {
     match e {

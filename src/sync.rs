@@ -24,7 +24,10 @@ use crate::host::Host;
 use crate::listing::list_text;
 use crate::model::{Control, Rule};
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
-use crate::netlink::{AUDIT_SET, AUDIT_SET_FEATURE};
+use crate::netlink::{
+    AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED,
+    AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT, LOGINUID_IMMUTABLE_BIT,
+};
 use crate::plan::{kernel_order, list_of, plan, stored_bytes, Plan, Step};
 use crate::rulefile::{Entry, Origin};
 use crate::syntax::Span;
@@ -662,8 +665,10 @@ pub fn compare_state(state: KernelState, desired: &Desired, scope: &Scope) -> Re
         .cloned()
         .collect();
     let want: Vec<Vec<u8>> = desired.rules.iter().map(|(b, _)| b.clone()).collect();
-    let lock_loginuid =
-        desired.settings.loginuid_immutable && state.features.is_none_or(|f| f.features & 2 == 0);
+    let lock_loginuid = desired.settings.loginuid_immutable
+        && state
+            .features
+            .is_none_or(|f| f.features & LOGINUID_IMMUTABLE_BIT == 0);
     Report {
         plan: plan(&before, &want),
         settings: setting_changes(&desired.settings, &state.status),
@@ -709,13 +714,17 @@ fn step_request(s: &Step) -> Request {
 fn set_request(name: &str, value: u32) -> Request {
     let mut s = AuditStatus::default();
     match name {
-        "enabled" => (s.mask, s.enabled) = (0x01, value),
-        "failure" => (s.mask, s.failure) = (0x02, value),
-        "rate_limit" => (s.mask, s.rate_limit) = (0x08, value),
-        "backlog_limit" => (s.mask, s.backlog_limit) = (0x10, value),
-        _ => (s.mask, s.backlog_wait_time) = (0x20, value),
+        "enabled" => (s.mask, s.enabled) = (AUDIT_STATUS_ENABLED, value),
+        "failure" => (s.mask, s.failure) = (AUDIT_STATUS_FAILURE, value),
+        "rate_limit" => (s.mask, s.rate_limit) = (AUDIT_STATUS_RATE_LIMIT, value),
+        "backlog_limit" => (s.mask, s.backlog_limit) = (AUDIT_STATUS_BACKLOG_LIMIT, value),
+        "backlog_wait_time" => {
+            (s.mask, s.backlog_wait_time) = (AUDIT_STATUS_BACKLOG_WAIT_TIME, value)
+        }
+        // The names come from `setting_changes` alone.
+        other => unreachable!("{other} is not a setting sync manages"),
     }
-    Request::new(AUDIT_SET, s.to_bytes().to_vec())
+    Request::set_status(&s)
 }
 
 /// Makes the kernel match `desired` (see the module docs). Returns what was
@@ -776,15 +785,7 @@ pub fn apply_state(
         run.settings.push((name, from, to));
     }
     if report.lock_loginuid {
-        let bit = 1 << 1;
-        let f = AuditFeatures {
-            vers: 1,
-            mask: bit,
-            features: bit,
-            lock: bit,
-        };
-        if let Err(errno) = t.execute(&[Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())])?[0]
-        {
+        if let Err(errno) = t.execute(&[Request::lock_loginuid_immutable()])?[0] {
             return Err(Failed::Refused {
                 what: "--loginuid-immutable".into(),
                 errno,

@@ -45,7 +45,7 @@ use super::{
 };
 
 /// The prepend flag in `audit_rule_data.flags`.
-pub const AUDIT_FILTER_PREPEND: u32 = 0x10;
+pub use crate::model::FILTER_PREPEND as AUDIT_FILTER_PREPEND;
 /// Number of filter lists the fake keeps (0..=7).
 pub const LIST_COUNT: usize = 8;
 

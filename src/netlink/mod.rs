@@ -86,6 +86,9 @@ pub const AUDIT_FEATURE_VERSION: u32 = 1;
 pub const AUDIT_FEATURE_ONLY_UNSET_LOGINUID: u32 = 0;
 /// Feature number: loginuid is immutable once set.
 pub const AUDIT_FEATURE_LOGINUID_IMMUTABLE: u32 = 1;
+/// The bit of [`AUDIT_FEATURE_LOGINUID_IMMUTABLE`] in `audit_features`'
+/// `mask`, `features` and `lock` words.
+pub const LOGINUID_IMMUTABLE_BIT: u32 = 1 << AUDIT_FEATURE_LOGINUID_IMMUTABLE;
 
 /// Size of the 44-byte `struct audit_status` (kernels since 5.9).
 pub const AUDIT_STATUS_LEN: usize = 44;
@@ -265,6 +268,20 @@ impl Request {
     /// An `AUDIT_SET` request carrying `status` (only masked fields apply).
     pub fn set_status(status: &AuditStatus) -> Self {
         Request::new(AUDIT_SET, status.to_bytes().to_vec())
+    }
+
+    /// The `AUDIT_SET_FEATURE` request that sets and locks
+    /// `loginuid_immutable` (`--loginuid-immutable`; irreversible until
+    /// reboot).
+    pub fn lock_loginuid_immutable() -> Self {
+        let bit = LOGINUID_IMMUTABLE_BIT;
+        let f = AuditFeatures {
+            vers: 1,
+            mask: bit,
+            features: bit,
+            lock: bit,
+        };
+        Request::new(AUDIT_SET_FEATURE, f.to_bytes().to_vec())
     }
 }
 
