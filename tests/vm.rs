@@ -9,11 +9,13 @@
 //! installed, the cache cannot be built or the corpus is missing, unless
 //! `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
-use std::io::Write;
+#[path = "common/vm_host.rs"]
+mod vm_host;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
+use vm_host::{kaudit_binary, repo, say, tail};
 
 /// (kernel of the matrix in `scripts/vm.sh`, scenario script, argument), in
 /// the order they start (the longest first). Every scenario runs on
@@ -48,55 +50,9 @@ fn scenario_name(kernel: &str, script: &str, arg: &str) -> String {
     format!("{kernel}: {script} {arg}").trim().to_string()
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn say(text: &str) {
-    // libtest captures print!, not writes to the stderr handle.
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// Skips the test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
+/// Skips this test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
 fn skip(reason: &str) {
-    if std::env::var("KAUDIT_REQUIRE_VM").as_deref() == Ok("1") {
-        panic!("VM required (KAUDIT_REQUIRE_VM=1) but unusable: {reason}");
-    }
-    say(&format!("SKIP (vm): {reason}"));
-}
-
-fn tail(out: &Output, lines: usize) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// The kaudit binary the guests get: `KAUDIT_BIN`, else a release build (the
-/// benchmark compares it with the reference, so not the debug build).
-fn kaudit_binary() -> Result<PathBuf, String> {
-    if let Some(bin) = std::env::var_os("KAUDIT_BIN") {
-        return Ok(PathBuf::from(bin));
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["build", "--release", "--bin", "kaudit"])
-        .current_dir(repo())
-        .output()
-        .map_err(|e| format!("cargo build --release: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo build --release failed:\n{}", tail(&out, 20)));
-    }
-    // The release build lands beside the debug one (same target directory).
-    let debug = PathBuf::from(env!("CARGO_BIN_EXE_kaudit"));
-    let target = debug
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("no target directory")?;
-    Ok(target.join("release").join("kaudit"))
+    vm_host::skip("vm", reason)
 }
 
 struct Run {

@@ -16,65 +16,19 @@
 //! stderr. Skips loudly when qemu or the guest cannot be set up, or the corpus
 //! is missing, unless `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
-use std::io::Write;
+#[path = "common/vm_host.rs"]
+mod vm_host;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
+use vm_host::{kaudit_binary, repo, say, tail, text};
 
 /// Seconds one boot may take (boot, scenario, power-off) before it fails.
 const BOOT_LIMIT_S: &str = "300";
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn say(text: &str) {
-    // libtest captures print!, not writes to the stderr handle.
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// Skips the test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
+/// Skips this test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
 fn skip(reason: &str) {
-    if std::env::var("KAUDIT_REQUIRE_VM").as_deref() == Ok("1") {
-        panic!("VM required (KAUDIT_REQUIRE_VM=1) but unusable: {reason}");
-    }
-    say(&format!("SKIP (vm-systemd): {reason}"));
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn tail(out: &Output, lines: usize) -> String {
-    let text = text(out);
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// The release binary (the package ships it): `KAUDIT_BIN`, else a release build.
-fn kaudit_binary() -> Result<PathBuf, String> {
-    if let Some(bin) = std::env::var_os("KAUDIT_BIN") {
-        return Ok(PathBuf::from(bin));
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["build", "--release", "--bin", "kaudit"])
-        .current_dir(repo())
-        .output()
-        .map_err(|e| format!("cargo build --release: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo build --release failed:\n{}", tail(&out, 20)));
-    }
-    let debug = PathBuf::from(env!("CARGO_BIN_EXE_kaudit"));
-    let target = debug
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("no target directory")?;
-    Ok(target.join("release").join("kaudit"))
+    vm_host::skip("vm-systemd", reason)
 }
 
 fn vm(args: &[&str]) -> Command {
