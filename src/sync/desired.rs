@@ -1,0 +1,229 @@
+//! The desired state: the files' rules, in order, and their settings (see
+//! the module docs of [`crate::sync`]).
+
+use super::files::entries_from_paths;
+use super::Scope;
+use crate::compile::{Compiled, RuleOp};
+use crate::diag::Diagnostic;
+use crate::host::Host;
+use crate::model::Control;
+use crate::plan::{list_of, stored_bytes};
+use crate::rulefile::{Entry, Origin};
+use crate::syntax::Span;
+
+/// Settings a rules file can ask for (`None`: not mentioned).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// `-e`
+    pub enabled: Option<u32>,
+    /// `-f`
+    pub failure: Option<u32>,
+    /// `-r`
+    pub rate_limit: Option<u32>,
+    /// `-b`
+    pub backlog_limit: Option<u32>,
+    /// `--backlog_wait_time`
+    pub backlog_wait_time: Option<u32>,
+    /// `--loginuid-immutable`
+    pub loginuid_immutable: bool,
+}
+
+/// What the files ask for.
+#[derive(Clone, Debug, Default)]
+pub struct Desired {
+    /// Rules, as the kernel stores them, in order, with where each came from.
+    pub rules: Vec<(Vec<u8>, Origin)>,
+    /// Settings.
+    pub settings: Settings,
+    /// The files say `-D` (with no key): an empty rule set is meant.
+    pub delete_all: bool,
+    /// The user allows an empty rule set to replace the rules in scope
+    /// (`--allow-empty`).
+    pub allow_empty: bool,
+}
+
+/// Reads and compiles the paths into the desired state. Diagnostics are
+/// returned whole; any error means the caller must not touch the kernel.
+pub fn desired_from_paths(
+    paths: &[String],
+    host: &Host,
+    scope: &Scope,
+) -> Result<Desired, Vec<Diagnostic>> {
+    let entries = entries_from_paths(paths, host)?;
+    let mut errors = Vec::new();
+    let desired = desired_from_entries(&entries, scope, &mut errors);
+    if errors.is_empty() {
+        Ok(desired)
+    } else {
+        Err(errors)
+    }
+}
+
+fn entry_error(e: &Entry, message: impl Into<String>) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        Span {
+            start: 0,
+            end: e.text.len(),
+        },
+        message,
+    );
+    d = d.at(Some(&e.origin.file), e.origin.line, &e.text);
+    d
+}
+
+/// The desired state of compiled lines (see the module docs).
+pub fn desired_from_entries(
+    entries: &[Entry],
+    scope: &Scope,
+    errors: &mut Vec<Diagnostic>,
+) -> Desired {
+    build_desired(entries, scope, &[], false, errors)
+}
+
+/// The `augenrules --load` meaning of a merged file without `-D`, which is
+/// what `auditctl -R` of it would leave: the kernel's current `table` with
+/// the file's lines applied to it. A rule already present stays where it is
+/// (no "Rule exists" failure), new rules are appended (`-a`, `-w`) or
+/// prepended (`-A`), `-d` removes a rule if present, `-D -k KEY` removes the
+/// rules whose key contains KEY. Every other rule is kept.
+pub fn desired_additive(
+    entries: &[Entry],
+    table: &[Vec<u8>],
+    scope: &Scope,
+    errors: &mut Vec<Diagnostic>,
+) -> Desired {
+    let base: Vec<Vec<u8>> = table
+        .iter()
+        .filter(|b| scope.covers_bytes(b))
+        .cloned()
+        .collect();
+    build_desired(entries, scope, &base, true, errors)
+}
+
+/// Whether any line of the compiled files is a bare `-D`.
+pub fn says_delete_all(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| {
+        let controls = match &e.compiled {
+            Compiled::Mixed { controls, .. } | Compiled::Control(controls) => controls.as_slice(),
+            _ => &[],
+        };
+        controls
+            .iter()
+            .any(|c| matches!(c, Control::DeleteAll { key: None }))
+    })
+}
+
+/// Applies `entries` to `base` (empty: the declarative meaning; the kernel's
+/// table: the additive one, where a rule already present or a delete of a
+/// missing rule is not an error).
+fn build_desired(
+    entries: &[Entry],
+    scope: &Scope,
+    base: &[Vec<u8>],
+    additive: bool,
+    errors: &mut Vec<Diagnostic>,
+) -> Desired {
+    let kernel = Origin {
+        file: "(the kernel's table)".into(),
+        line: 0,
+    };
+    let mut d = Desired {
+        rules: base.iter().map(|b| (b.clone(), kernel.clone())).collect(),
+        ..Desired::default()
+    };
+    // Where each rule already in `d.rules` came from: the duplicate check is
+    // a lookup, not a scan (a 10,000-rule file would otherwise compare 50
+    // million kilobyte-long payloads).
+    let mut seen: std::collections::HashMap<Vec<u8>, Origin, crate::plan::Fast> =
+        base.iter().map(|b| (b.clone(), kernel.clone())).collect();
+    for e in entries {
+        let (controls, rule) = match &e.compiled {
+            Compiled::Rule { op, rule } => (&[][..], Some((*op, rule))),
+            Compiled::Mixed { controls, op, rule } => (controls.as_slice(), Some((*op, rule))),
+            Compiled::Control(c) => (c.as_slice(), None),
+            Compiled::Nothing | Compiled::Deprecated => (&[][..], None),
+        };
+        for c in controls {
+            match c {
+                Control::SetEnabled(v) => d.settings.enabled = Some(*v),
+                Control::SetFailure(v) => d.settings.failure = Some(*v),
+                Control::SetRateLimit(v) => d.settings.rate_limit = Some(*v),
+                Control::SetBacklogLimit(v) => d.settings.backlog_limit = Some(*v),
+                Control::SetBacklogWaitTime(v) => d.settings.backlog_wait_time = Some(*v),
+                Control::LoginuidImmutable => d.settings.loginuid_immutable = true,
+                // Sync replaces the table, so -D is implied; it is recorded
+                // because it is what makes an empty rule set meant. -i/-c
+                // are about line-by-line loading, which sync does not do.
+                Control::DeleteAll { key: None } => d.delete_all = true,
+                Control::DeleteAll { key: Some(k) } if additive => {
+                    let doomed = |b: &[u8]| {
+                        crate::codec::decode_lossy(b)
+                            .0
+                            .key_bytes()
+                            .is_some_and(|rk| crate::apply::contains(rk, k))
+                    };
+                    d.rules.retain(|(b, _)| !doomed(b));
+                    seen.retain(|b, _| !doomed(b));
+                }
+                Control::IgnoreErrors | Control::ContinueOnErrors => {}
+                other => errors.push(entry_error(
+                    e,
+                    format!(
+                        "{} ({}) does not describe a state; sync takes rules and settings only",
+                        other.auditctl_text(),
+                        other.describe()
+                    ),
+                )),
+            }
+        }
+        let Some((op, rule)) = rule else { continue };
+        if !scope.covers(rule) {
+            errors.push(entry_error(
+                e,
+                "this rule is outside the --scope (its key does not start with the prefix)",
+            ));
+            continue;
+        }
+        let bytes = stored_bytes(rule);
+        let same_list = |b: &Vec<u8>| list_of(b) == list_of(&bytes);
+        match op {
+            RuleOp::Delete => match seen.remove(&bytes) {
+                Some(_) => {
+                    if let Some(i) = d.rules.iter().position(|(b, _)| *b == bytes) {
+                        d.rules.remove(i);
+                    }
+                }
+                None if additive => {}
+                None => errors.push(entry_error(e, "deletes a rule that no earlier line adds")),
+            },
+            RuleOp::Append | RuleOp::Prepend => {
+                if additive && seen.contains_key(&bytes) {
+                    continue;
+                }
+                if let Some(first) = seen.get(&bytes) {
+                    errors.push(entry_error(
+                        e,
+                        format!(
+                            "the same rule is already at {}:{} (the kernel would refuse it)",
+                            first.file, first.line
+                        ),
+                    ));
+                    continue;
+                }
+                seen.insert(bytes.clone(), e.origin.clone());
+                let item = (bytes.clone(), e.origin.clone());
+                if op == RuleOp::Prepend {
+                    let at = d
+                        .rules
+                        .iter()
+                        .position(|(b, _)| same_list(b))
+                        .unwrap_or(d.rules.len());
+                    d.rules.insert(at, item);
+                } else {
+                    d.rules.push(item);
+                }
+            }
+        }
+    }
+    d
+}

@@ -1,0 +1,484 @@
+//! The sync engine: compares the kernel with the desired state, applies the
+//! plan, re-plans around other writers, rolls back kaudit's own steps when
+//! the kernel refuses one, and verifies the result by reading it back.
+
+use super::render::rule_text;
+use super::{Desired, ForeignChange, Report, Rollback, Scope, Settings, SyncError};
+use crate::codec::decode;
+use crate::host::Host;
+use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use crate::netlink::{
+    AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED,
+    AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT, LOGINUID_IMMUTABLE_BIT,
+};
+use crate::plan::{kernel_order, list_of, plan, Step};
+
+/// Rule payloads, in kernel order.
+type Table = Vec<Vec<u8>>;
+
+/// The whole table, and the managed part of it.
+fn managed(t: &mut dyn Transport, scope: &Scope) -> Result<(Table, Table), TransportError> {
+    let all = t.list_rules()?;
+    let mine = all
+        .iter()
+        .filter(|b| scope.covers_bytes(b))
+        .cloned()
+        .collect();
+    Ok((all, mine))
+}
+
+fn setting_changes(s: &Settings, now: &AuditStatus) -> Vec<(&'static str, u32, u32)> {
+    let mut v = Vec::new();
+    let mut check = |name, want: Option<u32>, have: u32| {
+        if let Some(w) = want.filter(|w| *w != have) {
+            v.push((name, have, w));
+        }
+    };
+    check("failure", s.failure, now.failure);
+    check("rate_limit", s.rate_limit, now.rate_limit);
+    check("backlog_limit", s.backlog_limit, now.backlog_limit);
+    check(
+        "backlog_wait_time",
+        s.backlog_wait_time,
+        now.backlog_wait_time,
+    );
+    // `enabled` last: `-e 2` locks everything after it.
+    check("enabled", s.enabled, now.enabled);
+    v
+}
+
+/// Compares the kernel with the desired state (no change).
+pub fn compare(
+    t: &mut dyn Transport,
+    desired: &Desired,
+    scope: &Scope,
+) -> Result<Report, TransportError> {
+    Ok(compare_state(read_state(t)?, desired, scope))
+}
+
+/// What sync needs to know of the kernel: its rule table, status and
+/// features.
+#[derive(Clone, Debug)]
+pub struct KernelState {
+    /// Every rule, in kernel order.
+    pub table: Vec<Vec<u8>>,
+    /// `AUDIT_GET`.
+    pub status: AuditStatus,
+    /// `AUDIT_GET_FEATURE`, if the kernel answered.
+    pub features: Option<AuditFeatures>,
+}
+
+/// Reads the kernel's state (one listing). Independent of the files, so a
+/// caller can read it while the files compile.
+pub fn read_state(t: &mut dyn Transport) -> Result<KernelState, TransportError> {
+    Ok(KernelState {
+        table: t.list_rules()?,
+        status: t.get_status()?,
+        features: t.get_features().ok(),
+    })
+}
+
+/// Compares a kernel state with the desired state (pure).
+pub fn compare_state(state: KernelState, desired: &Desired, scope: &Scope) -> Report {
+    let before: Vec<Vec<u8>> = state
+        .table
+        .iter()
+        .filter(|b| scope.covers_bytes(b))
+        .cloned()
+        .collect();
+    let want: Vec<Vec<u8>> = desired.rules.iter().map(|(b, _)| b.clone()).collect();
+    let lock_loginuid = desired.settings.loginuid_immutable
+        && state
+            .features
+            .is_none_or(|f| f.features & LOGINUID_IMMUTABLE_BIT == 0);
+    Report {
+        plan: plan(&before, &want),
+        settings: setting_changes(&desired.settings, &state.status),
+        lock_loginuid,
+        after: kernel_order(&want),
+        before,
+        table: state.table,
+        foreign: Vec::new(),
+        rounds: 0,
+    }
+}
+
+/// Refuses to turn a non-empty scope empty unless that is clearly meant:
+/// the files hold no rules, say no `-D`, and `--allow-empty` was not given,
+/// while the kernel holds rules in scope (a mistyped path, a directory of
+/// `*.rule` files, a file of comments).
+pub fn empty_guard(report: &Report, desired: &Desired) -> Result<(), SyncError> {
+    if desired.rules.is_empty()
+        && !desired.delete_all
+        && !desired.allow_empty
+        && !report.before.is_empty()
+    {
+        return Err(SyncError::EmptyDesired {
+            in_scope: report.before.len(),
+        });
+    }
+    Ok(())
+}
+
+fn step_request(s: &Step) -> Request {
+    match s {
+        Step::Append(b) => Request::add_rule(b.clone()),
+        Step::Prepend(b) => {
+            let mut b = b.clone();
+            let flags = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) | crate::model::FILTER_PREPEND;
+            b[..4].copy_from_slice(&flags.to_ne_bytes());
+            Request::add_rule(b)
+        }
+        Step::Delete(b) => Request::del_rule(b.clone()),
+    }
+}
+
+fn set_request(name: &str, value: u32) -> Request {
+    let mut s = AuditStatus::default();
+    match name {
+        "enabled" => (s.mask, s.enabled) = (AUDIT_STATUS_ENABLED, value),
+        "failure" => (s.mask, s.failure) = (AUDIT_STATUS_FAILURE, value),
+        "rate_limit" => (s.mask, s.rate_limit) = (AUDIT_STATUS_RATE_LIMIT, value),
+        "backlog_limit" => (s.mask, s.backlog_limit) = (AUDIT_STATUS_BACKLOG_LIMIT, value),
+        "backlog_wait_time" => {
+            (s.mask, s.backlog_wait_time) = (AUDIT_STATUS_BACKLOG_WAIT_TIME, value)
+        }
+        // The names come from `setting_changes` alone.
+        other => unreachable!("{other} is not a setting sync manages"),
+    }
+    Request::set_status(&s)
+}
+
+/// Makes the kernel match `desired` (see the module docs). Returns what was
+/// done.
+pub fn apply(
+    t: &mut dyn Transport,
+    desired: &Desired,
+    scope: &Scope,
+    host: &Host,
+) -> Result<Report, SyncError> {
+    let state = read_state(t)?;
+    apply_state(t, state, desired, scope, host)
+}
+
+/// [`apply`], from a kernel state read just before (see [`read_state`]).
+pub fn apply_state(
+    t: &mut dyn Transport,
+    state: KernelState,
+    desired: &Desired,
+    scope: &Scope,
+    host: &Host,
+) -> Result<Report, SyncError> {
+    let status = state.status;
+    if status.enabled == 2 {
+        return Err(SyncError::Locked);
+    }
+    for (b, origin) in &desired.rules {
+        if let Some(why) = decode(b)
+            .ok()
+            .and_then(|r| crate::kernel_rules::missing_support(&r, status.feature_bitmap))
+        {
+            return Err(SyncError::Unsupported {
+                what: why,
+                origin: origin.clone(),
+            });
+        }
+    }
+    let report = compare_state(state, desired, scope);
+    empty_guard(&report, desired)?;
+    // Nothing to send: the listing just made is the read-back.
+    if report.in_sync() {
+        return Ok(report);
+    }
+    let mut report = report;
+    let mut run = Run::default();
+    converge(t, &mut run, &mut report, scope, host)
+        .map_err(|e| e.into_sync_error(t, &run, &report, desired, scope, host))?;
+    // Settings after rules, enabled last.
+    for (name, from, to) in report.settings.clone() {
+        let ack = t.execute(&[set_request(name, to)])?[0];
+        if let Err(errno) = ack {
+            return Err(Failed::Refused {
+                what: format!("{name} {from} -> {to}"),
+                errno,
+            }
+            .into_sync_error(t, &run, &report, desired, scope, host));
+        }
+        run.settings.push((name, from, to));
+    }
+    if report.lock_loginuid {
+        if let Err(errno) = t.execute(&[Request::lock_loginuid_immutable()])?[0] {
+            return Err(Failed::Refused {
+                what: "--loginuid-immutable".into(),
+                errno,
+            }
+            .into_sync_error(t, &run, &report, desired, scope, host));
+        }
+    }
+    // When another writer interfered, the plan computed first is not what
+    // was done: report kaudit's own completed steps, in order.
+    if !run.foreign.is_empty() {
+        report.plan.steps = run.done;
+    }
+    report.foreign = run.foreign;
+    Ok(report)
+}
+
+/// How many rounds of apply, read back and re-plan a sync makes before it
+/// gives up on other writers.
+pub const MAX_ROUNDS: usize = 4;
+
+/// What a sync has done so far.
+#[derive(Default)]
+struct Run {
+    /// kaudit's own completed rule steps, in order.
+    done: Vec<Step>,
+    /// Settings changed: (name, from, to).
+    settings: Vec<(&'static str, u32, u32)>,
+    /// Other writers' changes seen.
+    foreign: Vec<ForeignChange>,
+}
+
+/// Why applying stopped.
+enum Failed {
+    /// The kernel refused a step (a rule's `-l` text, or a setting).
+    Refused { what: String, errno: i32 },
+    /// Other writers did not let the rules converge.
+    Contended,
+    /// Talking to the kernel failed.
+    Transport(TransportError),
+}
+
+impl From<TransportError> for Failed {
+    fn from(e: TransportError) -> Self {
+        Failed::Transport(e)
+    }
+}
+
+impl Failed {
+    /// Rolls back kaudit's own steps and makes the error that says so.
+    fn into_sync_error(
+        self,
+        t: &mut dyn Transport,
+        run: &Run,
+        report: &Report,
+        desired: &Desired,
+        scope: &Scope,
+        host: &Host,
+    ) -> SyncError {
+        let (what, errno) = match self {
+            Failed::Transport(e) => return SyncError::Transport(e),
+            Failed::Refused { what, errno } => (Some(what), errno),
+            Failed::Contended => (None, 0),
+        };
+        let rollback = match rollback(t, scope, &report.before, run, host) {
+            Ok(r) => Box::new(r),
+            Err(e) => return SyncError::Transport(e),
+        };
+        let foreign = run.foreign.clone();
+        match what {
+            None => SyncError::Contended { foreign, rollback },
+            Some(what) => {
+                let origin = desired
+                    .rules
+                    .iter()
+                    .find(|(b, _)| rule_text(b, host) == what)
+                    .map(|(_, o)| o.clone());
+                SyncError::Refused {
+                    what,
+                    origin,
+                    reason: crate::apply::strerror(errno),
+                    rollback,
+                    foreign,
+                }
+            }
+        }
+    }
+}
+
+/// Sends the steps of a plan; one ack per step.
+fn execute_steps(t: &mut dyn Transport, steps: &[Step]) -> Result<Vec<Ack>, TransportError> {
+    let requests: Vec<Request> = steps.iter().map(step_request).collect();
+    t.execute(&requests)
+}
+
+/// Applies the plan, reads the rules in scope back and, when another
+/// writer changed them meanwhile, re-plans from what the kernel holds, up
+/// to [`MAX_ROUNDS`] rounds. An add that meets `EEXIST` or a delete that
+/// meets `ENOENT` has reached its end state through another writer: it is
+/// recorded, not a refusal. Only the rules in scope and their order are
+/// verified; rules outside the scope may come and go.
+fn converge(
+    t: &mut dyn Transport,
+    run: &mut Run,
+    report: &mut Report,
+    scope: &Scope,
+    host: &Host,
+) -> Result<(), Failed> {
+    if report.plan.is_empty() {
+        return Ok(());
+    }
+    let want = report.after.clone();
+    let mut mine = report.before.clone();
+    let mut steps = report.plan.steps.clone();
+    for round in 1..=MAX_ROUNDS {
+        report.rounds = round;
+        let acks = execute_steps(t, &steps)?;
+        // The rules in scope kaudit's own steps leave, with copies counted.
+        let mut expected: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+            Default::default();
+        for b in &mine {
+            *expected.entry(b).or_default() += 1;
+        }
+        let mut seen_foreign: Vec<&[u8]> = Vec::new();
+        // Every step of the datagram was tried: record all that completed
+        // (the rollback must undo them) before reporting the first refusal.
+        let mut refused = None;
+        for (step, ack) in steps.iter().zip(&acks) {
+            match (step, ack) {
+                (Step::Append(b) | Step::Prepend(b), Ok(_)) => {
+                    *expected.entry(b).or_default() += 1;
+                    run.done.push(step.clone());
+                }
+                (Step::Delete(b), Ok(_)) => {
+                    if let Some(n) = expected.get_mut(b.as_slice()) {
+                        *n = n.saturating_sub(1);
+                    }
+                    run.done.push(step.clone());
+                }
+                (Step::Append(b) | Step::Prepend(b), Err(e)) if *e == libc::EEXIST => {
+                    run.foreign.push(ForeignChange::Added(rule_text(b, host)));
+                    seen_foreign.push(b);
+                    *expected.entry(b).or_default() += 1;
+                }
+                (Step::Delete(b), Err(e)) if *e == libc::ENOENT => {
+                    run.foreign.push(ForeignChange::Deleted(rule_text(b, host)));
+                    seen_foreign.push(b);
+                    expected.insert(b, 0);
+                }
+                (_, Err(e)) => {
+                    refused = refused.or(Some(Failed::Refused {
+                        what: rule_text(step.bytes(), host),
+                        errno: *e,
+                    }))
+                }
+            }
+        }
+        if let Some(failed) = refused {
+            return Err(failed);
+        }
+        let (_, now) = managed(t, scope)?;
+        // What the read-back shows beyond kaudit's own steps.
+        let mut present: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+            Default::default();
+        for b in &now {
+            *present.entry(b).or_default() += 1;
+        }
+        for (b, n) in &present {
+            if *n > expected.get(b).copied().unwrap_or(0) && !seen_foreign.contains(b) {
+                run.foreign.push(ForeignChange::Added(rule_text(b, host)));
+            }
+        }
+        for (b, n) in &expected {
+            if *n > present.get(b).copied().unwrap_or(0) && !seen_foreign.contains(b) {
+                run.foreign.push(ForeignChange::Deleted(rule_text(b, host)));
+            }
+        }
+        if now == want {
+            return Ok(());
+        }
+        // A prepend is not refused when the rule exists (the kernel compares
+        // its flags with the prepend bit still set), so another writer's add
+        // can leave two copies: delete the first ones (a delete removes the
+        // first copy it finds), then plan from the copies that remain.
+        let mut last: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+            Default::default();
+        for (i, b) in now.iter().enumerate() {
+            last.insert(b, i);
+        }
+        let mut unique = Vec::with_capacity(now.len());
+        steps = Vec::new();
+        for (i, b) in now.iter().enumerate() {
+            if last[b.as_slice()] == i {
+                unique.push(b.clone());
+            } else {
+                steps.push(Step::Delete(b.clone()));
+            }
+        }
+        steps.extend(plan(&unique, &want).steps);
+        mine = now;
+    }
+    Err(Failed::Contended)
+}
+
+/// Undoes kaudit's own completed steps and nothing else: rules kaudit
+/// deleted are added back and rules it added are deleted, in the previous
+/// order; a rule another writer added stays where it is, one another writer
+/// deleted is not re-created. Then the settings kaudit changed, newest
+/// first. Every refusal is recorded, none ignored.
+fn rollback(
+    t: &mut dyn Transport,
+    scope: &Scope,
+    before: &[Vec<u8>],
+    run: &Run,
+    host: &Host,
+) -> Result<Rollback, TransportError> {
+    use std::collections::{HashMap, HashSet};
+    let mut rb = Rollback::default();
+    let (_, now) = managed(t, scope)?;
+    // kaudit's net effect per rule: true added, false deleted.
+    let mut net: HashMap<&[u8], bool, crate::plan::Fast> = HashMap::default();
+    for s in &run.done {
+        net.insert(s.bytes(), !matches!(s, Step::Delete(_)));
+    }
+    let before_set: HashSet<&[u8], crate::plan::Fast> = before.iter().map(Vec::as_slice).collect();
+    let now_set: HashSet<&[u8], crate::plan::Fast> = now.iter().map(Vec::as_slice).collect();
+    // The previous rules, minus those another writer deleted...
+    let mut target: Vec<Vec<u8>> = before
+        .iter()
+        .filter(|b| now_set.contains(b.as_slice()) || net.get(b.as_slice()) == Some(&false))
+        .cloned()
+        .collect();
+    // ...plus those another writer added, after the rule they follow now.
+    for (i, b) in now.iter().enumerate() {
+        if before_set.contains(b.as_slice()) || net.get(b.as_slice()) == Some(&true) {
+            continue;
+        }
+        let list = list_of(b);
+        let pos = now[..i]
+            .iter()
+            .rev()
+            .filter(|p| list_of(p) == list)
+            .find_map(|p| target.iter().position(|x| x == p))
+            .map(|j| j + 1)
+            .or_else(|| target.iter().position(|x| list_of(x) == list))
+            .unwrap_or(target.len());
+        target.insert(pos, b.clone());
+    }
+    let target = kernel_order(&target);
+    let back = plan(&now, &target);
+    let acks = execute_steps(t, &back.steps)?;
+    for (s, a) in back.steps.iter().zip(acks) {
+        let text = rule_text(s.bytes(), host);
+        match (s, a) {
+            (Step::Delete(b), Ok(_)) if net.get(b.as_slice()) == Some(&true) => {
+                rb.removed.push(text)
+            }
+            (Step::Delete(_), Ok(_)) => rb.moved.push(text),
+            (_, Ok(_)) if net.get(s.bytes()) == Some(&false) => rb.readded.push(text),
+            (_, Ok(_)) => {}
+            (_, Err(e)) => rb.failed.push((text, crate::apply::strerror(e))),
+        }
+    }
+    for (name, from, _) in run.settings.iter().rev() {
+        match t.execute(&[set_request(name, *from)])?[0] {
+            Ok(_) => rb.settings_restored.push((name, *from)),
+            Err(e) => rb
+                .settings_failed
+                .push((name, *from, crate::apply::strerror(e))),
+        }
+    }
+    let (_, after) = managed(t, scope)?;
+    rb.rules_exact = after == target;
+    Ok(rb)
+}

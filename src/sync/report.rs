@@ -1,0 +1,143 @@
+//! What a sync did, or why it did not complete.
+
+use crate::netlink::TransportError;
+use crate::plan::Plan;
+use crate::rulefile::Origin;
+
+/// The result of comparing and, perhaps, applying.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// The rule plan.
+    pub plan: Plan,
+    /// Settings that change: (name, from, to).
+    pub settings: Vec<(&'static str, u32, u32)>,
+    /// Whether `--loginuid-immutable` will be (or was) set.
+    pub lock_loginuid: bool,
+    /// The managed rules in the kernel before.
+    pub before: Vec<Vec<u8>>,
+    /// The managed rules wanted, in kernel order.
+    pub after: Vec<Vec<u8>>,
+    /// The kernel's whole table when compared (managed or not).
+    pub table: Vec<Vec<u8>>,
+    /// Changes another writer made to rules in scope while the sync ran
+    /// (`-l` text), which kaudit re-planned around.
+    pub foreign: Vec<ForeignChange>,
+    /// Rounds of apply, read back and re-plan (1 when nobody interfered).
+    pub rounds: usize,
+}
+
+/// A change another writer made to a rule in scope during a sync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForeignChange {
+    /// The rule appeared (an add of kaudit's met `EEXIST`, or the read-back
+    /// showed it).
+    Added(String),
+    /// The rule disappeared (a delete of kaudit's met `ENOENT`, or the
+    /// read-back showed it gone).
+    Deleted(String),
+}
+
+/// What a rollback did: it undoes kaudit's own completed steps and nothing
+/// else (a rule another writer added stays, one another writer deleted is
+/// not re-created). Rules are `-l` text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rollback {
+    /// Rules kaudit had deleted, added back.
+    pub readded: Vec<String>,
+    /// Rules kaudit had added, deleted again.
+    pub removed: Vec<String>,
+    /// Rules deleted and re-added to put the previous order back.
+    pub moved: Vec<String>,
+    /// Rollback requests the kernel refused: (what, reason).
+    pub failed: Vec<(String, String)>,
+    /// Settings put back: (name, value).
+    pub settings_restored: Vec<(&'static str, u32)>,
+    /// Settings that could not be put back: (name, value, reason).
+    pub settings_failed: Vec<(&'static str, u32, String)>,
+    /// Whether the rules in scope are afterwards exactly the previous ones,
+    /// in order (apart from other writers' changes).
+    pub rules_exact: bool,
+}
+
+impl Rollback {
+    /// Whether the previous state is back.
+    pub fn complete(&self) -> bool {
+        self.rules_exact && self.failed.is_empty() && self.settings_failed.is_empty()
+    }
+}
+
+impl Report {
+    /// Whether anything differs.
+    pub fn in_sync(&self) -> bool {
+        self.plan.is_empty() && self.settings.is_empty() && !self.lock_loginuid
+    }
+}
+
+/// Why a sync did not complete.
+#[derive(Debug)]
+pub enum SyncError {
+    /// The kernel's configuration is locked (`-e 2`); nothing was sent.
+    Locked,
+    /// The kernel refused a step; the previous state was restored.
+    Refused {
+        /// The refused rule's `-l` text, or the setting.
+        what: String,
+        /// Where it came from.
+        origin: Option<Origin>,
+        /// strerror.
+        reason: String,
+        /// What the rollback restored and what it could not.
+        rollback: Box<Rollback>,
+        /// What other writers changed meanwhile.
+        foreign: Vec<ForeignChange>,
+    },
+    /// Other writers kept changing the rules in scope: after
+    /// [`MAX_ROUNDS`](super::MAX_ROUNDS) rounds the kernel still did not match; kaudit's own
+    /// steps were rolled back.
+    Contended {
+        /// What other writers changed.
+        foreign: Vec<ForeignChange>,
+        /// What the rollback restored and what it could not.
+        rollback: Box<Rollback>,
+    },
+    /// A rule needs a kernel feature this kernel lacks; nothing was sent.
+    Unsupported {
+        /// Why.
+        what: String,
+        /// The rule's line.
+        origin: Origin,
+    },
+    /// Talking to the kernel failed.
+    Transport(TransportError),
+    /// The files hold no rules and do not say `-D`, while the kernel holds
+    /// rules in scope; nothing was sent.
+    EmptyDesired {
+        /// Rules in scope that a sync would delete.
+        in_scope: usize,
+    },
+}
+
+impl SyncError {
+    /// The exit code of `kaudit sync` for this error: 3 locked, 2 nothing
+    /// sent for a reason of input, 5 the kernel was changed and its previous
+    /// state could not be restored, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SyncError::Refused { rollback, .. } | SyncError::Contended { rollback, .. }
+                if !rollback.complete() =>
+            {
+                5
+            }
+            SyncError::Locked => 3,
+            SyncError::Unsupported { .. } | SyncError::EmptyDesired { .. } => 2,
+            SyncError::Transport(TransportError::PermissionDenied(_)) => 4,
+            _ => 1,
+        }
+    }
+}
+
+impl From<TransportError> for SyncError {
+    fn from(e: TransportError) -> Self {
+        SyncError::Transport(e)
+    }
+}

@@ -1,0 +1,40 @@
+//! Which rules a sync manages: every rule, or those whose key starts with a
+//! prefix.
+
+use crate::model::Rule;
+
+/// Which rules a sync manages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every rule in the kernel.
+    All,
+    /// Rules with a key starting with this prefix.
+    KeyPrefix(String),
+}
+
+impl Scope {
+    /// Parses `key=PREFIX`.
+    pub fn parse(text: &str) -> Result<Scope, String> {
+        match text.strip_prefix("key=") {
+            Some(p) if !p.is_empty() => Ok(Scope::KeyPrefix(p.to_string())),
+            _ => Err(format!("--scope must be key=PREFIX, not '{text}'")),
+        }
+    }
+
+    /// Whether a rule is managed.
+    pub fn covers(&self, rule: &Rule) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::KeyPrefix(p) => rule.keys().iter().any(|k| k.starts_with(p.as_bytes())),
+        }
+    }
+
+    pub(super) fn covers_bytes(&self, bytes: &[u8]) -> bool {
+        match self {
+            Scope::All => true,
+            // A rule kaudit cannot fully decode is managed like any other
+            // when the key it carries can be read.
+            Scope::KeyPrefix(_) => self.covers(&crate::codec::decode_lossy(bytes).0),
+        }
+    }
+}
