@@ -34,7 +34,7 @@ pub enum ErrorMode {
 
 /// A line the kernel (or the loader) refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
+pub struct RefusedLine {
     /// Where the line came from.
     pub origin: Origin,
     /// The line.
@@ -53,7 +53,7 @@ pub struct Outcome {
     /// Settings changed.
     pub settings: usize,
     /// Refused lines.
-    pub failures: Vec<Failure>,
+    pub failures: Vec<RefusedLine>,
     /// Whether the load stopped early (stop mode).
     pub stopped: bool,
     /// Whether the load counts as failed (stop mode refusal, or `-c`).
@@ -211,7 +211,7 @@ pub fn apply(
 
 /// Records a refusal; false when the load must stop.
 fn record_failure(out: &mut Outcome, mode: ErrorMode, entry: &Entry, message: String) -> bool {
-    out.failures.push(Failure {
+    out.failures.push(RefusedLine {
         origin: entry.origin.clone(),
         text: entry.text.clone(),
         message,

@@ -25,6 +25,7 @@ pub mod cnum;
 pub mod codec;
 pub mod compile;
 pub mod diag;
+pub mod error;
 pub mod expedite;
 pub mod filevercmp;
 pub mod host;

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use kaudit::apply::{self, contains};
 use kaudit::compile::{compile_args, Compiled, RuleOp};
 use kaudit::diag::{Diagnostic, Severity};
+use kaudit::error::{exit, Error};
 use kaudit::expedite::Expedited;
 use kaudit::host::Host;
 use kaudit::interrupt;
@@ -19,7 +20,7 @@ use kaudit::lock::MachineLock;
 use kaudit::model::Rule;
 use kaudit::netlink::select::Kernel;
 use kaudit::netlink::{Request, Transport};
-use kaudit::output::{say, CliError, Stdout};
+use kaudit::output::{say, Stdout};
 use kaudit::rulefile::{compile_files, trust_problems, Trust};
 use kaudit::sync::{self as ksync, Scope};
 use std::process::ExitCode;
@@ -266,18 +267,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         // clap's own printing panics on a closed stdout; this does not.
         Err(e) => {
-            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            let code = u8::try_from(e.exit_code()).unwrap_or(exit::TROUBLE);
             let text = e.render().to_string();
             if e.use_stderr() {
                 kaudit::output::say(text.trim_end());
             } else {
                 let mut out = kaudit::output::stdout();
                 out.print(&text);
-                return ExitCode::from(match out.finish(1) {
+                return ExitCode::from(match out.finish() {
                     Ok(()) => code,
                     Err(e) => {
                         say(&format!("kaudit: {e}"));
-                        e.code
+                        e.exit_code()
                     }
                 });
             }
@@ -288,11 +289,11 @@ fn main() -> ExitCode {
     // io_uring ops beyond the reference); the personalities do not.
     let host = Host::detect().extended();
     let mut out = kaudit::output::stdout();
-    // diff and check exit 2 on any error, a failed write included.
-    let error_code = match &cli.command {
-        Command::Diff { .. } | Command::Check { .. } | Command::Lint { .. } => 2,
-        _ => 1,
-    };
+    // diff, check and lint exit 2 on any error, a failed write included.
+    let trouble = matches!(
+        &cli.command,
+        Command::Diff { .. } | Command::Check { .. } | Command::Lint { .. }
+    );
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
@@ -357,25 +358,22 @@ fn main() -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
-            say(&format!("kaudit: {}", e.message));
-            e.code
+            say(&format!("kaudit: {e}"));
+            e.exit_code()
         }
     };
     let code = after_signal("kaudit", "the change", code);
-    match out.finish(error_code) {
+    match out.finish() {
         Ok(()) => ExitCode::from(code),
         Err(e) => {
+            let e = if trouble { e.trouble() } else { e };
             say(&format!("kaudit: {e}"));
-            ExitCode::from(code.max(e.code))
+            ExitCode::from(code.max(e.exit_code()))
         }
     }
 }
 
-type Failure = CliError;
-
-fn fail(message: impl Into<String>) -> Failure {
-    CliError::fail(message)
-}
+type Failure = Error;
 
 fn report(diags: &[Diagnostic]) -> bool {
     let mut errors = false;
@@ -406,17 +404,9 @@ fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
         return Ok(Expedited::new(t, false));
     }
     if !nix::unistd::geteuid().is_root() {
-        return Err(Failure {
-            message: "changing audit rules needs root (CAP_AUDIT_CONTROL)".into(),
-            code: 4,
-        });
+        return Err(Error::NotRoot);
     }
-    let lock = MachineLock::acquire().map_err(|e| {
-        fail(format!(
-            "cannot take the kaudit lock: {}",
-            kaudit::output::reason(&e)
-        ))
-    })?;
+    let lock = MachineLock::acquire().map_err(Error::Lock)?;
     immutable_check(&mut t)?;
     interrupt::defer();
     Ok(Expedited::new(t, expedite).holding(lock))
@@ -424,10 +414,7 @@ fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
 
 fn immutable_check(t: &mut Kernel) -> Result<(), Failure> {
     if t.get_status()?.enabled == 2 {
-        return Err(Failure {
-            message: "The audit system is in immutable mode, no rule changes allowed".into(),
-            code: 3,
-        });
+        return Err(Error::Immutable);
     }
     Ok(())
 }
@@ -454,9 +441,7 @@ fn load(
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        return Err(fail(format!(
-            "{errors} error(s); nothing was sent to the kernel"
-        )));
+        return Err(Error::LoadInput { errors });
     }
     if dry_run {
         let mut text = String::new();
@@ -476,7 +461,7 @@ fn load(
         Ok(outcome) => outcome,
         Err(refused) => {
             report(&refused);
-            return Err(fail("nothing was sent to the kernel"));
+            return Err(Error::NotLoadable);
         }
     };
     for f in &outcome.failures {
@@ -589,19 +574,16 @@ fn delete(key: Option<&str>, rule: &[String], expedite: bool, host: &Host) -> Re
         return run_deletes(&mut t, doomed, &format!("with key {k}"));
     } else {
         if rule.is_empty() {
-            return Err(Failure {
-                message: "give a rule to delete, or --key KEY".into(),
-                code: 2,
-            });
+            return Err(Error::NothingToDelete);
         }
         match compile_args(rule, host) {
             Ok(Compiled::Rule { rule, .. }) => {
                 vec![Request::del_rule(kaudit::codec::encode(&rule.as_stored()))]
             }
-            Ok(_) => return Err(fail("that is not a rule")),
+            Ok(_) => return Err(Error::NotARule),
             Err(d) => {
                 report(&[d.at(None, 1, &kaudit::syntax::join_argv(rule))]);
-                return Err(fail("nothing was deleted"));
+                return Err(Error::BadRule);
             }
         }
     };
@@ -611,7 +593,7 @@ fn delete(key: Option<&str>, rule: &[String], expedite: bool, host: &Host) -> Re
 
 fn run_deletes(t: &mut dyn Transport, requests: Vec<Request>, what: &str) -> Result<u8, Failure> {
     if requests.is_empty() {
-        return Err(fail(format!("no rule {what}")));
+        return Err(Error::NoSuchRule(what.to_string()));
     }
     let acks = t.execute(&requests)?;
     let mut code = 0;
@@ -632,7 +614,7 @@ fn run_deletes(t: &mut dyn Transport, requests: Vec<Request>, what: &str) -> Res
 fn scope_of(scope: Option<&str>) -> Result<Scope, Failure> {
     match scope {
         None => Ok(Scope::All),
-        Some(s) => Scope::parse(s).map_err(|m| CliError::new(2, m)),
+        Some(s) => Scope::parse(s).map_err(Error::Scope),
     }
 }
 
@@ -650,8 +632,7 @@ fn desired(
         .filter(|d| d.severity == Severity::Error)
         .count();
     report(&problems);
-    let nothing_sent =
-        |n: usize| CliError::new(2, format!("{n} error(s); nothing was sent to the kernel"));
+    let nothing_sent = |errors: usize| Error::DesiredInput { errors };
     let want = ksync::desired_from_paths(paths, host, scope).map_err(|diags| {
         report(&diags);
         nothing_sent(refused + diags.len())
@@ -682,10 +663,7 @@ fn sync(
     {
         let mut t = Kernel::open()?;
         let r = ksync::compare(&mut t, &want, &scope)?;
-        ksync::empty_guard(&r, &want).map_err(|e| Failure {
-            message: e.to_string(),
-            code: e.exit_code(),
-        })?;
+        ksync::empty_guard(&r, &want)?;
         if json {
             out.print(&json::line(&json::PlanReport::new(&r, host)));
         } else {
@@ -754,10 +732,7 @@ fn sync_apply(
             if json {
                 out.print(&json::line(&json::SyncFailure::new(&e)));
             }
-            Err(Failure {
-                message: e.to_string(),
-                code: e.exit_code(),
-            })
+            Err(e.into())
         }
     }
 }
@@ -792,7 +767,7 @@ fn compare(
     out: &mut Stdout,
 ) -> Result<u8, Failure> {
     // diff(1) and check exit 2 on any error.
-    let as_two = |f: Failure| Failure { code: 2, ..f };
+    let as_two = Error::trouble;
     let scope = scope_of(scope).map_err(as_two)?;
     let want = desired(paths, &scope, host, Trust::Warn).map_err(as_two)?;
     let mut t = Kernel::open().map_err(|e| as_two(e.into()))?;
@@ -838,12 +813,7 @@ fn status(json: bool, out: &mut Stdout) -> Result<u8, Failure> {
 /// clap definitions above, so they never disagree with `--help`.
 fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
     use clap::CommandFactory;
-    let io = |e: std::io::Error| {
-        fail(format!(
-            "cannot write the docs: {}",
-            kaudit::output::reason(&e)
-        ))
-    };
+    let io = Error::Docs;
     let man = dir.join("man8");
     let comp = dir.join("completions");
     std::fs::create_dir_all(&man).map_err(io)?;
@@ -890,7 +860,7 @@ fn lint(
         format
     };
     let (text, code) =
-        kaudit::lint::run(paths, format, deny, arch, host).map_err(|m| CliError::new(2, m))?;
+        kaudit::lint::run(paths, format, deny, arch, host).map_err(Error::trouble)?;
     out.print(&text);
     Ok(code)
 }

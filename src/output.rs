@@ -3,7 +3,7 @@
 //!
 //! A command writes its results through [`Output`] (standard output) and its
 //! messages through [`say`]/[`Messages`] (standard error), and returns a
-//! [`CliError`] when it fails. Writing never panics, whatever happens to
+//! [`crate::error::Error`] when it fails. Writing never panics, whatever happens to
 //! the descriptors:
 //!
 //! * a closed standard output (`kaudit list | head -1`, EPIPE) ends the
@@ -11,65 +11,15 @@
 //!   own end (a sync that already changed the kernel still finishes and
 //!   reports on standard error) and keeps its exit code, as ripgrep does;
 //! * any other write error (a full disk, `/dev/full`) is remembered and
-//!   reported by [`Output::finish`] as a [`CliError`] naming the reason;
+//!   reported by [`Output::finish`] as an [`Error::Write`] naming the reason;
 //! * standard error that cannot be written is ignored: there is nowhere left
 //!   to say anything.
 //!
 //! Rust ignores SIGPIPE, so a closed pipe arrives here as an EPIPE error, and
 //! `print!` would panic on it; nothing in kaudit uses `print!`.
 
-use std::fmt;
+use crate::error::Error;
 use std::io::{self, Write};
-
-/// A command's failure: the message for standard error (without the
-/// `kaudit: ` prefix) and the exit code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CliError {
-    /// One sentence: what went wrong.
-    pub message: String,
-    /// The process's exit code.
-    pub code: u8,
-}
-
-impl CliError {
-    /// A failure with exit code `code`.
-    pub fn new(code: u8, message: impl Into<String>) -> CliError {
-        CliError {
-            message: message.into(),
-            code,
-        }
-    }
-
-    /// A failure with exit code 1.
-    pub fn fail(message: impl Into<String>) -> CliError {
-        CliError::new(1, message)
-    }
-
-    /// The same message with another exit code (`diff`/`check` exit 2 on
-    /// any error).
-    pub fn with_code(self, code: u8) -> CliError {
-        CliError { code, ..self }
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CliError {}
-
-impl From<crate::netlink::TransportError> for CliError {
-    /// Exit 4 when the kernel says the caller may not, 1 otherwise.
-    fn from(e: crate::netlink::TransportError) -> CliError {
-        let code = match &e {
-            crate::netlink::TransportError::PermissionDenied(_) => 4,
-            _ => 1,
-        };
-        CliError::new(code, e.to_string())
-    }
-}
 
 /// The reason of an I/O error in the C library's words, without Rust's
 /// ` (os error N)` suffix: `No such file or directory`.
@@ -156,19 +106,19 @@ impl<W: Write> Output<W> {
         };
     }
 
-    /// Flushes; a write error other than a closed pipe becomes a
-    /// [`CliError`] with exit code `code` (the command's error code).
-    pub fn finish(mut self, code: u8) -> Result<(), CliError> {
+    /// Flushes; a write error other than a closed pipe becomes an
+    /// [`Error::Write`].
+    pub fn finish(mut self) -> Result<(), Error> {
         if matches!(self.state, State::Open) {
             if let Err(e) = self.inner.flush() {
                 self.fail(e);
             }
         }
         match self.state {
-            State::Failed(e) => Err(CliError::new(
-                code,
-                format!("cannot write to {}: {}", self.name, reason(&e)),
-            )),
+            State::Failed(source) => Err(Error::Write {
+                stream: self.name,
+                source,
+            }),
             State::Open | State::Closed => Ok(()),
         }
     }
@@ -251,11 +201,11 @@ mod tests {
         assert!(o.is_lost());
         o.line("more");
         assert_eq!(o.inner.written, b"hel");
-        assert_eq!(o.finish(1), Ok(()));
+        assert!(o.finish().is_ok());
     }
 
     #[test]
-    fn a_full_disk_is_an_error_with_the_reason_and_the_code() {
+    fn a_full_disk_is_an_error_with_the_reason() {
         let mut o = Output::new(
             Failing {
                 ok: 0,
@@ -265,13 +215,12 @@ mod tests {
             "standard output",
         );
         let _ = writeln!(o, "x");
+        let e = o.finish().unwrap_err();
         assert_eq!(
-            o.finish(2),
-            Err(CliError::new(
-                2,
-                "cannot write to standard output: No space left on device"
-            ))
+            e.to_string(),
+            "cannot write to standard output: No space left on device"
         );
+        assert_eq!(e.exit_code(), crate::error::exit::FAILED);
     }
 
     #[test]

@@ -85,11 +85,11 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
         host: Host::detect(),
     };
     let code = run(args, &mut env);
-    match out.finish(1) {
+    match out.finish() {
         Ok(()) => code,
         Err(e) => {
             crate::output::say(&format!("auditctl: {e}"));
-            code.max(e.code)
+            code.max(e.exit_code())
         }
     }
 }

@@ -466,11 +466,11 @@ pub fn main(cmd: &str, args: &[String]) -> u8 {
         &mut out,
         &mut crate::output::Messages,
     );
-    match out.finish(1) {
+    match out.finish() {
         Ok(()) => code,
         Err(e) => {
             crate::output::say(&format!("{cmd}: {e}"));
-            code.max(e.code)
+            code.max(e.exit_code())
         }
     }
 }

@@ -603,12 +603,12 @@ pub fn run(
     deny: Level,
     machines: &[String],
     host: &Host,
-) -> Result<(String, u8), String> {
+) -> Result<(String, u8), crate::error::Error> {
     let mut list = Vec::new();
     for name in machines {
         let m = crate::tables::machine_by_name(name)
             .filter(|m| *m != Machine::IoUring)
-            .ok_or_else(|| format!("unknown machine {name:?} for --arch"))?;
+            .ok_or_else(|| crate::error::Error::UnknownMachine(name.clone()))?;
         if !list.contains(&m) {
             list.push(m);
         }

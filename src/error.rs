@@ -1,0 +1,193 @@
+//! Why a native command failed, and the exit code each reason means: one
+//! typed set, so every command maps its errors to exit codes the same way.
+//!
+//! The message (the error's `Display`) goes to standard error after
+//! `kaudit: `; [`Error::exit_code`] is the process's exit code. The codes
+//! (README, "Commands") are the constants in [`exit`]. The `auditctl` and
+//! `augenrules` personalities keep their own tables (the reference's), in
+//! their modules.
+
+use crate::netlink::TransportError;
+use crate::output::reason;
+use crate::sync::SyncError;
+
+/// kaudit's exit codes.
+pub mod exit {
+    /// Success; for `diff`, `check` and `lint`: no difference, no finding.
+    pub const OK: u8 = 0;
+    /// Bad input or a kernel refusal; for `diff` and `check`: the kernel
+    /// differs from the files; for `lint`: a finding at or above `--deny`.
+    pub const FAILED: u8 = 1;
+    /// A usage error; for `diff`, `check` and `lint` (as for diff(1)): any
+    /// error.
+    pub const TROUBLE: u8 = 2;
+    /// The kernel's audit configuration is locked (`-e 2`).
+    pub const LOCKED: u8 = 3;
+    /// Not privileged.
+    pub const NOT_ROOT: u8 = 4;
+    /// The kernel was changed and its previous state could not be restored.
+    pub const NOT_RESTORED: u8 = 5;
+}
+
+/// Why a native command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Talking to the kernel failed (exit 4 when it says the caller may
+    /// not, 1 otherwise).
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    /// A sync did not complete (its own exit code: [`SyncError::exit_code`]).
+    #[error("{0}")]
+    Sync(SyncError),
+    /// `--scope` is not `key=PREFIX`.
+    #[error("{0}")]
+    Scope(String),
+    /// A change was asked for without root.
+    #[error("changing audit rules needs root (CAP_AUDIT_CONTROL)")]
+    NotRoot,
+    /// The machine-wide lock could not be taken; nothing was sent.
+    #[error("cannot take the kaudit lock: {}", reason(.0))]
+    Lock(std::io::Error),
+    /// The kernel's configuration is locked (`-e 2`); nothing was sent.
+    #[error("The audit system is in immutable mode, no rule changes allowed")]
+    Immutable,
+    /// `load`: lines of the files have errors (reported above); nothing was
+    /// sent.
+    #[error("{errors} error(s); nothing was sent to the kernel")]
+    LoadInput {
+        /// How many errors.
+        errors: usize,
+    },
+    /// `load`: lines that are neither rules nor settings (reported above);
+    /// nothing was sent.
+    #[error("nothing was sent to the kernel")]
+    NotLoadable,
+    /// `sync`, `diff`, `check`: the files do not make a desired state (the
+    /// errors are reported above); nothing was sent. Exit 2: input, as for
+    /// the other reasons a sync sends nothing.
+    #[error("{errors} error(s); nothing was sent to the kernel")]
+    DesiredInput {
+        /// How many errors.
+        errors: usize,
+    },
+    /// `delete` without a rule or `--key`.
+    #[error("give a rule to delete, or --key KEY")]
+    NothingToDelete,
+    /// `delete`: the text is a setting or a command, not a rule.
+    #[error("that is not a rule")]
+    NotARule,
+    /// `delete`: the rule text has an error (reported above).
+    #[error("nothing was deleted")]
+    BadRule,
+    /// `delete`: the kernel holds no such rule.
+    #[error("no rule {0}")]
+    NoSuchRule(String),
+    /// `lint --arch` names no machine kaudit knows.
+    #[error("unknown machine {0:?} for --arch")]
+    UnknownMachine(String),
+    /// The man pages or completions could not be written.
+    #[error("cannot write the docs: {}", reason(.0))]
+    Docs(std::io::Error),
+    /// Standard output (or another stream) failed for a reason other than
+    /// a closed pipe.
+    #[error("cannot write to {stream}: {}", reason(.source))]
+    Write {
+        /// Which stream ("standard output").
+        stream: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Any error of `diff`, `check` or `lint`: exit 2, as for diff(1), so
+    /// that it is never mistaken for "different" (1).
+    #[error(transparent)]
+    Trouble(Box<Error>),
+}
+
+// By hand rather than `#[from]`: that would also make it the error's
+// source, which needs `SyncError: std::error::Error`.
+impl From<SyncError> for Error {
+    fn from(e: SyncError) -> Error {
+        Error::Sync(e)
+    }
+}
+
+impl Error {
+    /// The process's exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Transport(TransportError::PermissionDenied(_)) | Error::NotRoot => {
+                exit::NOT_ROOT
+            }
+            Error::Sync(e) => e.exit_code(),
+            Error::Immutable => exit::LOCKED,
+            Error::Scope(_)
+            | Error::DesiredInput { .. }
+            | Error::NothingToDelete
+            | Error::UnknownMachine(_)
+            | Error::Trouble(_) => exit::TROUBLE,
+            Error::Transport(_)
+            | Error::Lock(_)
+            | Error::LoadInput { .. }
+            | Error::NotLoadable
+            | Error::NotARule
+            | Error::BadRule
+            | Error::NoSuchRule(_)
+            | Error::Docs(_)
+            | Error::Write { .. } => exit::FAILED,
+        }
+    }
+
+    /// This error as `diff`, `check` and `lint` report it: the same
+    /// message, exit 2.
+    pub fn trouble(self) -> Error {
+        match self {
+            Error::Trouble(_) => self,
+            other => Error::Trouble(Box::new(other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_carries_its_exit_code() {
+        let denied = TransportError::PermissionDenied(std::io::Error::from_raw_os_error(1));
+        assert_eq!(Error::from(denied).exit_code(), exit::NOT_ROOT);
+        assert_eq!(Error::NotRoot.exit_code(), exit::NOT_ROOT);
+        assert_eq!(Error::Immutable.exit_code(), exit::LOCKED);
+        assert_eq!(Error::Sync(SyncError::Locked).exit_code(), exit::LOCKED);
+        assert_eq!(Error::LoadInput { errors: 2 }.exit_code(), exit::FAILED);
+        assert_eq!(Error::DesiredInput { errors: 2 }.exit_code(), exit::TROUBLE);
+        assert_eq!(Error::NothingToDelete.exit_code(), exit::TROUBLE);
+        assert_eq!(Error::NoSuchRule("x".into()).exit_code(), exit::FAILED);
+    }
+
+    #[test]
+    fn trouble_keeps_the_message_and_exits_2() {
+        let e = Error::Immutable.trouble();
+        assert_eq!(e.exit_code(), exit::TROUBLE);
+        assert_eq!(
+            e.to_string(),
+            "The audit system is in immutable mode, no rule changes allowed"
+        );
+        assert_eq!(e.trouble().exit_code(), exit::TROUBLE);
+    }
+
+    #[test]
+    fn io_reasons_have_no_rust_suffix() {
+        let e = Error::Write {
+            stream: "standard output",
+            source: std::io::Error::from_raw_os_error(libc::ENOSPC),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot write to standard output: No space left on device"
+        );
+        assert_eq!(
+            Error::Lock(std::io::Error::from_raw_os_error(libc::EACCES)).to_string(),
+            "cannot take the kaudit lock: Permission denied"
+        );
+    }
+}
