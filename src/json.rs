@@ -11,7 +11,7 @@ use crate::listing::rule_line;
 use crate::model::Rule;
 use crate::netlink::AuditStatus;
 use crate::sync::{ForeignChange, Report, Rollback, SyncError};
-use crate::{codec, host::Host, plan, tables};
+use crate::{host::Host, tables};
 use base64::Engine;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -265,13 +265,14 @@ impl PlanReport {
                         Step::Prepend(_) => Op::Prepend,
                         Step::Delete(_) => Op::Delete,
                     };
-                    let bytes = s.bytes();
                     // A rule that does not decode whole is shown with what
                     // could be read, as the text listing shows it.
-                    let rule = rule_line(&codec::decode_lossy(bytes).0, host);
+                    let rule = rule_line(s.rule().rule(), host);
+                    let list = s.rule().list();
                     PlanStep {
                         op,
-                        list: plan::list_name(bytes),
+                        list: tables::list_name(list)
+                            .map_or_else(|| format!("list {list}"), str::to_string),
                         rule: Text(rule),
                     }
                 })

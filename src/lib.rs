@@ -41,6 +41,7 @@ pub mod output;
 pub mod plan;
 pub mod rulefile;
 pub mod status;
+pub mod stored_rule;
 pub mod sync;
 pub mod syntax;
 pub mod tables;

@@ -10,7 +10,7 @@
 //! deletes every other managed rule, and prepends and appends the rest.
 //!
 //! Rules are compared as the kernel stores them (bytes, see
-//! [`stored_bytes`]); the kernel refuses duplicates, so a rule identifies its
+//! [`StoredRule`]); the kernel refuses duplicates, so a rule identifies its
 //! position uniquely and the longest run is found in linear time.
 //!
 //! Step order, per list (see [`plan`]): first the rules after the kept
@@ -32,8 +32,7 @@
 //! final deletes go front to back in kernel order, so each finds its rule
 //! after only the rules that stay in front of it.
 
-use crate::codec::encode;
-use crate::model::Rule;
+use crate::stored_rule::StoredRule;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -69,39 +68,25 @@ pub(crate) type Fast = BuildHasherDefault<PayloadHasher>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     /// Append to the end of the rule's list.
-    Append(Vec<u8>),
+    Append(StoredRule),
     /// Insert at the head of the rule's list.
-    Prepend(Vec<u8>),
+    Prepend(StoredRule),
     /// Delete the identical rule.
-    Delete(Vec<u8>),
+    Delete(StoredRule),
 }
 
 impl Step {
-    /// The rule bytes the step carries.
-    pub fn bytes(&self) -> &[u8] {
+    /// The rule the step carries.
+    pub fn rule(&self) -> &StoredRule {
         match self {
-            Step::Append(b) | Step::Prepend(b) | Step::Delete(b) => b,
+            Step::Append(r) | Step::Prepend(r) | Step::Delete(r) => r,
         }
     }
-}
 
-/// A rule as the kernel stores and lists it: the prepend flag cleared, and
-/// the 16 syscall-class bits of the mask cleared (the kernel expands a class
-/// into its syscalls and clears the bit; rules that name a class by number
-/// therefore never compare equal, and are re-sent by every sync).
-pub fn stored_bytes(rule: &Rule) -> Vec<u8> {
-    let mut r = rule.as_stored();
-    r.mask.0[63] &= 0x0000_FFFF;
-    encode(&r)
-}
-
-/// The list number of a rule payload (`flags` without the prepend bit).
-pub fn list_of(bytes: &[u8]) -> u32 {
-    let mut w = [0u8; 4];
-    if bytes.len() >= 4 {
-        w.copy_from_slice(&bytes[..4]);
+    /// The rule's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.rule().bytes()
     }
-    u32::from_ne_bytes(w) & !crate::model::FILTER_PREPEND
 }
 
 /// The plan: steps in execution order.
@@ -145,20 +130,24 @@ pub fn is_move(steps: &[Step], i: usize) -> bool {
 /// order, as listed) to `desired` (stored bytes, in the order wanted). Rules
 /// of both are grouped by list; the order across lists does not matter to
 /// the kernel. `desired` must not contain the same rule twice.
-pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
-    let mut lists: Vec<u32> = current.iter().chain(desired).map(|b| list_of(b)).collect();
+pub fn plan(current: &[StoredRule], desired: &[StoredRule]) -> Plan {
+    let mut lists: Vec<u32> = current
+        .iter()
+        .chain(desired)
+        .map(StoredRule::list)
+        .collect();
     lists.sort_unstable();
     lists.dedup();
     let mut adds = Vec::new();
     let mut last_deletes = Vec::new();
     let (mut kept_total, mut moved) = (0, 0);
     for list in lists {
-        let cur: Vec<&Vec<u8>> = current.iter().filter(|b| list_of(b) == list).collect();
-        let want: Vec<&Vec<u8>> = desired.iter().filter(|b| list_of(b) == list).collect();
+        let cur: Vec<&StoredRule> = current.iter().filter(|r| r.list() == list).collect();
+        let want: Vec<&StoredRule> = desired.iter().filter(|r| r.list() == list).collect();
         let index: HashMap<&[u8], usize, Fast> = cur
             .iter()
             .enumerate()
-            .map(|(i, b)| (b.as_slice(), i))
+            .map(|(i, r)| (r.bytes(), i))
             .collect();
         // The longest run want[start..start+len] whose rules sit in `cur` at
         // strictly increasing positions.
@@ -166,7 +155,7 @@ pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
         let mut run_start = 0;
         let mut prev: Option<usize> = None;
         for (k, w) in want.iter().enumerate() {
-            match index.get(w.as_slice()) {
+            match index.get(w.bytes()) {
                 Some(&p) if prev.is_some_and(|q| p > q) => {}
                 Some(_) => run_start = k,
                 None => {
@@ -175,16 +164,16 @@ pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
                     continue;
                 }
             }
-            prev = index.get(w.as_slice()).copied();
+            prev = index.get(w.bytes()).copied();
             if k + 1 - run_start > best_len {
                 best_len = k + 1 - run_start;
                 best_start = run_start;
             }
         }
         kept_total += best_len;
-        let wanted: HashSet<&[u8], Fast> = want.iter().map(|b| b.as_slice()).collect();
-        let mut add = |w: &Vec<u8>, step: fn(Vec<u8>) -> Step| {
-            if index.contains_key(w.as_slice()) {
+        let wanted: HashSet<&[u8], Fast> = want.iter().map(|r| r.bytes()).collect();
+        let mut add = |w: &StoredRule, step: fn(StoredRule) -> Step| {
+            if index.contains_key(w.bytes()) {
                 adds.push(Step::Delete(w.clone()));
                 moved += 1;
             }
@@ -200,7 +189,7 @@ pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
         }
         // Rules no longer wanted, front to back.
         for c in &cur {
-            if !wanted.contains(c.as_slice()) {
+            if !wanted.contains(c.bytes()) {
                 last_deletes.push(Step::Delete((*c).clone()));
             }
         }
@@ -216,10 +205,10 @@ pub fn plan(current: &[Vec<u8>], desired: &[Vec<u8>]) -> Plan {
 
 /// Applies a plan to an in-memory rule table (kernel order), as the kernel
 /// would: for tests and for predicting the end state.
-pub fn simulate(table: &[Vec<u8>], steps: &[Step]) -> Result<Vec<Vec<u8>>, String> {
+pub fn simulate(table: &[StoredRule], steps: &[Step]) -> Result<Vec<StoredRule>, String> {
     // One vector per list keeps prepend/append semantics per list.
-    let mut lists: Vec<(u32, Vec<Vec<u8>>)> = Vec::new();
-    let slot = |lists: &mut Vec<(u32, Vec<Vec<u8>>)>, l: u32| -> usize {
+    let mut lists: Vec<(u32, Vec<StoredRule>)> = Vec::new();
+    let slot = |lists: &mut Vec<(u32, Vec<StoredRule>)>, l: u32| -> usize {
         match lists.iter().position(|(n, _)| *n == l) {
             Some(i) => i,
             None => {
@@ -228,12 +217,12 @@ pub fn simulate(table: &[Vec<u8>], steps: &[Step]) -> Result<Vec<Vec<u8>>, Strin
             }
         }
     };
-    for b in table {
-        let i = slot(&mut lists, list_of(b));
-        lists[i].1.push(b.clone());
+    for r in table {
+        let i = slot(&mut lists, r.list());
+        lists[i].1.push(r.clone());
     }
     for s in steps {
-        let i = slot(&mut lists, list_of(s.bytes()));
+        let i = slot(&mut lists, s.rule().list());
         let l = &mut lists[i].1;
         match s {
             Step::Append(b) | Step::Prepend(b) => {
@@ -258,28 +247,22 @@ pub fn simulate(table: &[Vec<u8>], steps: &[Step]) -> Result<Vec<Vec<u8>>, Strin
     Ok(lists.into_iter().flat_map(|(_, l)| l).collect())
 }
 
-/// Orders rule payloads as the kernel lists them: by list number, stable.
-pub fn kernel_order(rules: &[Vec<u8>]) -> Vec<Vec<u8>> {
+/// Orders rules as the kernel lists them: by list number, stable.
+pub fn kernel_order(rules: &[StoredRule]) -> Vec<StoredRule> {
     let mut v = rules.to_vec();
-    v.sort_by_key(|b| list_of(b));
+    v.sort_by_key(StoredRule::list);
     v
-}
-
-/// The list name for reports.
-pub fn list_name(bytes: &[u8]) -> String {
-    let n = list_of(bytes);
-    crate::tables::list_name(n).map_or_else(|| format!("list {n}"), str::to_string)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn r(list: u32, id: u8) -> Vec<u8> {
+    fn r(list: u32, id: u8) -> StoredRule {
         let mut b = vec![0u8; 1040];
         b[..4].copy_from_slice(&list.to_ne_bytes());
         b[12] = id;
-        b
+        StoredRule::from_kernel(b)
     }
 
     #[test]
@@ -345,9 +328,9 @@ mod tests {
             .steps
             .iter()
             .map(|s| match s {
-                Step::Delete(b) => format!("d{}", b[12]),
-                Step::Append(b) => format!("a{}", b[12]),
-                Step::Prepend(b) => format!("p{}", b[12]),
+                Step::Delete(b) => format!("d{}", b.bytes()[12]),
+                Step::Append(b) => format!("a{}", b.bytes()[12]),
+                Step::Prepend(b) => format!("p{}", b.bytes()[12]),
             })
             .collect();
         assert_eq!(short, ["d2", "a2", "p90", "d1", "p1", "d5", "p5"]);

@@ -64,7 +64,7 @@ fn host(header: &golden::Header) -> Host {
 /// kernel lists it, or the errno of the first refusal. The in-memory kernel
 /// keeps the bytes it is sent (prepend flag cleared); the real kernel also
 /// folds the mask's syscall-class bits into syscalls, which
-/// `plan::stored_bytes` models (the live conformance test proves that model
+/// `stored_rule::stored_bytes` models (the live conformance test proves that model
 /// on every case).
 fn load(rules: &[Request]) -> Result<Vec<Vec<u8>>, i32> {
     let mut k = FakeKernel::new();
@@ -76,7 +76,7 @@ fn load(rules: &[Request]) -> Result<Vec<Vec<u8>>, i32> {
         .iter()
         .map(|b| {
             let rule = kaudit::codec::decode(b).expect("a rule kaudit encoded decodes");
-            Ok(kaudit::plan::stored_bytes(&rule))
+            Ok(kaudit::stored_rule::stored_bytes(&rule))
         })
         .collect()
 }
@@ -180,13 +180,13 @@ fn replay(kaudit: &Kaudit, r: &Record) -> (Verdict, String) {
         (Some(Reference::Removed { bytes }), Ok(Compiled::Delete(kb))) => {
             let present = golden::unhex(bytes).expect("golden bytes");
             // The kernel matches a delete against the rule as it stored it
-            // (class bits folded), which `plan::stored_bytes` models.
+            // (class bits folded), which `stored_rule::stored_bytes` models.
             let rule = kaudit::codec::decode(&kb).expect("a rule kaudit encoded decodes");
             let mut k = FakeKernel::new();
             let acks = k
                 .execute(&[
                     Request::add_rule(present),
-                    Request::del_rule(kaudit::plan::stored_bytes(&rule)),
+                    Request::del_rule(kaudit::stored_rule::stored_bytes(&rule)),
                 ])
                 .expect("in-memory kernel");
             match (acks[1], k.rule_count()) {

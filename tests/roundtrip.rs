@@ -251,7 +251,7 @@ fn plan_rule(list: u32, id: u16) -> Vec<u8> {
     b
 }
 
-fn rule_set() -> impl Strategy<Value = Vec<Vec<u8>>> {
+fn rule_set() -> impl Strategy<Value = Vec<kaudit::stored_rule::StoredRule>> {
     proptest::collection::vec(
         (prop_oneof![Just(0u32), Just(4), Just(5), Just(7)], 0u16..40),
         0..30,
@@ -260,7 +260,7 @@ fn rule_set() -> impl Strategy<Value = Vec<Vec<u8>>> {
         let mut seen = std::collections::HashSet::new();
         v.into_iter()
             .filter(|x| seen.insert(*x))
-            .map(|(l, id)| plan_rule(l, id))
+            .map(|(l, id)| kaudit::stored_rule::StoredRule::from_kernel(plan_rule(l, id)))
             .collect()
     })
 }
@@ -283,7 +283,7 @@ proptest! {
         let deleted: std::collections::HashSet<&[u8]> = p
             .steps
             .iter()
-            .filter_map(|s| match s { Step::Delete(b) => Some(b.as_slice()), _ => None })
+            .filter_map(|s| match s { Step::Delete(b) => Some(b.bytes()), _ => None })
             .collect();
         let added: std::collections::HashSet<&[u8]> = p
             .steps
@@ -291,9 +291,9 @@ proptest! {
             .filter_map(|s| match s { Step::Delete(_) => None, other => Some(other.bytes()) })
             .collect();
         // Kept rules: in the current table and never deleted; none is re-added.
-        let kept = current.iter().filter(|b| !deleted.contains(b.as_slice())).count();
+        let kept = current.iter().filter(|b| !deleted.contains(b.bytes())).count();
         prop_assert_eq!(kept, p.kept);
-        prop_assert!(current.iter().filter(|b| !deleted.contains(b.as_slice())).all(|b| !added.contains(b.as_slice())));
+        prop_assert!(current.iter().filter(|b| !deleted.contains(b.bytes())).all(|b| !added.contains(b.bytes())));
         if current == kernel_order(&desired) {
             prop_assert!(p.is_empty());
         }
@@ -305,21 +305,21 @@ proptest! {
         // A moved rule is deleted and re-added in adjacent steps (which the
         // transport sends in one datagram), and at every other step
         // boundary every rule of both the old and the new set is present.
-        let shared: Vec<&Vec<u8>> = current.iter().filter(|b| desired.contains(b)).collect();
+        let shared: Vec<&kaudit::stored_rule::StoredRule> = current.iter().filter(|b| desired.contains(b)).collect();
         let mut moved = 0;
         let mut i = 0;
         // Which rules are in the kernel (order is checked above).
-        let mut present: std::collections::HashSet<&[u8]> = current.iter().map(|b| b.as_slice()).collect();
+        let mut present: std::collections::HashSet<&[u8]> = current.iter().map(|b| b.bytes()).collect();
         while i < p.steps.len() {
             let upto = if kaudit::plan::is_move(&p.steps, i) { moved += 1; i + 2 } else { i + 1 };
             for s in &p.steps[i..upto] {
                 match s {
-                    Step::Delete(b) => prop_assert!(present.remove(b.as_slice())),
+                    Step::Delete(b) => prop_assert!(present.remove(b.bytes())),
                     other => prop_assert!(present.insert(other.bytes())),
                 }
             }
             for b in &shared {
-                prop_assert!(present.contains(b.as_slice()), "a shared rule is absent after step {}", upto - 1);
+                prop_assert!(present.contains(b.bytes()), "a shared rule is absent after step {}", upto - 1);
             }
             i = upto;
         }
@@ -340,7 +340,7 @@ proptest! {
             prop_assert!(p.steps[f..].iter().all(|s| matches!(s, Step::Delete(b) if !desired.contains(b))));
             let order: Vec<usize> = p.steps[f..]
                 .iter()
-                .map(|s| current.iter().position(|c| c.as_slice() == s.bytes()).unwrap())
+                .map(|s| current.iter().position(|c| c.bytes() == s.bytes()).unwrap())
                 .collect();
             prop_assert!(order.windows(2).all(|w| w[0] < w[1]));
         }

@@ -17,7 +17,7 @@ fn starter_rules_load_cleanly() {
     assert_eq!(desired.settings.backlog_limit, Some(8192));
     assert_eq!(desired.settings.enabled, None, "the lock is opt-in");
     for (bytes, origin) in &desired.rules {
-        let rule = kaudit::codec::decode(bytes).unwrap();
+        let rule = kaudit::codec::decode(bytes.bytes()).unwrap();
         for f in &rule.fields {
             if let (field::WATCH | field::DIR, Value::Bytes(p)) = (f.number, &f.value) {
                 let p = String::from_utf8_lossy(p).into_owned();

@@ -58,11 +58,13 @@ const GOOD: &str = "-a always,exit -F arch=b64 -S read -k i12-undec-good\n";
 /// `buflen` promises more bytes than the message has (the key can be read).
 fn kernel() -> Shared {
     let mut k = FakeKernel::new();
-    let good = desired(GOOD).rules.remove(0).0;
+    let good = desired(GOOD).rules.remove(0).0.bytes().to_vec();
     let mut overrun = desired("-a always,exit -F arch=b64 -S open -F uid=1 -k i12-undec-a\n")
         .rules
         .remove(0)
-        .0;
+        .0
+        .bytes()
+        .to_vec();
     let count = u32_at(&overrun, 8) as usize;
     let key = (0..count)
         .find(|i| u32_at(&overrun, 268 + 4 * i) == 210)
@@ -71,7 +73,9 @@ fn kernel() -> Shared {
     let mut truncated = desired("-a always,exit -F arch=b64 -S close -k i12-undec-b\n")
         .rules
         .remove(0)
-        .0;
+        .0
+        .bytes()
+        .to_vec();
     let buflen = u32_at(&truncated, 1036) + 8;
     truncated[1036..1040].copy_from_slice(&buflen.to_ne_bytes());
     for b in [&good, &overrun, &truncated] {

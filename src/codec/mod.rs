@@ -136,6 +136,21 @@ pub fn encode(rule: &Rule) -> Vec<u8> {
     out
 }
 
+/// Sets or clears the prepend flag (`-A`) in rule bytes and changes nothing
+/// else, so that a stored rule, even one that does not decode whole, is
+/// re-added at the head of its list exactly as it was. Bytes too short to
+/// hold the flags are left as they are.
+pub fn set_prepend(bytes: &mut [u8], prepend: bool) {
+    if bytes.len() >= OFF_FLAGS + 4 {
+        let flags = get(bytes, OFF_FLAGS) & !FILTER_PREPEND;
+        put(
+            bytes,
+            OFF_FLAGS,
+            flags | if prepend { FILTER_PREPEND } else { 0 },
+        );
+    }
+}
+
 /// Reads a rule from an `AUDIT_LIST_RULES` payload (or any
 /// `audit_rule_data`). Unknown lists, actions, operators and fields are kept
 /// as numbers; only a malformed layout is an error.

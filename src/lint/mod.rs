@@ -334,7 +334,7 @@ pub fn lists<'a>(entries: &'a [Entry]) -> BTreeMap<FilterList, Vec<Item<'a>>> {
         let Some((op, rule)) = rule_of(e) else {
             continue;
         };
-        let key = crate::plan::stored_bytes(rule);
+        let key = crate::stored_rule::stored_bytes(rule);
         let list = lists.entry(rule.list).or_default();
         let at = list.iter().position(|(k, _)| *k == key);
         match (op, at) {

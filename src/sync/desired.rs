@@ -7,8 +7,8 @@ use crate::compile::{Compiled, RuleOp};
 use crate::diag::Diagnostic;
 use crate::host::Host;
 use crate::model::Control;
-use crate::plan::{list_of, stored_bytes};
 use crate::rulefile::{Entry, Origin};
+use crate::stored_rule::StoredRule;
 use crate::syntax::Span;
 
 /// Settings a rules file can ask for (`None`: not mentioned).
@@ -32,7 +32,7 @@ pub struct Settings {
 #[derive(Clone, Debug, Default)]
 pub struct Desired {
     /// Rules, as the kernel stores them, in order, with where each came from.
-    pub rules: Vec<(Vec<u8>, Origin)>,
+    pub rules: Vec<(StoredRule, Origin)>,
     /// Settings.
     pub settings: Settings,
     /// The files say `-D` (with no key): an empty rule set is meant.
@@ -88,13 +88,13 @@ pub fn desired_from_entries(
 /// rules whose key contains KEY. Every other rule is kept.
 pub fn desired_additive(
     entries: &[Entry],
-    table: &[Vec<u8>],
+    table: &[StoredRule],
     scope: &Scope,
     errors: &mut Vec<Diagnostic>,
 ) -> Desired {
-    let base: Vec<Vec<u8>> = table
+    let base: Vec<StoredRule> = table
         .iter()
-        .filter(|b| scope.covers_bytes(b))
+        .filter(|r| scope.covers(r.rule()))
         .cloned()
         .collect();
     build_desired(entries, scope, &base, true, errors)
@@ -119,7 +119,7 @@ pub fn says_delete_all(entries: &[Entry]) -> bool {
 fn build_desired(
     entries: &[Entry],
     scope: &Scope,
-    base: &[Vec<u8>],
+    base: &[StoredRule],
     additive: bool,
     errors: &mut Vec<Diagnostic>,
 ) -> Desired {
@@ -128,14 +128,14 @@ fn build_desired(
         line: 0,
     };
     let mut d = Desired {
-        rules: base.iter().map(|b| (b.clone(), kernel.clone())).collect(),
+        rules: base.iter().map(|r| (r.clone(), kernel.clone())).collect(),
         ..Desired::default()
     };
     // Where each rule already in `d.rules` came from: the duplicate check is
     // a lookup, not a scan (a 10,000-rule file would otherwise compare 50
     // million kilobyte-long payloads).
-    let mut seen: std::collections::HashMap<Vec<u8>, Origin, crate::plan::Fast> =
-        base.iter().map(|b| (b.clone(), kernel.clone())).collect();
+    let mut seen: std::collections::HashMap<StoredRule, Origin, crate::plan::Fast> =
+        base.iter().map(|r| (r.clone(), kernel.clone())).collect();
     for e in entries {
         let (controls, rule) = match &e.compiled {
             Compiled::Rule { op, rule } => (&[][..], Some((*op, rule))),
@@ -156,14 +156,13 @@ fn build_desired(
                 // are about line-by-line loading, which sync does not do.
                 Control::DeleteAll { key: None } => d.delete_all = true,
                 Control::DeleteAll { key: Some(k) } if additive => {
-                    let doomed = |b: &[u8]| {
-                        crate::codec::decode_lossy(b)
-                            .0
+                    let doomed = |r: &StoredRule| {
+                        r.rule()
                             .key_bytes()
                             .is_some_and(|rk| crate::apply::contains(rk, k))
                     };
-                    d.rules.retain(|(b, _)| !doomed(b));
-                    seen.retain(|b, _| !doomed(b));
+                    d.rules.retain(|(r, _)| !doomed(r));
+                    seen.retain(|r, _| !doomed(r));
                 }
                 Control::IgnoreErrors | Control::ContinueOnErrors => {}
                 other => errors.push(entry_error(
@@ -184,12 +183,11 @@ fn build_desired(
             ));
             continue;
         }
-        let bytes = stored_bytes(rule);
-        let same_list = |b: &Vec<u8>| list_of(b) == list_of(&bytes);
+        let stored = StoredRule::compiled(rule);
         match op {
-            RuleOp::Delete => match seen.remove(&bytes) {
+            RuleOp::Delete => match seen.remove(&stored) {
                 Some(_) => {
-                    if let Some(i) = d.rules.iter().position(|(b, _)| *b == bytes) {
+                    if let Some(i) = d.rules.iter().position(|(r, _)| *r == stored) {
                         d.rules.remove(i);
                     }
                 }
@@ -197,10 +195,10 @@ fn build_desired(
                 None => errors.push(entry_error(e, "deletes a rule that no earlier line adds")),
             },
             RuleOp::Append | RuleOp::Prepend => {
-                if additive && seen.contains_key(&bytes) {
+                if additive && seen.contains_key(&stored) {
                     continue;
                 }
-                if let Some(first) = seen.get(&bytes) {
+                if let Some(first) = seen.get(&stored) {
                     errors.push(entry_error(
                         e,
                         format!(
@@ -210,13 +208,14 @@ fn build_desired(
                     ));
                     continue;
                 }
-                seen.insert(bytes.clone(), e.origin.clone());
-                let item = (bytes.clone(), e.origin.clone());
+                seen.insert(stored.clone(), e.origin.clone());
+                let list = stored.list();
+                let item = (stored, e.origin.clone());
                 if op == RuleOp::Prepend {
                     let at = d
                         .rules
                         .iter()
-                        .position(|(b, _)| same_list(b))
+                        .position(|(r, _)| r.list() == list)
                         .unwrap_or(d.rules.len());
                     d.rules.insert(at, item);
                 } else {

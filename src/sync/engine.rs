@@ -4,27 +4,34 @@
 
 use super::render::rule_text;
 use super::{Desired, ForeignChange, Report, Rollback, Scope, Settings, SyncError};
-use crate::codec::decode;
 use crate::host::Host;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::netlink::{
     AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED,
     AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT, LOGINUID_IMMUTABLE_BIT,
 };
-use crate::plan::{kernel_order, list_of, plan, Step};
+use crate::plan::{kernel_order, plan, Step};
+use crate::stored_rule::StoredRule;
 
-/// Rule payloads, in kernel order.
-type Table = Vec<Vec<u8>>;
+/// The kernel's rules, each decoded once, in kernel order.
+fn list_rules(t: &mut dyn Transport) -> Result<Vec<StoredRule>, TransportError> {
+    Ok(t.list_rules()?
+        .into_iter()
+        .map(StoredRule::from_kernel)
+        .collect())
+}
 
-/// The whole table, and the managed part of it.
-fn managed(t: &mut dyn Transport, scope: &Scope) -> Result<(Table, Table), TransportError> {
-    let all = t.list_rules()?;
-    let mine = all
+/// The managed part of the kernel's rules, in kernel order.
+fn managed(t: &mut dyn Transport, scope: &Scope) -> Result<Vec<StoredRule>, TransportError> {
+    Ok(in_scope(&list_rules(t)?, scope))
+}
+
+fn in_scope(table: &[StoredRule], scope: &Scope) -> Vec<StoredRule> {
+    table
         .iter()
-        .filter(|b| scope.covers_bytes(b))
+        .filter(|r| scope.covers(r.rule()))
         .cloned()
-        .collect();
-    Ok((all, mine))
+        .collect()
 }
 
 fn setting_changes(s: &Settings, now: &AuditStatus) -> Vec<(&'static str, u32, u32)> {
@@ -61,7 +68,7 @@ pub fn compare(
 #[derive(Clone, Debug)]
 pub struct KernelState {
     /// Every rule, in kernel order.
-    pub table: Vec<Vec<u8>>,
+    pub table: Vec<StoredRule>,
     /// `AUDIT_GET`.
     pub status: AuditStatus,
     /// `AUDIT_GET_FEATURE`, if the kernel answered.
@@ -72,7 +79,7 @@ pub struct KernelState {
 /// caller can read it while the files compile.
 pub fn read_state(t: &mut dyn Transport) -> Result<KernelState, TransportError> {
     Ok(KernelState {
-        table: t.list_rules()?,
+        table: list_rules(t)?,
         status: t.get_status()?,
         features: t.get_features().ok(),
     })
@@ -80,13 +87,8 @@ pub fn read_state(t: &mut dyn Transport) -> Result<KernelState, TransportError> 
 
 /// Compares a kernel state with the desired state (pure).
 pub fn compare_state(state: KernelState, desired: &Desired, scope: &Scope) -> Report {
-    let before: Vec<Vec<u8>> = state
-        .table
-        .iter()
-        .filter(|b| scope.covers_bytes(b))
-        .cloned()
-        .collect();
-    let want: Vec<Vec<u8>> = desired.rules.iter().map(|(b, _)| b.clone()).collect();
+    let before = in_scope(&state.table, scope);
+    let want: Vec<StoredRule> = desired.rules.iter().map(|(r, _)| r.clone()).collect();
     let lock_loginuid = desired.settings.loginuid_immutable
         && state
             .features
@@ -122,14 +124,9 @@ pub fn empty_guard(report: &Report, desired: &Desired) -> Result<(), SyncError> 
 
 fn step_request(s: &Step) -> Request {
     match s {
-        Step::Append(b) => Request::add_rule(b.clone()),
-        Step::Prepend(b) => {
-            let mut b = b.clone();
-            let flags = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]) | crate::model::FILTER_PREPEND;
-            b[..4].copy_from_slice(&flags.to_ne_bytes());
-            Request::add_rule(b)
-        }
-        Step::Delete(b) => Request::del_rule(b.clone()),
+        Step::Append(r) => Request::add_rule(r.add_payload(false)),
+        Step::Prepend(r) => Request::add_rule(r.add_payload(true)),
+        Step::Delete(r) => Request::del_rule(r.bytes().to_vec()),
     }
 }
 
@@ -173,10 +170,14 @@ pub fn apply_state(
     if status.enabled == 2 {
         return Err(SyncError::Locked);
     }
-    for (b, origin) in &desired.rules {
-        if let Some(why) = decode(b)
-            .ok()
-            .and_then(|r| crate::kernel_rules::missing_support(&r, status.feature_bitmap))
+    for (r, origin) in &desired.rules {
+        // A kernel rule kept by the additive meaning that does not decode
+        // whole is the kernel's own: it needs nothing more.
+        if let Some(why) = r
+            .problem()
+            .is_none()
+            .then(|| crate::kernel_rules::missing_support(r.rule(), status.feature_bitmap))
+            .flatten()
         {
             return Err(SyncError::Unsupported {
                 what: why,
@@ -200,6 +201,7 @@ pub fn apply_state(
         if let Err(errno) = ack {
             return Err(Failed::Refused {
                 what: format!("{name} {from} -> {to}"),
+                rule: None,
                 errno,
             }
             .into_sync_error(t, &run, &report, desired, scope, host));
@@ -210,6 +212,7 @@ pub fn apply_state(
         if let Err(errno) = t.execute(&[Request::lock_loginuid_immutable()])?[0] {
             return Err(Failed::Refused {
                 what: "--loginuid-immutable".into(),
+                rule: None,
                 errno,
             }
             .into_sync_error(t, &run, &report, desired, scope, host));
@@ -242,7 +245,11 @@ struct Run {
 /// Why applying stopped.
 enum Failed {
     /// The kernel refused a step (a rule's `-l` text, or a setting).
-    Refused { what: String, errno: i32 },
+    Refused {
+        what: String,
+        rule: Option<StoredRule>,
+        errno: i32,
+    },
     /// Other writers did not let the rules converge.
     Contended,
     /// Talking to the kernel failed.
@@ -266,10 +273,10 @@ impl Failed {
         scope: &Scope,
         host: &Host,
     ) -> SyncError {
-        let (what, errno) = match self {
+        let (what, rule, errno) = match self {
             Failed::Transport(e) => return SyncError::Transport(e),
-            Failed::Refused { what, errno } => (Some(what), errno),
-            Failed::Contended => (None, 0),
+            Failed::Refused { what, rule, errno } => (Some(what), rule, errno),
+            Failed::Contended => (None, None, 0),
         };
         let rollback = match rollback(t, scope, &report.before, run, host) {
             Ok(r) => Box::new(r),
@@ -279,11 +286,13 @@ impl Failed {
         match what {
             None => SyncError::Contended { foreign, rollback },
             Some(what) => {
-                let origin = desired
-                    .rules
-                    .iter()
-                    .find(|(b, _)| rule_text(b, host) == what)
-                    .map(|(_, o)| o.clone());
+                let origin = rule.and_then(|rule| {
+                    desired
+                        .rules
+                        .iter()
+                        .find(|(r, _)| *r == rule)
+                        .map(|(_, o)| o.clone())
+                });
                 SyncError::Refused {
                     what,
                     origin,
@@ -325,40 +334,41 @@ fn converge(
         report.rounds = round;
         let acks = execute_steps(t, &steps)?;
         // The rules in scope kaudit's own steps leave, with copies counted.
-        let mut expected: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+        let mut expected: std::collections::HashMap<&StoredRule, usize, crate::plan::Fast> =
             Default::default();
-        for b in &mine {
-            *expected.entry(b).or_default() += 1;
+        for r in &mine {
+            *expected.entry(r).or_default() += 1;
         }
-        let mut seen_foreign: Vec<&[u8]> = Vec::new();
+        let mut seen_foreign: Vec<&StoredRule> = Vec::new();
         // Every step of the datagram was tried: record all that completed
         // (the rollback must undo them) before reporting the first refusal.
         let mut refused = None;
         for (step, ack) in steps.iter().zip(&acks) {
             match (step, ack) {
-                (Step::Append(b) | Step::Prepend(b), Ok(_)) => {
-                    *expected.entry(b).or_default() += 1;
+                (Step::Append(r) | Step::Prepend(r), Ok(_)) => {
+                    *expected.entry(r).or_default() += 1;
                     run.done.push(step.clone());
                 }
-                (Step::Delete(b), Ok(_)) => {
-                    if let Some(n) = expected.get_mut(b.as_slice()) {
+                (Step::Delete(r), Ok(_)) => {
+                    if let Some(n) = expected.get_mut(r) {
                         *n = n.saturating_sub(1);
                     }
                     run.done.push(step.clone());
                 }
-                (Step::Append(b) | Step::Prepend(b), Err(e)) if *e == libc::EEXIST => {
-                    run.foreign.push(ForeignChange::Added(rule_text(b, host)));
-                    seen_foreign.push(b);
-                    *expected.entry(b).or_default() += 1;
+                (Step::Append(r) | Step::Prepend(r), Err(e)) if *e == libc::EEXIST => {
+                    run.foreign.push(ForeignChange::Added(rule_text(r, host)));
+                    seen_foreign.push(r);
+                    *expected.entry(r).or_default() += 1;
                 }
-                (Step::Delete(b), Err(e)) if *e == libc::ENOENT => {
-                    run.foreign.push(ForeignChange::Deleted(rule_text(b, host)));
-                    seen_foreign.push(b);
-                    expected.insert(b, 0);
+                (Step::Delete(r), Err(e)) if *e == libc::ENOENT => {
+                    run.foreign.push(ForeignChange::Deleted(rule_text(r, host)));
+                    seen_foreign.push(r);
+                    expected.insert(r, 0);
                 }
                 (_, Err(e)) => {
                     refused = refused.or(Some(Failed::Refused {
-                        what: rule_text(step.bytes(), host),
+                        what: rule_text(step.rule(), host),
+                        rule: Some(step.rule().clone()),
                         errno: *e,
                     }))
                 }
@@ -367,21 +377,21 @@ fn converge(
         if let Some(failed) = refused {
             return Err(failed);
         }
-        let (_, now) = managed(t, scope)?;
+        let now = managed(t, scope)?;
         // What the read-back shows beyond kaudit's own steps.
-        let mut present: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+        let mut present: std::collections::HashMap<&StoredRule, usize, crate::plan::Fast> =
             Default::default();
-        for b in &now {
-            *present.entry(b).or_default() += 1;
+        for r in &now {
+            *present.entry(r).or_default() += 1;
         }
-        for (b, n) in &present {
-            if *n > expected.get(b).copied().unwrap_or(0) && !seen_foreign.contains(b) {
-                run.foreign.push(ForeignChange::Added(rule_text(b, host)));
+        for (r, n) in &present {
+            if *n > expected.get(r).copied().unwrap_or(0) && !seen_foreign.contains(r) {
+                run.foreign.push(ForeignChange::Added(rule_text(r, host)));
             }
         }
-        for (b, n) in &expected {
-            if *n > present.get(b).copied().unwrap_or(0) && !seen_foreign.contains(b) {
-                run.foreign.push(ForeignChange::Deleted(rule_text(b, host)));
+        for (r, n) in &expected {
+            if *n > present.get(r).copied().unwrap_or(0) && !seen_foreign.contains(r) {
+                run.foreign.push(ForeignChange::Deleted(rule_text(r, host)));
             }
         }
         if now == want {
@@ -391,21 +401,22 @@ fn converge(
         // its flags with the prepend bit still set), so another writer's add
         // can leave two copies: delete the first ones (a delete removes the
         // first copy it finds), then plan from the copies that remain.
-        let mut last: std::collections::HashMap<&[u8], usize, crate::plan::Fast> =
+        let mut last: std::collections::HashMap<&StoredRule, usize, crate::plan::Fast> =
             Default::default();
-        for (i, b) in now.iter().enumerate() {
-            last.insert(b, i);
+        for (i, r) in now.iter().enumerate() {
+            last.insert(r, i);
         }
         let mut unique = Vec::with_capacity(now.len());
-        steps = Vec::new();
-        for (i, b) in now.iter().enumerate() {
-            if last[b.as_slice()] == i {
-                unique.push(b.clone());
+        let mut next = Vec::new();
+        for (i, r) in now.iter().enumerate() {
+            if last[r] == i {
+                unique.push(r.clone());
             } else {
-                steps.push(Step::Delete(b.clone()));
+                next.push(Step::Delete(r.clone()));
             }
         }
-        steps.extend(plan(&unique, &want).steps);
+        next.extend(plan(&unique, &want).steps);
+        steps = next;
         mine = now;
     }
     Err(Failed::Contended)
@@ -419,53 +430,51 @@ fn converge(
 fn rollback(
     t: &mut dyn Transport,
     scope: &Scope,
-    before: &[Vec<u8>],
+    before: &[StoredRule],
     run: &Run,
     host: &Host,
 ) -> Result<Rollback, TransportError> {
     use std::collections::{HashMap, HashSet};
     let mut rb = Rollback::default();
-    let (_, now) = managed(t, scope)?;
+    let now = managed(t, scope)?;
     // kaudit's net effect per rule: true added, false deleted.
-    let mut net: HashMap<&[u8], bool, crate::plan::Fast> = HashMap::default();
+    let mut net: HashMap<&StoredRule, bool, crate::plan::Fast> = HashMap::default();
     for s in &run.done {
-        net.insert(s.bytes(), !matches!(s, Step::Delete(_)));
+        net.insert(s.rule(), !matches!(s, Step::Delete(_)));
     }
-    let before_set: HashSet<&[u8], crate::plan::Fast> = before.iter().map(Vec::as_slice).collect();
-    let now_set: HashSet<&[u8], crate::plan::Fast> = now.iter().map(Vec::as_slice).collect();
+    let before_set: HashSet<&StoredRule, crate::plan::Fast> = before.iter().collect();
+    let now_set: HashSet<&StoredRule, crate::plan::Fast> = now.iter().collect();
     // The previous rules, minus those another writer deleted...
-    let mut target: Vec<Vec<u8>> = before
+    let mut target: Vec<StoredRule> = before
         .iter()
-        .filter(|b| now_set.contains(b.as_slice()) || net.get(b.as_slice()) == Some(&false))
+        .filter(|r| now_set.contains(r) || net.get(r) == Some(&false))
         .cloned()
         .collect();
     // ...plus those another writer added, after the rule they follow now.
-    for (i, b) in now.iter().enumerate() {
-        if before_set.contains(b.as_slice()) || net.get(b.as_slice()) == Some(&true) {
+    for (i, r) in now.iter().enumerate() {
+        if before_set.contains(r) || net.get(r) == Some(&true) {
             continue;
         }
-        let list = list_of(b);
+        let list = r.list();
         let pos = now[..i]
             .iter()
             .rev()
-            .filter(|p| list_of(p) == list)
+            .filter(|p| p.list() == list)
             .find_map(|p| target.iter().position(|x| x == p))
             .map(|j| j + 1)
-            .or_else(|| target.iter().position(|x| list_of(x) == list))
+            .or_else(|| target.iter().position(|x| x.list() == list))
             .unwrap_or(target.len());
-        target.insert(pos, b.clone());
+        target.insert(pos, r.clone());
     }
     let target = kernel_order(&target);
     let back = plan(&now, &target);
     let acks = execute_steps(t, &back.steps)?;
     for (s, a) in back.steps.iter().zip(acks) {
-        let text = rule_text(s.bytes(), host);
+        let text = rule_text(s.rule(), host);
         match (s, a) {
-            (Step::Delete(b), Ok(_)) if net.get(b.as_slice()) == Some(&true) => {
-                rb.removed.push(text)
-            }
+            (Step::Delete(r), Ok(_)) if net.get(r) == Some(&true) => rb.removed.push(text),
             (Step::Delete(_), Ok(_)) => rb.moved.push(text),
-            (_, Ok(_)) if net.get(s.bytes()) == Some(&false) => rb.readded.push(text),
+            (_, Ok(_)) if net.get(s.rule()) == Some(&false) => rb.readded.push(text),
             (_, Ok(_)) => {}
             (_, Err(e)) => rb.failed.push((text, crate::apply::strerror(e))),
         }
@@ -478,7 +487,7 @@ fn rollback(
                 .push((name, *from, crate::apply::strerror(e))),
         }
     }
-    let (_, after) = managed(t, scope)?;
+    let after = managed(t, scope)?;
     rb.rules_exact = after == target;
     Ok(rb)
 }

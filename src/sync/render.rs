@@ -3,10 +3,11 @@
 
 use super::{ForeignChange, Report, Rollback, SyncError, MAX_ROUNDS};
 use crate::host::Host;
-use crate::listing::list_text;
+use crate::listing::Printer;
 use crate::model::Rule;
 use crate::plan::Step;
 use crate::rulefile::Origin;
+use crate::stored_rule::StoredRule;
 use std::fmt::Write as _;
 
 impl ForeignChange {
@@ -121,23 +122,32 @@ impl std::fmt::Display for SyncError {
     }
 }
 
+/// The `-l` text of rules printed as one listing (the arch of one rule
+/// names the syscalls of the next ones, as in `auditctl -l`).
+fn listing<'r>(rules: impl IntoIterator<Item = &'r Rule>, host: &Host) -> String {
+    let mut out = Vec::new();
+    let mut printer = Printer::new(host, false);
+    for rule in rules {
+        printer.rule(rule, &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A rule's `-l` text (one line, no newline).
-pub(super) fn rule_text(b: &[u8], host: &Host) -> String {
-    list_text(&[crate::codec::decode_lossy(b).0], host)
-        .trim_end()
-        .to_string()
+pub(super) fn rule_text(r: &StoredRule, host: &Host) -> String {
+    listing([r.rule()], host).trim_end().to_string()
 }
 
 /// The plan as text, one step per line (`--dry-run`).
 pub fn plan_text(report: &Report, host: &Host) -> String {
     let mut out = String::new();
     for s in &report.plan.steps {
-        let (verb, b) = match s {
-            Step::Append(b) => ("append ", b),
-            Step::Prepend(b) => ("prepend", b),
-            Step::Delete(b) => ("delete ", b),
+        let verb = match s {
+            Step::Append(_) => "append ",
+            Step::Prepend(_) => "prepend",
+            Step::Delete(_) => "delete ",
         };
-        let text = list_text(&[crate::codec::decode_lossy(b).0], host);
+        let text = listing([s.rule().rule()], host);
         let _ = write!(out, "{verb} {text}");
     }
     for (name, from, to) in &report.settings {
@@ -151,15 +161,8 @@ pub fn plan_text(report: &Report, host: &Host) -> String {
 
 /// A unified diff of the `-l` text, kernel (`---`) against files (`+++`).
 pub fn diff_text(report: &Report, host: &Host) -> String {
-    let text = |rules: &[Vec<u8>]| -> Vec<String> {
-        let decoded: Vec<Rule> = rules
-            .iter()
-            .map(|b| crate::codec::decode_lossy(b).0)
-            .collect();
-        if decoded.is_empty() {
-            return Vec::new();
-        }
-        list_text(&decoded, host)
+    let text = |rules: &[StoredRule]| -> Vec<String> {
+        listing(rules.iter().map(StoredRule::rule), host)
             .lines()
             .map(str::to_string)
             .collect()

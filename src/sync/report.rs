@@ -3,6 +3,7 @@
 use crate::netlink::TransportError;
 use crate::plan::Plan;
 use crate::rulefile::Origin;
+use crate::stored_rule::StoredRule;
 
 /// The result of comparing and, perhaps, applying.
 #[derive(Clone, Debug, Default)]
@@ -14,11 +15,11 @@ pub struct Report {
     /// Whether `--loginuid-immutable` will be (or was) set.
     pub lock_loginuid: bool,
     /// The managed rules in the kernel before.
-    pub before: Vec<Vec<u8>>,
+    pub before: Vec<StoredRule>,
     /// The managed rules wanted, in kernel order.
-    pub after: Vec<Vec<u8>>,
+    pub after: Vec<StoredRule>,
     /// The kernel's whole table when compared (managed or not).
-    pub table: Vec<Vec<u8>>,
+    pub table: Vec<StoredRule>,
     /// Changes another writer made to rules in scope while the sync ran
     /// (`-l` text), which kaudit re-planned around.
     pub foreign: Vec<ForeignChange>,

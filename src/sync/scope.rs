@@ -21,20 +21,13 @@ impl Scope {
         }
     }
 
-    /// Whether a rule is managed.
+    /// Whether a rule is managed. A kernel rule kaudit cannot fully decode
+    /// is managed like any other when the key it carries can be read (see
+    /// [`crate::stored_rule::StoredRule::from_kernel`]).
     pub fn covers(&self, rule: &Rule) -> bool {
         match self {
             Scope::All => true,
             Scope::KeyPrefix(p) => rule.keys().iter().any(|k| k.starts_with(p.as_bytes())),
-        }
-    }
-
-    pub(super) fn covers_bytes(&self, bytes: &[u8]) -> bool {
-        match self {
-            Scope::All => true,
-            // A rule kaudit cannot fully decode is managed like any other
-            // when the key it carries can be read.
-            Scope::KeyPrefix(_) => self.covers(&crate::codec::decode_lossy(bytes).0),
         }
     }
 }

@@ -110,7 +110,7 @@ fn a_refused_step_restores_the_previous_table() {
 
 /// The rule of `desired(text)`, stored form.
 fn one(text: &str) -> Vec<u8> {
-    desired(text).rules.remove(0).0
+    desired(text).rules.remove(0).0.bytes().to_vec()
 }
 
 fn keys(k: &mut FakeKernel) -> Vec<String> {
@@ -359,7 +359,7 @@ fn the_additive_meaning_keeps_every_rule_and_adds_the_missing() {
         &host(),
     )
     .unwrap();
-    let table = k.list_rules().unwrap();
+    let table = read_state(&mut k).unwrap().table;
     let (entries, _) = compile_text(
         "audit.rules",
         "-a always,exit -F arch=b64 -S close -k b\n-a always,exit -F arch=b64 -S read -k c\n-a always,exit -F arch=b64 -S read -k c\n-d always,exit -F arch=b64 -S write -k gone\n-A always,exit -F arch=b64 -S fork -k first\n",
@@ -380,7 +380,8 @@ fn the_additive_meaning_keeps_every_rule_and_adds_the_missing() {
     assert_eq!(keys, ["first", "a", "b", "c"]);
     // -D -k removes the matching rules, keeps the others.
     let (entries, _) = compile_text("audit.rules", "-D -k fir\n", &host());
-    let d = desired_additive(&entries, &k.list_rules().unwrap(), &Scope::All, &mut errors);
+    let table = read_state(&mut k).unwrap().table;
+    let d = desired_additive(&entries, &table, &Scope::All, &mut errors);
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(d.rules.len(), 3);
 }
