@@ -227,7 +227,10 @@ impl RollbackReport {
             settings_restored: r
                 .settings_restored
                 .iter()
-                .map(|&(setting, value)| SettingValue { setting, value })
+                .map(|&(setting, value)| SettingValue {
+                    setting: setting.name(),
+                    value,
+                })
                 .collect(),
             not_restored: r
                 .failed
@@ -238,7 +241,7 @@ impl RollbackReport {
                 })
                 .chain(r.settings_failed.iter().map(|(setting, value, reason)| {
                     NotRestored::Setting {
-                        setting,
+                        setting: setting.name(),
                         value: *value,
                         reason: reason.clone(),
                     }
@@ -280,7 +283,11 @@ impl PlanReport {
             settings: report
                 .settings
                 .iter()
-                .map(|&(name, from, to)| SettingChange { name, from, to })
+                .map(|&(name, from, to)| SettingChange {
+                    name: name.name(),
+                    from,
+                    to,
+                })
                 .collect(),
             loginuid_immutable: report.lock_loginuid,
             rounds: report.rounds,

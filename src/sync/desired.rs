@@ -2,7 +2,7 @@
 //! the module docs of [`crate::sync`]).
 
 use super::files::entries_from_paths;
-use super::Scope;
+use super::{Scope, Setting};
 use crate::compile::{Compiled, RuleOp};
 use crate::diag::Diagnostic;
 use crate::host::Host;
@@ -26,6 +26,19 @@ pub struct Settings {
     pub backlog_wait_time: Option<u32>,
     /// `--loginuid-immutable`
     pub loginuid_immutable: bool,
+}
+
+impl Settings {
+    /// The value the files ask for, if they mention the setting.
+    pub fn wanted(&self, setting: Setting) -> Option<u32> {
+        match setting {
+            Setting::Enabled => self.enabled,
+            Setting::Failure => self.failure,
+            Setting::RateLimit => self.rate_limit,
+            Setting::BacklogLimit => self.backlog_limit,
+            Setting::BacklogWaitTime => self.backlog_wait_time,
+        }
+    }
 }
 
 /// What the files ask for.

@@ -3,13 +3,10 @@
 //! the kernel refuses one, and verifies the result by reading it back.
 
 use super::render::rule_text;
-use super::{Desired, ForeignChange, Report, Rollback, Scope, Settings, SyncError};
+use super::{Desired, ForeignChange, Report, Rollback, Scope, Setting, Settings, SyncError};
 use crate::host::Host;
+use crate::netlink::LOGINUID_IMMUTABLE_BIT;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
-use crate::netlink::{
-    AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED,
-    AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT, LOGINUID_IMMUTABLE_BIT,
-};
 use crate::plan::{kernel_order, plan, Step};
 use crate::stored_rule::StoredRule;
 
@@ -34,24 +31,16 @@ fn in_scope(table: &[StoredRule], scope: &Scope) -> Vec<StoredRule> {
         .collect()
 }
 
-fn setting_changes(s: &Settings, now: &AuditStatus) -> Vec<(&'static str, u32, u32)> {
-    let mut v = Vec::new();
-    let mut check = |name, want: Option<u32>, have: u32| {
-        if let Some(w) = want.filter(|w| *w != have) {
-            v.push((name, have, w));
-        }
-    };
-    check("failure", s.failure, now.failure);
-    check("rate_limit", s.rate_limit, now.rate_limit);
-    check("backlog_limit", s.backlog_limit, now.backlog_limit);
-    check(
-        "backlog_wait_time",
-        s.backlog_wait_time,
-        now.backlog_wait_time,
-    );
-    // `enabled` last: `-e 2` locks everything after it.
-    check("enabled", s.enabled, now.enabled);
-    v
+/// The settings that differ: (setting, now, wanted), `enabled` last.
+fn setting_changes(s: &Settings, now: &AuditStatus) -> Vec<(Setting, u32, u32)> {
+    Setting::IN_ORDER
+        .into_iter()
+        .filter_map(|setting| {
+            let have = setting.of(now);
+            let want = s.wanted(setting).filter(|w| *w != have)?;
+            Some((setting, have, want))
+        })
+        .collect()
 }
 
 /// Compares the kernel with the desired state (no change).
@@ -130,22 +119,6 @@ fn step_request(s: &Step) -> Request {
     }
 }
 
-fn set_request(name: &str, value: u32) -> Request {
-    let mut s = AuditStatus::default();
-    match name {
-        "enabled" => (s.mask, s.enabled) = (AUDIT_STATUS_ENABLED, value),
-        "failure" => (s.mask, s.failure) = (AUDIT_STATUS_FAILURE, value),
-        "rate_limit" => (s.mask, s.rate_limit) = (AUDIT_STATUS_RATE_LIMIT, value),
-        "backlog_limit" => (s.mask, s.backlog_limit) = (AUDIT_STATUS_BACKLOG_LIMIT, value),
-        "backlog_wait_time" => {
-            (s.mask, s.backlog_wait_time) = (AUDIT_STATUS_BACKLOG_WAIT_TIME, value)
-        }
-        // The names come from `setting_changes` alone.
-        other => unreachable!("{other} is not a setting sync manages"),
-    }
-    Request::set_status(&s)
-}
-
 /// Makes the kernel match `desired` (see the module docs). Returns what was
 /// done.
 pub fn apply(
@@ -197,7 +170,7 @@ pub fn apply_state(
         .map_err(|e| e.into_sync_error(t, &run, &report, desired, scope, host))?;
     // Settings after rules, enabled last.
     for (name, from, to) in report.settings.clone() {
-        let ack = t.execute(&[set_request(name, to)])?[0];
+        let ack = t.execute(&[name.request(to)])?[0];
         if let Err(errno) = ack {
             return Err(Failed::Refused {
                 what: format!("{name} {from} -> {to}"),
@@ -236,8 +209,8 @@ pub const MAX_ROUNDS: usize = 4;
 struct Run {
     /// kaudit's own completed rule steps, in order.
     done: Vec<Step>,
-    /// Settings changed: (name, from, to).
-    settings: Vec<(&'static str, u32, u32)>,
+    /// Settings changed: (setting, from, to).
+    settings: Vec<(Setting, u32, u32)>,
     /// Other writers' changes seen.
     foreign: Vec<ForeignChange>,
 }
@@ -479,12 +452,12 @@ fn rollback(
             (_, Err(e)) => rb.failed.push((text, crate::apply::strerror(e))),
         }
     }
-    for (name, from, _) in run.settings.iter().rev() {
-        match t.execute(&[set_request(name, *from)])?[0] {
-            Ok(_) => rb.settings_restored.push((name, *from)),
+    for &(setting, from, _) in run.settings.iter().rev() {
+        match t.execute(&[setting.request(from)])?[0] {
+            Ok(_) => rb.settings_restored.push((setting, from)),
             Err(e) => rb
                 .settings_failed
-                .push((name, *from, crate::apply::strerror(e))),
+                .push((setting, from, crate::apply::strerror(e))),
         }
     }
     let after = managed(t, scope)?;

@@ -22,6 +22,7 @@ mod files;
 mod render;
 mod report;
 mod scope;
+mod setting;
 #[cfg(test)]
 mod tests;
 
@@ -35,3 +36,4 @@ pub use files::{entries_from_paths, rule_files};
 pub use render::{diff_text, foreign_text, plan_text};
 pub use report::{ForeignChange, Report, Rollback, SyncError};
 pub use scope::Scope;
+pub use setting::Setting;

@@ -1,5 +1,6 @@
 //! What a sync did, or why it did not complete.
 
+use super::Setting;
 use crate::netlink::TransportError;
 use crate::plan::Plan;
 use crate::rulefile::Origin;
@@ -10,8 +11,9 @@ use crate::stored_rule::StoredRule;
 pub struct Report {
     /// The rule plan.
     pub plan: Plan,
-    /// Settings that change: (name, from, to).
-    pub settings: Vec<(&'static str, u32, u32)>,
+    /// Settings that change: (setting, from, to), in the order they are
+    /// set.
+    pub settings: Vec<(Setting, u32, u32)>,
     /// Whether `--loginuid-immutable` will be (or was) set.
     pub lock_loginuid: bool,
     /// The managed rules in the kernel before.
@@ -51,10 +53,10 @@ pub struct Rollback {
     pub moved: Vec<String>,
     /// Rollback requests the kernel refused: (what, reason).
     pub failed: Vec<(String, String)>,
-    /// Settings put back: (name, value).
-    pub settings_restored: Vec<(&'static str, u32)>,
-    /// Settings that could not be put back: (name, value, reason).
-    pub settings_failed: Vec<(&'static str, u32, String)>,
+    /// Settings put back: (setting, value).
+    pub settings_restored: Vec<(Setting, u32)>,
+    /// Settings that could not be put back: (setting, value, reason).
+    pub settings_failed: Vec<(Setting, u32, String)>,
     /// Whether the rules in scope are afterwards exactly the previous ones,
     /// in order (apart from other writers' changes).
     pub rules_exact: bool,

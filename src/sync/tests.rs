@@ -31,7 +31,7 @@ fn sync_against_the_fake_kernel() {
     let d1 = desired("-a always,exit -F arch=b64 -S open -k a\n-a always,exit -F arch=b64 -S close -k b\n-b 128\n");
     let r = apply(&mut k, &d1, &Scope::All, &host()).unwrap();
     assert_eq!(r.plan.counts(), (2, 0));
-    assert_eq!(r.settings, vec![("backlog_limit", 64, 128)]);
+    assert_eq!(r.settings, vec![(Setting::BacklogLimit, 64, 128)]);
     // Again: nothing to do.
     let r = compare(&mut k, &d1, &Scope::All).unwrap();
     assert!(r.in_sync());
@@ -283,7 +283,7 @@ fn a_settings_change_refused_during_rollback_is_reported() {
     assert_eq!(what, "backlog_limit 64 -> 128");
     assert_eq!(
         rollback.settings_failed,
-        vec![("failure", 1, "Operation not permitted".to_string())]
+        vec![(Setting::Failure, 1, "Operation not permitted".to_string())]
     );
     assert_eq!(rollback.removed.len(), 1);
     assert!(rollback.rules_exact);
