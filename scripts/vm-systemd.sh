@@ -250,7 +250,7 @@ image() {
     local kdeb=${1:?usage: image KAUDIT_DEB DROPIN_DEB OUT.qcow2} ddeb=${2:?} out=${3:?} d rc=0
     d=$(mktemp -d "${TMPDIR:-/tmp}/kaudit-vm-image.XXXXXX")
     cp -a "$repo/tests/vm_systemd/scenarios/packages.sh" "$d/run"
-    cp "$repo/tests/vm_systemd/lib.sh" "$d/lib.sh"
+    cp "$repo/tests/vm/lib.sh" "$d/lib.sh"
     mkdir -p "$d/debs"
     cp "$kdeb" "$d/debs/kaudit.deb"
     cp "$ddeb" "$d/debs/kaudit-dropin.deb"
@@ -261,7 +261,8 @@ image() {
 }
 
 # scenario NAME IMAGE: tests/vm_systemd/scenarios/NAME.sh as the run step,
-# NAME.early (if any) as the early step, lib.sh, and the community rule set.
+# NAME.early (if any) as the early step, tests/vm/lib.sh (the helpers both
+# kinds of guest share), and the community rule set.
 scenario() {
     local name=${1:?usage: scenario NAME IMAGE} img=${2:?usage: scenario NAME IMAGE} d rc=0
     local src=$repo/tests/vm_systemd/scenarios
@@ -270,7 +271,7 @@ scenario() {
     d=$(mktemp -d "${TMPDIR:-/tmp}/kaudit-vm-scenario.XXXXXX")
     cp "$src/$name.sh" "$d/run"
     [ -f "$src/$name.early" ] && cp "$src/$name.early" "$d/early"
-    cp "$repo/tests/vm_systemd/lib.sh" "$d/lib.sh"
+    cp "$repo/tests/vm/lib.sh" "$d/lib.sh"
     if [ -f "$corpus/community/neo23x0-audit.rules" ]; then
         cp "$corpus/community/neo23x0-audit.rules" "$d/community.rules"
     fi

@@ -11,11 +11,11 @@
 
 #[path = "common/vm_host.rs"]
 mod vm_host;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
-use vm_host::{kaudit_binary, repo, say, tail};
+use vm_host::{repo, say, Boot};
 
 /// (kernel of the matrix in `scripts/vm.sh`, scenario script, argument), in
 /// the order they start (the longest first). Every scenario runs on
@@ -50,22 +50,7 @@ fn scenario_name(kernel: &str, script: &str, arg: &str) -> String {
     format!("{kernel}: {script} {arg}").trim().to_string()
 }
 
-/// Skips this test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
-fn skip(reason: &str) {
-    vm_host::skip("vm", reason)
-}
-
-struct Run {
-    name: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    secs: f64,
-}
-
-fn run_scenario(kernel: &str, script: &str, arg: &str, bin: &Path) -> Run {
-    let name = scenario_name(kernel, script, arg);
-    let start = Instant::now();
+fn run_scenario(kernel: &str, script: &str, arg: &str, bin: &Path) -> Boot {
     let mut cmd = Command::new(repo().join("tests/vm/scenario.sh"));
     cmd.arg(script)
         .env("KAUDIT_BIN", bin)
@@ -73,22 +58,7 @@ fn run_scenario(kernel: &str, script: &str, arg: &str, bin: &Path) -> Run {
     if !arg.is_empty() {
         cmd.arg(arg);
     }
-    match cmd.output() {
-        Ok(out) => Run {
-            name,
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            secs: start.elapsed().as_secs_f64(),
-        },
-        Err(e) => Run {
-            name,
-            code: None,
-            stdout: String::new(),
-            stderr: format!("cannot run tests/vm/scenario.sh: {e}"),
-            secs: start.elapsed().as_secs_f64(),
-        },
-    }
+    Boot::run(&scenario_name(kernel, script, arg), &mut cmd)
 }
 
 /// (major, minor) of a kernel release such as `6.12.118+deb13-amd64`.
@@ -108,28 +78,9 @@ fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<Vec<&'a str>> {
 #[test]
 fn vm_scenarios() {
     let started = Instant::now();
-    let corpus = std::env::var_os("KAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/corpus"));
-    if !corpus.join("community/neo23x0-audit.rules").is_file() {
-        return skip(&format!("no corpus at {}", corpus.display()));
-    }
-    let setup = match Command::new(repo().join("scripts/vm.sh"))
-        .arg("setup")
-        .output()
-    {
-        Ok(out) if out.status.success() => out,
-        Ok(out) => return skip(&format!("scripts/vm.sh setup failed:\n{}", tail(&out, 20))),
-        Err(e) => return skip(&format!("cannot run scripts/vm.sh: {e}")),
-    };
-    say(&format!(
-        "vm: setup {:.1} s: {}",
-        started.elapsed().as_secs_f64(),
-        tail(&setup, 1)
-    ));
-    let bin = match kaudit_binary() {
-        Ok(bin) => bin,
-        Err(e) => return skip(&e),
+    let mut setup = Command::new(repo().join("scripts/vm.sh"));
+    let Some(bin) = vm_host::ready("vm", "scripts/vm.sh", setup.arg("setup")) else {
+        return;
     };
 
     let boots = Instant::now();
@@ -156,12 +107,7 @@ fn vm_scenarios() {
     let mut failed = Vec::new();
     for r in &runs {
         let ok = r.code == Some(0);
-        say(&format!(
-            "== vm scenario {}: exit {}, {:.1} s ==",
-            r.name,
-            r.code.map_or("none".into(), |c| c.to_string()),
-            r.secs
-        ));
+        say(&r.headline("vm scenario"));
         say(r.stdout.trim_end());
         if !ok {
             say(r.stderr.trim_end());

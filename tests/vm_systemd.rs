@@ -19,17 +19,12 @@
 #[path = "common/vm_host.rs"]
 mod vm_host;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Instant;
-use vm_host::{kaudit_binary, repo, say, tail, text};
+use vm_host::{repo, say, text, Boot};
 
 /// Seconds one boot may take (boot, scenario, power-off) before it fails.
 const BOOT_LIMIT_S: &str = "300";
-
-/// Skips this test loudly, or fails it under `KAUDIT_REQUIRE_VM=1`.
-fn skip(reason: &str) {
-    vm_host::skip("vm-systemd", reason)
-}
 
 fn vm(args: &[&str]) -> Command {
     let mut cmd = Command::new(repo().join("scripts/vm-systemd.sh"));
@@ -39,28 +34,14 @@ fn vm(args: &[&str]) -> Command {
 
 /// Prints one boot's output and says whether it passed: exit 0 and a
 /// `RESULT: PASS` line with no `FAIL:` line.
-fn report(name: &str, out: &std::io::Result<Output>, secs: f64) -> bool {
-    match out {
-        Ok(out) => {
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let ok = out.status.success()
-                && stdout.lines().any(|l| l == "RESULT: PASS")
-                && !stdout.lines().any(|l| l.starts_with("FAIL:"));
-            say(&format!(
-                "== vm-systemd {name}: exit {}, {secs:.1} s ==",
-                out.status
-                    .code()
-                    .map_or("none".into(), |c: i32| c.to_string())
-            ));
-            say(stdout.trim_end());
-            say(String::from_utf8_lossy(&out.stderr).trim_end());
-            ok
-        }
-        Err(e) => {
-            say(&format!("== vm-systemd {name}: cannot run: {e} =="));
-            false
-        }
-    }
+fn report(boot: &Boot) -> bool {
+    let ok = boot.code == Some(0)
+        && boot.stdout.lines().any(|l| l == "RESULT: PASS")
+        && !boot.stdout.lines().any(|l| l.starts_with("FAIL:"));
+    say(&boot.headline("vm-systemd"));
+    say(boot.stdout.trim_end());
+    say(boot.stderr.trim_end());
+    ok
 }
 
 fn dpkg_deb(args: &[&str], deb: &Path) -> String {
@@ -148,30 +129,9 @@ fn check_package_contents(bin: &Path, kaudit_deb: &Path, dropin_deb: &Path, work
 #[test]
 fn debian_packages_and_systemd_boot() {
     let started = Instant::now();
-    let corpus = std::env::var_os("KAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/corpus"));
-    if !corpus.join("community/neo23x0-audit.rules").is_file() {
-        return skip(&format!("no corpus at {}", corpus.display()));
-    }
-    let setup = match vm(&["setup"]).output() {
-        Ok(out) if out.status.success() => out,
-        Ok(out) => {
-            return skip(&format!(
-                "scripts/vm-systemd.sh setup failed:\n{}",
-                tail(&out, 20)
-            ))
-        }
-        Err(e) => return skip(&format!("cannot run scripts/vm-systemd.sh: {e}")),
-    };
-    say(&format!(
-        "vm-systemd: setup {:.1} s: {}",
-        started.elapsed().as_secs_f64(),
-        tail(&setup, 1)
-    ));
-    let bin = match kaudit_binary() {
-        Ok(bin) => bin,
-        Err(e) => return skip(&e),
+    let Some(bin) = vm_host::ready("vm-systemd", "scripts/vm-systemd.sh", &mut vm(&["setup"]))
+    else {
+        return;
     };
 
     // The packages, checked by lintian (a lintian error fails the build).
@@ -222,16 +182,17 @@ fn debian_packages_and_systemd_boot() {
 
     // Boot 1: scenario 4, and the image for the others.
     let image = work.join("installed.qcow2");
-    let t = Instant::now();
-    let out = vm(&[
-        "image",
-        kaudit_deb.to_str().unwrap(),
-        dropin_deb.to_str().unwrap(),
-        image.to_str().unwrap(),
-    ])
-    .output();
+    let packages = Boot::run(
+        "packages (scenario 4)",
+        &mut vm(&[
+            "image",
+            kaudit_deb.to_str().unwrap(),
+            dropin_deb.to_str().unwrap(),
+            image.to_str().unwrap(),
+        ]),
+    );
     let mut failed = Vec::new();
-    if !report("packages (scenario 4)", &out, t.elapsed().as_secs_f64()) {
+    if !report(&packages) {
         failed.push("packages");
     }
 
@@ -239,25 +200,20 @@ fn debian_packages_and_systemd_boot() {
     if failed.is_empty() {
         let boots = Instant::now();
         let image = image.to_str().unwrap();
-        let runs: Vec<(&str, std::io::Result<Output>, f64)> = std::thread::scope(|s| {
-            let handles: Vec<_> = ["community", "refused"]
-                .into_iter()
-                .map(|name| {
-                    s.spawn(move || {
-                        let t = Instant::now();
-                        let out = vm(&["scenario", name, image]).output();
-                        (name, out, t.elapsed().as_secs_f64())
-                    })
-                })
-                .collect();
+        let runs: Vec<(&str, Boot)> = std::thread::scope(|s| {
+            let handles: Vec<_> = [
+                ("community", "community (scenario 1)"),
+                ("refused", "refused (scenarios 2 and 3)"),
+            ]
+            .into_iter()
+            .map(|(name, label)| {
+                s.spawn(move || (name, Boot::run(label, &mut vm(&["scenario", name, image]))))
+            })
+            .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        for (name, out, secs) in &runs {
-            let label = match *name {
-                "community" => "community (scenario 1)",
-                _ => "refused (scenarios 2 and 3)",
-            };
-            if !report(label, out, *secs) {
+        for (name, boot) in &runs {
+            if !report(boot) {
                 failed.push(name);
             }
         }

@@ -1,10 +1,13 @@
 //! Host-side helpers shared by the two throwaway-VM tests (`tests/vm.rs`,
 //! the busybox guest, and `tests/vm_systemd.rs`, the systemd guest): the
-//! repository, loud skips, output tails and the release binary the guests get.
+//! repository, loud skips, output tails, what must be there before the first
+//! boot (corpus, VM cache, the release binary the guests get) and one boot's
+//! outcome. The guests' own helpers are one shell library, `tests/vm/lib.sh`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Instant;
 
 /// The repository.
 pub fn repo() -> PathBuf {
@@ -63,4 +66,89 @@ pub fn kaudit_binary() -> Result<PathBuf, String> {
         .and_then(Path::parent)
         .ok_or("no target directory")?;
     Ok(target.join("release").join("kaudit"))
+}
+
+/// What both VM tests need before the first boot, or `None` after a loud
+/// skip (test `what`): the corpus (`KAUDIT_CORPUS`, else `../shared/corpus`),
+/// the VM cache built by `setup` (`script setup`, whose last line is
+/// reported), and the release binary.
+pub fn ready(what: &str, script: &str, setup: &mut Command) -> Option<PathBuf> {
+    let started = Instant::now();
+    let corpus = std::env::var_os("KAUDIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    if !corpus.join("community/neo23x0-audit.rules").is_file() {
+        skip(what, &format!("no corpus at {}", corpus.display()));
+        return None;
+    }
+    let out = match setup.output() {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => {
+            skip(what, &format!("{script} setup failed:\n{}", tail(&out, 20)));
+            return None;
+        }
+        Err(e) => {
+            skip(what, &format!("cannot run {script}: {e}"));
+            return None;
+        }
+    };
+    say(&format!(
+        "{what}: setup {:.1} s: {}",
+        started.elapsed().as_secs_f64(),
+        tail(&out, 1)
+    ));
+    match kaudit_binary() {
+        Ok(bin) => Some(bin),
+        Err(e) => {
+            skip(what, &e);
+            None
+        }
+    }
+}
+
+/// One boot (or one scenario script that boots): its exit code, output and
+/// time.
+pub struct Boot {
+    pub name: String,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub secs: f64,
+}
+
+impl Boot {
+    /// Runs `cmd` (a boot called `name`); a command that cannot start is a
+    /// boot with no exit code and the reason on its stderr.
+    pub fn run(name: &str, cmd: &mut Command) -> Boot {
+        let start = Instant::now();
+        let (code, stdout, stderr) = match cmd.output() {
+            Ok(out) => (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ),
+            Err(e) => (
+                None,
+                String::new(),
+                format!("cannot run {}: {e}", cmd.get_program().to_string_lossy()),
+            ),
+        };
+        Boot {
+            name: name.to_string(),
+            code,
+            stdout,
+            stderr,
+            secs: start.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// `== TEST NAME: exit CODE, SECS s ==`, the line before its output.
+    pub fn headline(&self, test: &str) -> String {
+        format!(
+            "== {test} {}: exit {}, {:.1} s ==",
+            self.name,
+            self.code.map_or("none".into(), |c| c.to_string()),
+            self.secs
+        )
+    }
 }
