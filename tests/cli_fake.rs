@@ -3,83 +3,31 @@
 //! including the ones that must never reach this machine's kernel (`-e 2`
 //! locks audit until reboot, `-f 2` panics on failure).
 
-use kaudit::cli::auditctl::{run, Env};
+#[path = "common/fake_kernel.rs"]
+mod fake_kernel;
+
+use fake_kernel::{Run, SharedKernel};
 use kaudit::codec::decode;
 use kaudit::host::Host;
 use kaudit::netlink::fake::FakeKernel;
-use kaudit::netlink::{
-    Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, AUDIT_SET,
-};
+use kaudit::netlink::{AuditStatus, Transport, AUDIT_SET};
 use kaudit::tables::Machine;
-use std::cell::RefCell;
-use std::rc::Rc;
 
-/// A fake kernel shared across the connections one invocation opens, that
-/// records every request.
-#[derive(Clone)]
-struct Shared {
-    kernel: Rc<RefCell<FakeKernel>>,
-    log: Rc<RefCell<Vec<Request>>>,
+fn auditctl(shared: &SharedKernel, args: &[&str]) -> Run {
+    let host = Host::fixed(
+        Machine::X86_64,
+        &[("root", 0)],
+        &[("root", 0)],
+        &["/etc", "/tmp"],
+    );
+    fake_kernel::auditctl(shared, host, args)
 }
 
-impl Transport for Shared {
-    fn execute(&mut self, requests: &[Request]) -> Result<Vec<Ack>, TransportError> {
-        self.log.borrow_mut().extend(requests.iter().cloned());
-        self.kernel.borrow_mut().execute(requests)
-    }
-    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
-        self.kernel.borrow_mut().list_rules()
-    }
-    fn get_status(&mut self) -> Result<AuditStatus, TransportError> {
-        self.kernel.borrow_mut().get_status()
-    }
-    fn get_features(&mut self) -> Result<AuditFeatures, TransportError> {
-        self.kernel.borrow_mut().get_features()
-    }
+fn kernel() -> SharedKernel {
+    SharedKernel::new(FakeKernel::new())
 }
 
-struct Run {
-    code: u8,
-    stdout: String,
-    stderr: String,
-}
-
-fn auditctl(shared: &Shared, args: &[&str]) -> Run {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let s = shared.clone();
-    let mut open = move || Ok(Box::new(s.clone()) as Box<dyn Transport>);
-    let mut env = Env {
-        stdout: &mut out,
-        stderr: &mut err,
-        privileged: true,
-        open: &mut open,
-        // The in-memory kernel is this test's own: nothing to lock.
-        lock: &mut || Ok(None),
-        host: Host::fixed(
-            Machine::X86_64,
-            &[("root", 0)],
-            &[("root", 0)],
-            &["/etc", "/tmp"],
-        ),
-    };
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let code = run(&args, &mut env);
-    Run {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
-}
-
-fn kernel() -> Shared {
-    Shared {
-        kernel: Rc::new(RefCell::new(FakeKernel::new())),
-        log: Rc::new(RefCell::new(Vec::new())),
-    }
-}
-
-fn sets(shared: &Shared) -> Vec<AuditStatus> {
+fn sets(shared: &SharedKernel) -> Vec<AuditStatus> {
     shared
         .log
         .borrow()
@@ -132,26 +80,22 @@ fn settings_print_one_block_and_bad_values_are_refused() {
     }
 }
 
+/// A rule added, then added again (a duplicate) in the test below.
+const RULE_T1: &[&str] = &[
+    "-a",
+    "always,exit",
+    "-F",
+    "arch=b64",
+    "-S",
+    "openat",
+    "-k",
+    "t1",
+];
+
 #[test]
 fn rules_are_added_listed_and_deleted() {
     let k = kernel();
-    assert_eq!(
-        auditctl(
-            &k,
-            &[
-                "-a",
-                "always,exit",
-                "-F",
-                "arch=b64",
-                "-S",
-                "openat",
-                "-k",
-                "t1"
-            ]
-        )
-        .code,
-        0
-    );
+    assert_eq!(auditctl(&k, RULE_T1).code, 0);
     assert_eq!(
         auditctl(&k, &["-w", "/etc/hosts", "-p", "wa", "-k", "t2"]).code,
         0
@@ -167,19 +111,7 @@ fn rules_are_added_listed_and_deleted() {
     );
     assert_eq!(auditctl(&k, &["-l", "-k", "zzz"]).stdout, "");
     // A duplicate is refused by the kernel: 255 and a message.
-    let r = auditctl(
-        &k,
-        &[
-            "-a",
-            "always,exit",
-            "-F",
-            "arch=b64",
-            "-S",
-            "openat",
-            "-k",
-            "t1",
-        ],
-    );
+    let r = auditctl(&k, RULE_T1);
     assert_eq!(r.code, 255);
     assert!(r.stderr.contains("Rule exists"), "{}", r.stderr);
     assert_eq!(

@@ -185,11 +185,10 @@ fn sync_again_changes_nothing() {
         "plan for an identical set is not empty: {plan:#?}"
     );
 
-    let watcher = Watcher::start(keys.clone(), c.prefix.clone());
-    let t0 = Instant::now();
-    let out = c.sync(&[&f]);
-    let took = t0.elapsed();
-    let seen = watcher.finish();
+    let ((out, took), seen) = Watcher::during(keys.clone(), c.prefix.clone(), || {
+        let t0 = Instant::now();
+        (c.sync(&[&f]), t0.elapsed())
+    });
     assert_eq!(
         c.table(),
         table0,
@@ -269,31 +268,17 @@ fn one_change_in_1000_and_no_gap_for_kept_rules() {
             );
         }
 
-        let watcher = Watcher::start(kept.clone(), c.prefix.clone());
-        let t0 = Instant::now();
-        c.sync(&[&file]);
-        let took = t0.elapsed();
-        let seen = watcher.finish();
+        let (took, seen) = Watcher::during(kept.clone(), c.prefix.clone(), || {
+            let t0 = Instant::now();
+            c.sync(&[&file]);
+            t0.elapsed()
+        });
         assert_eq!(
             c.ours(),
             desired,
             "kernel order after changing the {step} rule"
         );
-        assert_eq!(seen.errors, 0, "watcher errors: {:?}", seen.first_error);
-        assert!(
-            seen.snapshots >= 2,
-            "watcher took {} snapshots",
-            seen.snapshots
-        );
-        assert_eq!(
-            seen.with_missing, 0,
-            "change of the {step} rule: kept rules were missing in {} of {} snapshots (fewest present {} of {}; e.g. {:?})",
-            seen.with_missing,
-            seen.snapshots,
-            seen.min_present,
-            kept.len(),
-            seen.missing_examples
-        );
+        seen.assert_never_missing(&format!("change of the {step} rule"));
         results.push(format!(
             "  {step} (rule {at}): plan {} deletes + {} adds, {} kept in place; sync {took:?}; watcher {} snapshots, kept rules missing in 0, prefix counts seen {:?}",
             plan.deletes(),

@@ -313,22 +313,12 @@ fn moved_and_changed_rules_are_never_missing() {
     let mut rounds = Vec::new();
     for (from, to) in [(&f_old, &f_new), (&f_new, &f_old), (&f_old, &f_new)] {
         let _ = from;
-        let watcher = Watcher::start(shared.clone(), c.prefix.clone());
-        let t0 = Instant::now();
-        c.sync(&[to]);
-        let took = t0.elapsed();
-        let seen = watcher.finish();
-        assert_eq!(seen.errors, 0, "watcher: {:?}", seen.first_error);
-        assert!(
-            seen.snapshots >= 2,
-            "watcher took {} snapshots",
-            seen.snapshots
-        );
-        assert_eq!(
-            seen.with_missing, 0,
-            "shared rules missing in {} of {} snapshots (e.g. {:?})",
-            seen.with_missing, seen.snapshots, seen.missing_examples
-        );
+        let (took, seen) = Watcher::during(shared.clone(), c.prefix.clone(), || {
+            let t0 = Instant::now();
+            c.sync(&[to]);
+            t0.elapsed()
+        });
+        seen.assert_never_missing("a sync moving rules (shared rules watched)");
         rounds.push(format!("{took:?}, {} snapshots", seen.snapshots));
     }
 

@@ -3,39 +3,20 @@
 //! read, the rest as numbers, with a warning), deleted by their bytes, and
 //! managed by sync like any other rule.
 
+#[path = "common/fake_kernel.rs"]
+mod fake_kernel;
+
+use fake_kernel::{Run, SharedKernel};
 use kaudit::apply;
-use kaudit::cli::auditctl::{run, Env};
 use kaudit::host::Host;
 use kaudit::netlink::fake::FakeKernel;
-use kaudit::netlink::Ack;
-use kaudit::netlink::{AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use kaudit::netlink::Transport;
 use kaudit::rulefile::compile_text;
 use kaudit::sync::{self, Scope};
 use kaudit::tables::Machine;
-use std::cell::RefCell;
-use std::rc::Rc;
 
 fn host() -> Host {
     Host::fixed(Machine::X86_64, &[("root", 0)], &[("root", 0)], &["/tmp"])
-}
-
-/// One fake kernel shared by every connection an invocation opens.
-#[derive(Clone)]
-struct Shared(Rc<RefCell<FakeKernel>>);
-
-impl Transport for Shared {
-    fn execute(&mut self, requests: &[Request]) -> Result<Vec<Ack>, TransportError> {
-        self.0.borrow_mut().execute(requests)
-    }
-    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
-        self.0.borrow_mut().list_rules()
-    }
-    fn get_status(&mut self) -> Result<AuditStatus, TransportError> {
-        self.0.borrow_mut().get_status()
-    }
-    fn get_features(&mut self) -> Result<AuditFeatures, TransportError> {
-        self.0.borrow_mut().get_features()
-    }
 }
 
 fn desired(text: &str) -> sync::Desired {
@@ -56,7 +37,7 @@ const GOOD: &str = "-a always,exit -F arch=b64 -S read -k i12-undec-good\n";
 /// A fake holding a good rule and two the codec refuses: one whose key's
 /// length runs past the string buffer (the key cannot be read), one whose
 /// `buflen` promises more bytes than the message has (the key can be read).
-fn kernel() -> Shared {
+fn kernel() -> SharedKernel {
     let mut k = FakeKernel::new();
     let good = desired(GOOD).rules.remove(0).0.bytes().to_vec();
     let mut overrun = desired("-a always,exit -F arch=b64 -S open -F uid=1 -k i12-undec-a\n")
@@ -83,27 +64,11 @@ fn kernel() -> Shared {
     }
     assert!(kaudit::codec::decode(&overrun).is_err());
     assert!(kaudit::codec::decode(&truncated).is_err());
-    Shared(Rc::new(RefCell::new(k)))
+    SharedKernel::new(k)
 }
 
-fn auditctl(k: &Shared, args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let s = k.clone();
-    let mut open = move || Ok(Box::new(s.clone()) as Box<dyn Transport>);
-    let mut env = Env {
-        stdout: &mut out,
-        stderr: &mut err,
-        privileged: true,
-        open: &mut open,
-        lock: &mut || Ok(None),
-        host: host(),
-    };
-    let code = run(args, &mut env);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
+fn auditctl(k: &SharedKernel, args: &[&str]) -> Run {
+    fake_kernel::auditctl(k, host(), args)
 }
 
 #[test]
@@ -133,25 +98,37 @@ fn listed_with_what_can_be_read_and_a_warning() {
         "-a always,exit -F arch=b64 -S close -F key=i12-undec-b"
     );
     // The auditctl personality: the same lines, the warnings on stderr.
-    let (code, stdout, stderr) = auditctl(&k, &["-l"]);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = auditctl(&k, &["-l"]);
     assert_eq!(code, 0);
     assert_eq!(stdout, text);
     assert_eq!(stderr.matches("cannot fully decode").count(), 2, "{stderr}");
     // -l -k filters on the key it can read.
-    let (_, stdout, _) = auditctl(&k, &["-l", "-k", "i12-undec-b"]);
+    let Run { stdout, .. } = auditctl(&k, &["-l", "-k", "i12-undec-b"]);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
 }
 
 #[test]
 fn deleted_by_their_bytes() {
     let k = kernel();
-    let (code, stdout, _) = auditctl(&k, &["-D", "-k", "i12-undec-b"]);
+    let Run { code, stdout, .. } = auditctl(&k, &["-D", "-k", "i12-undec-b"]);
     assert_eq!(code, 0, "{stdout}");
-    assert_eq!(k.0.borrow().rule_count(), 2);
-    let (code, stdout, stderr) = auditctl(&k, &["-D"]);
+    assert_eq!(k.kernel.borrow().rule_count(), 2);
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = auditctl(&k, &["-D"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "No rules\n");
-    assert_eq!(k.0.borrow().rule_count(), 0, "-D left an undecodable rule");
+    assert_eq!(
+        k.kernel.borrow().rule_count(),
+        0,
+        "-D left an undecodable rule"
+    );
 }
 
 #[test]
@@ -167,7 +144,7 @@ fn managed_by_sync_like_any_other_rule() {
         "{text}"
     );
     sync::apply(&mut k, &want, &Scope::All, &host()).unwrap();
-    assert_eq!(k.0.borrow().rule_count(), 1);
+    assert_eq!(k.kernel.borrow().rule_count(), 1);
     // With a key scope: the rule whose key can be read is managed (and
     // deleted, as the files do not hold it); the one whose key cannot be
     // read is outside any key scope and stays.
@@ -192,7 +169,7 @@ fn the_native_commands_list_delete_and_sync_them() {
     std::fs::create_dir_all(&dir).unwrap();
     let state = dir.join("kernel");
     let mut text = String::new();
-    for b in kernel().0.borrow_mut().list_rules().unwrap() {
+    for b in kernel().kernel.borrow_mut().list_rules().unwrap() {
         let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
         text.push_str(&format!("rule {hex}\n"));
     }

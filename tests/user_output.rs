@@ -16,7 +16,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use kaudit::host::Host;
@@ -43,37 +43,38 @@ impl Run {
     }
 }
 
-fn kaudit_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
-        .current_dir(dir)
-        .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("running kaudit");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
+}
+
+/// `kaudit ARGS` in `dir`, with a private lock path (`DIR/.child.lock`).
+fn kaudit_in(dir: &Path, args: &[&str]) -> Run {
+    kaudit_with(dir, args, |_| {})
 }
 
 /// `kaudit ARGS` against the in-memory kernel kept in `DIR/fake-kernel.state`
 /// (`KAUDIT_FAKE_KERNEL`): for commands that would change the kernel.
 fn kaudit_fake(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(args)
+    kaudit_with(dir, args, |cmd| {
+        cmd.env("KAUDIT_FAKE_KERNEL", dir.join("fake-kernel.state"));
+    })
+}
+
+/// [`kaudit_in`] with more set on the command by `more`.
+fn kaudit_with(dir: &Path, args: &[&str], more: impl FnOnce(&mut Command)) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    cmd.args(args)
         .current_dir(dir)
-        .env("KAUDIT_FAKE_KERNEL", dir.join("fake-kernel.state"))
         .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("running kaudit");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .stdin(Stdio::null());
+    more(&mut cmd);
+    cmd.output().expect("running kaudit").into()
 }
 
 /// Fails on Rust `Debug` renderings and Rust error suffixes in user text.
@@ -103,6 +104,21 @@ fn assert_no_debug(what: &str, text: &str) {
 fn snapshot(name: &str, text: &str) {
     assert_no_debug(name, text);
     insta::assert_snapshot!(name, text);
+}
+
+/// A scratch directory for a test that needs root (`chown`, a child run as
+/// nobody), or `None` after a loud skip when not root.
+fn root_scratch(name: &str, why: &str) -> Option<PathBuf> {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIP (root): {why}");
+        return None;
+    }
+    Some(scratch(name))
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -379,20 +395,15 @@ fn only_regular_files_of_bounded_size_are_read() {
 #[ignore = "needs root (scripts/test.sh runs it)"]
 #[test]
 fn files_anyone_could_write_are_refused_by_changing_commands() {
-    use std::os::unix::fs::PermissionsExt;
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP (root): chown needs root");
+    let Some(dir) = root_scratch("trust", "chown needs root") else {
         return;
-    }
-    let dir = scratch("trust");
-    let mode =
-        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
     // Nothing reaches the kernel, so a fixed key keeps the snapshots stable.
     let key = "kaudit-trust-snap";
     let rule = format!("-a always,exit -F arch=b64 -S openat -k {key}\n");
     // A world-writable file.
     std::fs::write(dir.join("ww.rules"), &rule).unwrap();
-    mode(&dir.join("ww.rules"), 0o646);
+    chmod(&dir.join("ww.rules"), 0o646);
     // A file owned by another user (nobody).
     std::fs::write(dir.join("other.rules"), &rule).unwrap();
     std::os::unix::fs::chown(dir.join("other.rules"), Some(65534), None).unwrap();
@@ -400,7 +411,7 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
     let open_d = dir.join("open.d");
     std::fs::create_dir_all(&open_d).unwrap();
     std::fs::write(open_d.join("10-a.rules"), &rule).unwrap();
-    mode(&open_d, 0o777);
+    chmod(&open_d, 0o777);
     let merged = dir.join("audit.rules");
     let ww = "ww.rules: error: the file is world-writable: anyone could change what is audited";
     let other = "other.rules: error: the file is owned by uid 65534, not root";
@@ -417,18 +428,7 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
     // refusal ever to regress, nothing would reach the shared kernel.
     let fake = dir.join("fake-kernel.state");
     for (args, expected) in refused {
-        let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-            .args(*args)
-            .current_dir(&dir)
-            .env("KAUDIT_FAKE_KERNEL", &fake)
-            .env("KAUDIT_LOCK_PATH", dir.join(".child.lock"))
-            .output()
-            .unwrap();
-        let r = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let r = kaudit_fake(&dir, args);
         let state = std::fs::read_to_string(&fake).unwrap_or_default();
         assert!(
             !state.lines().any(|l| l.starts_with("rule ")),
@@ -488,7 +488,7 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
         "trust_refused_load",
         &kaudit_fake(&dir, &["load", "ww.rules"]).seen(),
     );
-    mode(&open_d, 0o755);
+    chmod(&open_d, 0o755);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -547,27 +547,16 @@ fn sync_diff_and_check_text() {
 #[ignore = "needs root (scripts/test.sh runs it)"]
 #[test]
 fn unreadable_files_and_directories_say_path_and_reason() {
-    use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP (root): needs root to run a child as nobody");
+    let Some(dir) = root_scratch("unreadable", "needs root to run a child as nobody") else {
         return;
-    }
-    let dir = scratch("unreadable");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    chmod(&dir, 0o755);
     std::fs::create_dir_all(dir.join("private.d")).unwrap();
     std::fs::write(dir.join("private.d/10-a.rules"), "-b 1\n").unwrap();
-    std::fs::set_permissions(
-        dir.join("private.d"),
-        std::fs::Permissions::from_mode(0o700),
-    )
-    .unwrap();
+    chmod(&dir.join("private.d"), 0o700);
     std::fs::write(dir.join("secret.rules"), "-b 1\n").unwrap();
-    std::fs::set_permissions(
-        dir.join("secret.rules"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .unwrap();
+    chmod(&dir.join("secret.rules"), 0o600);
     // The binary must be reachable by nobody; skip loudly if the checkout
     // is not (a private home directory).
     let exe = Path::new(env!("CARGO_BIN_EXE_kaudit"));
@@ -590,12 +579,7 @@ fn unreadable_files_and_directories_say_path_and_reason() {
         &["check", "private.d", "secret.rules"][..],
         &["load", "--dry-run", "secret.rules"][..],
     ] {
-        let out = run(args);
-        let r = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let r = Run::from(run(args));
         seen.push_str(&format!("$ kaudit {}\n{}", args.join(" "), r.seen()));
     }
     snapshot("error_unreadable", &seen);

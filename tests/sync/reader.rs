@@ -16,6 +16,8 @@ use crate::common::rule_key;
 /// What the watcher saw.
 #[derive(Debug, Default)]
 pub struct Seen {
+    /// How many keys were watched.
+    pub watched: usize,
     /// Snapshots taken.
     pub snapshots: usize,
     /// Snapshots in which at least one of the watched keys was missing.
@@ -48,6 +50,7 @@ impl Watcher {
             let watched: HashSet<String> = keys.into_iter().collect();
             let mut t = NetlinkTransport::open().expect("watcher: audit socket");
             let mut seen = Seen {
+                watched: watched.len(),
                 min_present: watched.len(),
                 ..Seen::default()
             };
@@ -99,5 +102,40 @@ impl Watcher {
     pub fn finish(self) -> Seen {
         self.stop.store(true, Ordering::SeqCst);
         self.handle.join().expect("watcher thread panicked")
+    }
+
+    /// Runs `job` (a sync, a load) while watching `keys`: its result, and
+    /// what the watcher saw from before it started until after it ended.
+    pub fn during<T>(keys: Vec<String>, prefix: String, job: impl FnOnce() -> T) -> (T, Seen) {
+        let watcher = Watcher::start(keys, prefix);
+        let result = job();
+        (result, watcher.finish())
+    }
+}
+
+impl Seen {
+    /// The gap check: the watcher worked (no listing failed, a snapshot
+    /// before and after at the least) and never saw a watched key missing.
+    /// `what` names the change watched.
+    pub fn assert_never_missing(&self, what: &str) {
+        assert_eq!(
+            self.errors, 0,
+            "{what}: watcher errors: {:?}",
+            self.first_error
+        );
+        assert!(
+            self.snapshots >= 2,
+            "{what}: watcher took {} snapshots",
+            self.snapshots
+        );
+        assert_eq!(
+            self.with_missing, 0,
+            "{what}: watched rules were missing in {} of {} snapshots (fewest present {} of {}; e.g. {:?})",
+            self.with_missing,
+            self.snapshots,
+            self.min_present,
+            self.watched,
+            self.missing_examples
+        );
     }
 }
