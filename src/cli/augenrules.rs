@@ -185,75 +185,65 @@ pub fn run(
         }
         return 1;
     }
-    let merged = match merge(&paths.rules_dir) {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "{cmd}: error: cannot merge {}: {}",
-                paths.rules_dir.display(),
-                crate::output::reason(&e)
-            );
-            return 1;
-        }
+    // A file that cannot be merged, read or written: named, and exit 1.
+    let failed = |err: &mut dyn Write, what: &str, path: &Path, e: &std::io::Error| {
+        let _ = writeln!(
+            err,
+            "{cmd}: {what} {}: {}",
+            path.display(),
+            crate::output::reason(e)
+        );
+        1
     };
-    let current = match crate::atomic_file::read_no_follow(&paths.output) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "{cmd}: cannot use {}: {}",
-                paths.output.display(),
-                crate::output::reason(&e)
-            );
-            return 1;
-        }
-    };
-    if current.as_deref() == Some(&merged[..]) {
-        say(out, cmd, "No change");
-        if immutable() {
+    // A locked kernel takes no change: said, and the reference exits 0.
+    let locked = |out: &mut dyn Write| {
+        let locked = immutable();
+        if locked {
             say(
                 out,
                 cmd,
                 "Audit system is in immutable mode - exiting with no changes",
             );
+        }
+        locked
+    };
+    // Once the merged file is current: loaded when --load asks for it.
+    let load_merged = |err: &mut dyn Write| {
+        if load {
+            load_file(&paths.output, Some(&paths.rules_dir), &host, err)
+        } else {
+            0
+        }
+    };
+    let merged = match merge(&paths.rules_dir) {
+        Ok(m) => m,
+        Err(e) => return failed(err, "error: cannot merge", &paths.rules_dir, &e),
+    };
+    let current = match crate::atomic_file::read_no_follow(&paths.output) {
+        Ok(c) => c,
+        Err(e) => return failed(err, "cannot use", &paths.output, &e),
+    };
+    if current.as_deref() == Some(&merged[..]) {
+        say(out, cmd, "No change");
+        if locked(out) {
             return 0;
         }
         if check {
             report_kernel(&paths.output, &host, out);
         }
-        return if load {
-            load_file(&paths.output, Some(&paths.rules_dir), &host, err)
-        } else {
-            0
-        };
+        return load_merged(err);
     }
     if check {
         say(out, cmd, "Rules have changed and should be updated");
         return 0;
     }
-    if immutable() {
-        say(
-            out,
-            cmd,
-            "Audit system is in immutable mode - exiting with no changes",
-        );
+    if locked(out) {
         return 0;
     }
     if let Err(e) = install(&paths.output, &merged) {
-        let _ = writeln!(
-            err,
-            "{cmd}: cannot write {}: {}",
-            paths.output.display(),
-            crate::output::reason(&e)
-        );
-        return 1;
+        return failed(err, "cannot write", &paths.output, &e);
     }
-    if load {
-        load_file(&paths.output, Some(&paths.rules_dir), &host, err)
-    } else {
-        0
-    }
+    load_merged(err)
 }
 
 /// Writes the merged file as the reference does (the old one kept as
@@ -479,11 +469,17 @@ pub fn main(cmd: &str, args: &[String]) -> u8 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn merge_hoists_and_fixes_the_known_quirks() {
-        let dir = std::env::temp_dir().join(format!("kaudit-augen-{}", std::process::id()));
+    /// An empty directory of this test process's own.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kaudit-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn merge_hoists_and_fixes_the_known_quirks() {
+        let dir = scratch("augen");
         std::fs::write(
             dir.join("10-b.rules"),
             "-b 100\n-D\n-a always,exit -S open -k x",
@@ -510,9 +506,7 @@ mod tests {
 
     #[test]
     fn merged_lines_map_back_to_their_files() {
-        let dir = std::env::temp_dir().join(format!("kaudit-augen-origin-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("augen-origin");
         std::fs::write(dir.join("10-a.rules"), "# c\n-w /etc/hosts -p wa\n-b 9\n").unwrap();
         std::fs::write(dir.join("20-b.rules"), "\n-w /etc/passwd -p wa\n").unwrap();
         let (text, origins) = merge_with_origins(&dir).unwrap();
@@ -538,9 +532,7 @@ mod tests {
 
     #[test]
     fn empty_directory_gives_header_and_four_empty_lines() {
-        let dir = std::env::temp_dir().join(format!("kaudit-augen-empty-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("augen-empty");
         let m = String::from_utf8(merge(&dir).unwrap()).unwrap();
         assert_eq!(m.lines().count(), 5);
         assert!(m.ends_with("\n\n\n\n"));
