@@ -194,30 +194,35 @@ fn no_kernel_change_without_the_lock() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let rd = rules_dir(&base, 2, "k");
     let output = base.join("audit.rules");
-    let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-        .args(["augenrules", "--load"])
-        .env("KAUDIT_AUGENRULES_DIR", &rd)
-        .env("KAUDIT_AUGENRULES_OUTPUT", &output)
-        .env("KAUDIT_LOCK_PATH", &link)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{o:?}");
-    assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
-    assert!(stderr.contains("symbolic link"), "{stderr}");
-    assert!(!target.exists());
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
-            .args(["sync", "--scope", "key=i12-files"])
-            .arg(&rd)
-            .env("KAUDIT_LOCK_PATH", &link)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
+    // `kaudit ARGS` with the lock path at the link: it must stop with exit 1
+    // and name the lock, and the link's target must not exist. Its stderr.
+    let stopped = |args: &[&std::ffi::OsStr], augenrules: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+        cmd.args(args).env("KAUDIT_LOCK_PATH", &link);
+        if augenrules {
+            cmd.env("KAUDIT_AUGENRULES_DIR", &rd)
+                .env("KAUDIT_AUGENRULES_OUTPUT", &output);
+        }
+        let o = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
         assert_eq!(o.status.code(), Some(1), "{o:?}");
         assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
         assert!(!target.exists());
+        stderr
+    };
+    let stderr = stopped(&["augenrules".as_ref(), "--load".as_ref()], true);
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        stopped(
+            &[
+                "sync".as_ref(),
+                "--scope".as_ref(),
+                "key=i12-files".as_ref(),
+                rd.as_os_str(),
+            ],
+            false,
+        );
         // The auditctl personality: a rule on the command line and a rules
         // file are both stopped before anything is sent.
         let key = format!("i12-files-lock-{}", std::process::id());
@@ -225,27 +230,21 @@ fn no_kernel_change_without_the_lock() {
         let file = base.join("one.rules");
         std::fs::write(&file, format!("{rule}\n")).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let personality = |args: &[&std::ffi::OsStr]| {
-            Command::new(env!("CARGO_BIN_EXE_kaudit"))
-                .arg("auditctl")
-                .args(args)
-                .env("KAUDIT_LOCK_PATH", &link)
-                .output()
-                .unwrap()
-        };
-        let words: Vec<std::ffi::OsString> = rule.split(' ').map(Into::into).collect();
-        let words: Vec<&std::ffi::OsStr> = words.iter().map(|w| w.as_os_str()).collect();
-        for o in [
-            personality(&words),
-            personality(&["-R".as_ref(), file.as_os_str()]),
+        let mut words: Vec<&std::ffi::OsStr> = vec!["auditctl".as_ref()];
+        words.extend(rule.split(' ').map(std::ffi::OsStr::new));
+        for args in [
+            words,
+            vec!["auditctl".as_ref(), "-R".as_ref(), file.as_os_str()],
         ] {
-            let stderr = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(1), "{o:?}");
-            assert!(stderr.contains("cannot take the kaudit lock"), "{stderr}");
+            let stderr = stopped(&args, false);
             assert!(stderr.contains("nothing was changed"), "{stderr}");
         }
         // Nothing reached the kernel (listing takes no lock).
-        let listed = personality(&["-l".as_ref(), "-k".as_ref(), key.as_ref()]);
+        let listed = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["auditctl", "-l", "-k", &key])
+            .env("KAUDIT_LOCK_PATH", &link)
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&listed.stdout), "No rules\n");
         assert!(!target.exists());
     }

@@ -102,6 +102,18 @@ fn contid_loads_where_the_kernel_has_the_feature() {
     assert!(k.list_rules().unwrap().is_empty());
 }
 
+/// The live kernel for one test: the machine lock held and an empty
+/// scratch directory `kaudit-TAG-PID`, or `None` after a loud skip.
+fn live(tag: &str) -> Option<(kaudit::lock::MachineLock, std::path::PathBuf)> {
+    if !root_kernel() {
+        return None;
+    }
+    let lock = kaudit::lock::MachineLock::acquire().unwrap();
+    let dir = std::env::temp_dir().join(format!("kaudit-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    Some((lock, dir))
+}
+
 fn root_kernel() -> bool {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
@@ -134,11 +146,9 @@ fn kaudit(args: &[&str]) -> (i32, String, String) {
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn newest_names_live() {
-    if !root_kernel() {
+    let Some((_lock, dir)) = live("beyond") else {
         return;
-    }
-    let _lock = kaudit::lock::MachineLock::acquire().unwrap();
-    let dir = std::env::temp_dir().join(format!("kaudit-beyond-{}", std::process::id()));
+    };
     std::fs::create_dir_all(dir.join("w/sub")).unwrap();
     std::fs::write(dir.join("w/f"), "").unwrap();
     let before = kaudit(&["list"]).1;
@@ -235,12 +245,9 @@ fn newest_names_live() {
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn contid_is_refused_before_sending_on_this_kernel() {
-    if !root_kernel() {
+    let Some((_lock, dir)) = live("contid") else {
         return;
-    }
-    let _lock = kaudit::lock::MachineLock::acquire().unwrap();
-    let dir = std::env::temp_dir().join(format!("kaudit-contid-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    };
     let file = dir.join("c.rules");
     std::fs::write(&file, "-a always,exit -F arch=b64 -S openat -k kcontid-a\n-a always,exit -F arch=b64 -S all -F contid=7 -k kcontid-b\n").unwrap();
     let before = kaudit(&["list"]).1;

@@ -28,7 +28,7 @@ fn report(line: &str) {
 /// `kaudit augenrules ARGS` on `rules_dir`, scoped to the test's prefix,
 /// with a private lock path (the test holds the real one).
 fn augenrules(c: &Ctx, rules_dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+    Command::new(env!("CARGO_BIN_EXE_kaudit"))
         .arg("augenrules")
         .args(args)
         .env("KAUDIT_AUGENRULES_DIR", rules_dir)
@@ -36,12 +36,8 @@ fn augenrules(c: &Ctx, rules_dir: &Path, args: &[&str]) -> Out {
         .env("KAUDIT_AUGENRULES_SCOPE", c.scope())
         .env("KAUDIT_LOCK_PATH", c.dir.join("augenrules.lock"))
         .output()
-        .expect("run kaudit augenrules");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+        .expect("run kaudit augenrules")
+        .into()
 }
 
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]

@@ -47,6 +47,16 @@ pub struct Out {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Out {
+    fn from(out: std::process::Output) -> Out {
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl std::fmt::Display for Out {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -282,16 +292,12 @@ impl Ctx {
 
     /// Runs the kaudit binary with a private lock path.
     pub fn kaudit<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Out {
-        let out = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        Command::new(env!("CARGO_BIN_EXE_kaudit"))
             .args(args)
             .env("KAUDIT_LOCK_PATH", &self.lock_path)
             .output()
-            .expect("running kaudit");
-        Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .expect("running kaudit")
+            .into()
     }
 
     /// `kaudit CMD [extra...] --scope key=PREFIX PATHS...`
