@@ -143,6 +143,19 @@ fn kaudit(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The message types newer than the reference's tables, loaded as exclude
+/// rules (key `kbeyond-TYPE`) by the test below.
+const NEWEST_MSGTYPES: [&str; 8] = [
+    "IPE_ACCESS",
+    "IPE_CONFIG_CHANGE",
+    "IPE_POLICY_LOAD",
+    "LANDLOCK_ACCESS",
+    "LANDLOCK_DOMAIN",
+    "MAC_TASK_CONTEXTS",
+    "MAC_OBJ_CONTEXTS",
+    "INTEGRITY_USERSPACE",
+];
+
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn newest_names_live() {
@@ -155,16 +168,7 @@ fn newest_names_live() {
     let p = dir.display();
     // Exclude and user rules carry a key only with an exe field.
     let mut text = String::new();
-    for t in [
-        "IPE_ACCESS",
-        "IPE_CONFIG_CHANGE",
-        "IPE_POLICY_LOAD",
-        "LANDLOCK_ACCESS",
-        "LANDLOCK_DOMAIN",
-        "MAC_TASK_CONTEXTS",
-        "MAC_OBJ_CONTEXTS",
-        "INTEGRITY_USERSPACE",
-    ] {
+    for t in NEWEST_MSGTYPES {
         text.push_str(&format!(
             "-a always,exclude -F msgtype={t} -F exe=/usr/bin/kbeyond-{t} -k kbeyond-{t}\n"
         ));
@@ -181,21 +185,10 @@ fn newest_names_live() {
     let watches = kaudit(&["list", "--watches", &format!("{p}/w")]).1;
     let json = kaudit(&["list", "--watches", &format!("{p}/w"), "--json"]).1;
     // Clean up first, then assert.
-    for k in [
-        "IPE_ACCESS",
-        "IPE_CONFIG_CHANGE",
-        "IPE_POLICY_LOAD",
-        "LANDLOCK_ACCESS",
-        "LANDLOCK_DOMAIN",
-        "MAC_TASK_CONTEXTS",
-        "MAC_OBJ_CONTEXTS",
-        "INTEGRITY_USERSPACE",
-        "uring",
-        "w1",
-        "w2",
-        "w4",
-        "w5",
-    ] {
+    for k in NEWEST_MSGTYPES
+        .iter()
+        .chain(&["uring", "w1", "w2", "w4", "w5"])
+    {
         kaudit(&["delete", "--key", &format!("kbeyond-{k}")]);
     }
     let after = kaudit(&["list"]).1;
