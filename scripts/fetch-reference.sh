@@ -80,17 +80,23 @@ else
     orig=$(ls "$cache"/src/audit_*.orig.tar.* | head -n 1 || true)
     tar -C "$cache/src" -xf "$orig"
     rm -rf "$cache/debs"
-    # The loader and libraries of the fetched libc run the fetched auditctl.
-    loader=$(ls "$cache"/root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$cache"/root/lib64/ld-linux-x86-64.so.2 2>/dev/null | head -n 1 || true)
-    libpath="$cache/root/usr/lib/x86_64-linux-gnu:$cache/root/lib/x86_64-linux-gnu"
-    auditctl_bin=$(ls "$cache"/root/usr/sbin/auditctl "$cache"/root/sbin/auditctl 2>/dev/null | head -n 1 || true)
-    cat > "$cache/auditctl" <<WRAP
-#!/bin/sh
-# Runs the reference auditctl from Debian's auditd package (see versions).
-exec "$loader" --library-path "$libpath" "$auditctl_bin" "\$@"
-WRAP
-    chmod +x "$cache/auditctl"
     printf '%s' "$want_versions" > "$cache/versions"
 fi
+
+# The wrapper finds the unpacked packages beside itself, so that the cache
+# still works when it is moved or reached through a link from another
+# checkout (one written with this checkout's absolute paths would not).
+# Written every run (a stale one is replaced), atomically.
+# The loader and libraries of the fetched libc run the fetched auditctl.
+loader=$(cd "$cache" && ls root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 root/lib64/ld-linux-x86-64.so.2 2>/dev/null | head -n 1 || true)
+auditctl_bin=$(cd "$cache" && ls root/usr/sbin/auditctl root/sbin/auditctl 2>/dev/null | head -n 1 || true)
+cat > "$cache/auditctl.$$" <<WRAP
+#!/bin/sh
+# Runs the reference auditctl from Debian's auditd package (see versions).
+here=\$(cd "\$(dirname "\$0")" && pwd)
+exec "\$here/$loader" --library-path "\$here/root/usr/lib/x86_64-linux-gnu:\$here/root/lib/x86_64-linux-gnu" "\$here/$auditctl_bin" "\$@"
+WRAP
+chmod +x "$cache/auditctl.$$"
+mv -f "$cache/auditctl.$$" "$cache/auditctl"
 
 echo "reference: $("$cache/auditctl" -v 2>&1) (Debian auditd $(awk '$1 == "auditd" { print $2 }' "$cache/versions"), cache $cache)"
