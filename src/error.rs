@@ -40,8 +40,8 @@ pub enum Error {
     #[error("{0}")]
     Sync(SyncError),
     /// `--scope` is not `key=PREFIX`.
-    #[error("{0}")]
-    Scope(String),
+    #[error(transparent)]
+    Scope(#[from] crate::sync::ScopeError),
     /// A change was asked for without root.
     #[error("changing audit rules needs root (CAP_AUDIT_CONTROL)")]
     NotRoot,

@@ -276,7 +276,7 @@ fn immutable() -> bool {
 
 /// The scope `--load` and `--check` manage: every rule, or, for tests on a
 /// shared kernel, `KAUDIT_AUGENRULES_SCOPE=key=PREFIX`.
-fn scope_from_env() -> Result<Scope, String> {
+fn scope_from_env() -> Result<Scope, sync::ScopeError> {
     match std::env::var("KAUDIT_AUGENRULES_SCOPE") {
         Ok(v) if !v.is_empty() => Scope::parse(&v),
         _ => Ok(Scope::All),

@@ -493,16 +493,16 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
     };
     let files = match crate::sync::rule_files(paths) {
         Ok(f) => f,
-        Err((dir, reason)) => {
+        Err(e) => {
             report.findings.push(Finding {
                 code: Code::UnreadableInput,
-                file: dir,
+                file: e.dir().to_string(),
                 line: 0,
                 column: 1,
                 end_column: 2,
                 span: Span::default(),
                 source: None,
-                message: format!("cannot read the directory: {reason}"),
+                message: format!("cannot read the directory: {e}"),
                 related: Vec::new(),
             });
             return report;

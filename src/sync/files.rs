@@ -7,11 +7,43 @@ use crate::host::Host;
 use crate::rulefile::Entry;
 use std::path::Path;
 
+/// Why a directory given as a path yields no rules files. The message is
+/// the reason; [`RuleFilesError::dir`] is the directory it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleFilesError {
+    /// The directory cannot be listed.
+    #[error("cannot read the directory: {}", crate::output::reason(.source))]
+    Unreadable {
+        /// The directory, as given.
+        dir: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The directory holds no `*.rules` files: an empty rule set is never
+    /// assumed from a directory.
+    #[error(
+        "no *.rules files in this directory (only files named *.rules are read); \
+         refusing to treat it as an empty rule set"
+    )]
+    NoRulesFiles {
+        /// The directory, as given.
+        dir: String,
+    },
+}
+
+impl RuleFilesError {
+    /// The directory the error is about, as given.
+    pub fn dir(&self) -> &str {
+        match self {
+            RuleFilesError::Unreadable { dir, .. } | RuleFilesError::NoRulesFiles { dir } => dir,
+        }
+    }
+}
+
 /// The files of the paths: a file as is; a directory's `*.rules` files
 /// (no dotfiles) in natural order (`2-x` before `10-x`), as augenrules
 /// orders them.
-/// The error is (the directory, the reason).
-pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, (String, String)> {
+pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, RuleFilesError> {
     use std::os::unix::ffi::OsStrExt;
     let mut out = Vec::new();
     for p in paths {
@@ -19,23 +51,16 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, (String, 
         if path.is_dir() {
             // Names are bytes: a name that is not UTF-8 is a file like any other.
             let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(path)
-                .map_err(|e| {
-                    (
-                        p.clone(),
-                        format!("cannot read the directory: {}", crate::output::reason(&e)),
-                    )
+                .map_err(|source| RuleFilesError::Unreadable {
+                    dir: p.clone(),
+                    source,
                 })?
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name())
                 .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
                 .collect();
             if names.is_empty() {
-                return Err((
-                    p.clone(),
-                    "no *.rules files in this directory (only files named *.rules are read); \
-                     refusing to treat it as an empty rule set"
-                        .into(),
-                ));
+                return Err(RuleFilesError::NoRulesFiles { dir: p.clone() });
             }
             names.sort_by(|a, b| filevercmp(a.as_bytes(), b.as_bytes()));
             out.extend(names.into_iter().map(|n| path.join(n)));
@@ -49,8 +74,8 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, (String, 
 /// Reads and compiles the paths' files; any error is returned (all of
 /// them), warnings are dropped.
 pub fn entries_from_paths(paths: &[String], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
-    let files =
-        rule_files(paths).map_err(|(p, why)| vec![Diagnostic::whole_file(Some(&p), why)])?;
+    let files = rule_files(paths)
+        .map_err(|e| vec![Diagnostic::whole_file(Some(e.dir()), e.to_string())])?;
     let (entries, diags) = crate::rulefile::compile_files(&files, host);
     let errors: Vec<Diagnostic> = diags
         .into_iter()
@@ -60,5 +85,39 @@ pub fn entries_from_paths(paths: &[String], host: &Host) -> Result<Vec<Entry>, V
         Ok(entries)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_gives_its_rules_files_in_version_order_or_an_error() {
+        let dir = std::env::temp_dir().join(format!("kaudit-rule-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.to_string_lossy().into_owned();
+        std::fs::write(dir.join("a.rule"), "").unwrap();
+        let e = rule_files(std::slice::from_ref(&d)).unwrap_err();
+        assert!(matches!(e, RuleFilesError::NoRulesFiles { .. }), "{e:?}");
+        assert_eq!(e.dir(), d);
+        assert_eq!(
+            e.to_string(),
+            "no *.rules files in this directory (only files named *.rules are read); \
+             refusing to treat it as an empty rule set"
+        );
+        for n in ["10-b.rules", "2-a.rules", ".hidden.rules"] {
+            std::fs::write(dir.join(n), "").unwrap();
+        }
+        let files = rule_files(&[d.clone(), "x.rules".into()]).unwrap();
+        assert_eq!(
+            files,
+            [
+                dir.join("2-a.rules"),
+                dir.join("10-b.rules"),
+                "x.rules".into()
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -32,8 +32,8 @@ pub use desired::{
 pub use engine::{
     apply, apply_state, compare, compare_state, empty_guard, read_state, KernelState, MAX_ROUNDS,
 };
-pub use files::{entries_from_paths, rule_files};
+pub use files::{entries_from_paths, rule_files, RuleFilesError};
 pub use render::{diff_text, foreign_text, plan_text};
 pub use report::{ForeignChange, Report, Rollback, SyncError};
-pub use scope::Scope;
+pub use scope::{Scope, ScopeError};
 pub use setting::Setting;

@@ -3,6 +3,14 @@
 
 use crate::model::Rule;
 
+/// `--scope` (or `KAUDIT_AUGENRULES_SCOPE`) is not `key=PREFIX`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("--scope must be key=PREFIX, not '{text}'")]
+pub struct ScopeError {
+    /// The text given.
+    pub text: String,
+}
+
 /// Which rules a sync manages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -14,10 +22,10 @@ pub enum Scope {
 
 impl Scope {
     /// Parses `key=PREFIX`.
-    pub fn parse(text: &str) -> Result<Scope, String> {
+    pub fn parse(text: &str) -> Result<Scope, ScopeError> {
         match text.strip_prefix("key=") {
             Some(p) if !p.is_empty() => Ok(Scope::KeyPrefix(p.to_string())),
-            _ => Err(format!("--scope must be key=PREFIX, not '{text}'")),
+            _ => Err(ScopeError { text: text.into() }),
         }
     }
 
@@ -28,6 +36,23 @@ impl Scope {
         match self {
             Scope::All => true,
             Scope::KeyPrefix(p) => rule.keys().iter().any(|k| k.starts_with(p.as_bytes())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_is_key_and_a_prefix() {
+        assert_eq!(Scope::parse("key=ks-"), Ok(Scope::KeyPrefix("ks-".into())));
+        for bad in ["key=", "ks-", "uid=0", ""] {
+            let e = Scope::parse(bad).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("--scope must be key=PREFIX, not '{bad}'")
+            );
         }
     }
 }
