@@ -1,28 +1,16 @@
-//! The `kaudit` binary: the native command-line interface.
-//!
-//! Only this file touches argv, stdout, stderr and exit codes. Exit codes:
-//! 0 success; 1 bad input or a kernel refusal; 2 usage error (from clap);
-//! 4 not privileged; 3 the kernel's audit configuration is locked (`-e 2`);
-//! 5 (sync) the kernel was changed and its previous state could not be
-//! restored.
+//! The `kaudit` binary: argv parsing (clap) and dispatch. The commands are
+//! in `kaudit::cli` (one module each), their errors and exit codes in
+//! `kaudit::error`: 0 success; 1 bad input or a kernel refusal; 2 usage
+//! error; 3 the kernel's audit configuration is locked (`-e 2`); 4 not
+//! privileged; 5 (sync) the kernel was changed and its previous state could
+//! not be restored.
 
 use clap::{Parser, Subcommand};
-use kaudit::apply::{self, contains};
-use kaudit::compile::{compile_args, Compiled, RuleOp};
-use kaudit::diag::{Diagnostic, Severity};
-use kaudit::error::{exit, Error};
-use kaudit::expedite::Expedited;
+use kaudit::cli::native::{conclude, Env, System};
+use kaudit::cli::{after_signal, compare, delete, docs, lint, list, load, status, sync};
+use kaudit::error::exit;
 use kaudit::host::Host;
-use kaudit::interrupt;
-use kaudit::json;
-use kaudit::listing::{list_bytes, list_text};
-use kaudit::lock::MachineLock;
-use kaudit::model::Rule;
-use kaudit::netlink::select::Kernel;
-use kaudit::netlink::{Request, Transport};
-use kaudit::output::{say, Stdout};
-use kaudit::rulefile::{compile_files, trust_problems, Trust};
-use kaudit::sync::{self as ksync, Scope};
+use kaudit::output::say;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -215,23 +203,6 @@ enum Command {
     },
 }
 
-/// After a command that deferred SIGINT/SIGTERM/SIGHUP: if one came, say so
-/// and exit with 128 + its number instead of `code`.
-fn after_signal(program: &str, what: &str, code: u8) -> u8 {
-    match interrupt::received() {
-        Some(sig) => {
-            say(&format!(
-                "{program}: {} received; {what} was finished first so that no rule set is left half-applied (exit status {} had it not come); exiting {}",
-                interrupt::name(sig),
-                code,
-                interrupt::exit_code(sig)
-            ));
-            interrupt::exit_code(sig)
-        }
-        None => code,
-    }
-}
-
 fn main() -> ExitCode {
     // argv is bytes: the auditctl personality takes keys and paths that are
     // not UTF-8, as auditctl does.
@@ -270,30 +241,31 @@ fn main() -> ExitCode {
             let code = u8::try_from(e.exit_code()).unwrap_or(exit::TROUBLE);
             let text = e.render().to_string();
             if e.use_stderr() {
-                kaudit::output::say(text.trim_end());
-            } else {
-                let mut out = kaudit::output::stdout();
-                out.print(&text);
-                return ExitCode::from(match out.finish() {
-                    Ok(()) => code,
-                    Err(e) => {
-                        say(&format!("kaudit: {e}"));
-                        e.exit_code()
-                    }
-                });
+                say(text.trim_end());
+                return ExitCode::from(code);
             }
-            return ExitCode::from(code);
+            let mut out = kaudit::output::stdout();
+            out.print(&text);
+            return ExitCode::from(conclude(Ok(code), out, false));
         }
     };
-    // The native commands speak the kernel's full language (names and
-    // io_uring ops beyond the reference); the personalities do not.
-    let host = Host::detect().extended();
     let mut out = kaudit::output::stdout();
     // diff, check and lint exit 2 on any error, a failed write included.
     let trouble = matches!(
         &cli.command,
         Command::Diff { .. } | Command::Check { .. } | Command::Lint { .. }
     );
+    let mut env = Env {
+        stdout: &mut out,
+        stderr: &mut kaudit::output::Messages,
+        kernel: &mut System,
+        // The native commands speak the kernel's full language (names and
+        // io_uring ops beyond the reference); the personalities do not.
+        host: Host::detect().extended(),
+        // Rules files anyone but root could change are refused.
+        trusted_owner: 0,
+    };
+    let env = &mut env;
     let result = match cli.command {
         // Handled before clap parses (see above); kept for help output.
         Command::Auditctl { args } => Ok(kaudit::cli::auditctl::main(&args)),
@@ -302,625 +274,66 @@ fn main() -> ExitCode {
             dry_run,
             expedite,
             files,
-        } => load(&files, dry_run, expedite.enabled(), &host, &mut out),
+        } => load::run(env, &files, dry_run, expedite.enabled()),
         Command::List {
             watches: Some(dir),
             json,
             ..
-        } => watches(&dir, json, &mut out),
-        Command::List { key, json, .. } => list(key.as_deref(), json, &host, &mut out),
+        } => list::watches(env, &dir, json),
+        Command::List { key, json, .. } => list::run(env, key.as_deref(), json),
         Command::Sync {
             dry_run,
             allow_empty,
             expedite,
             target: t,
-        } => sync(
+        } => sync::run(
+            env,
             &t.paths,
             t.scope.as_deref(),
-            dry_run,
-            allow_empty,
-            t.json,
-            expedite.enabled(),
-            &host,
-            &mut out,
+            sync::Options {
+                dry_run,
+                allow_empty,
+                json: t.json,
+                expedite: expedite.enabled(),
+            },
         ),
-        Command::Diff { target: t } => compare(
+        Command::Diff { target: t } => compare::run(
+            env,
             &t.paths,
             t.scope.as_deref(),
-            Compare::Diff,
+            compare::Show::Diff,
             t.json,
-            &host,
-            &mut out,
         ),
-        Command::Check { target: t } => compare(
+        Command::Check { target: t } => compare::run(
+            env,
             &t.paths,
             t.scope.as_deref(),
-            Compare::Check,
+            compare::Show::Check,
             t.json,
-            &host,
-            &mut out,
         ),
-        Command::Status { json } => status(json, &mut out),
-        Command::GenerateDocs { dir } => generate_docs(&dir),
+        Command::Status { json } => status::run(env, json),
+        Command::GenerateDocs { dir } => {
+            docs::generate(<Cli as clap::CommandFactory>::command(), &dir)
+        }
         Command::Lint {
             format,
             json,
             deny,
             arch,
             paths,
-        } => lint(&paths, format, json, deny, &arch, &host, &mut out),
+        } => {
+            let format = if json {
+                kaudit::lint::Format::Json
+            } else {
+                format
+            };
+            lint::run(env, &paths, format, deny, &arch)
+        }
         Command::Delete {
             key,
             expedite,
             rule,
-        } => delete(key.as_deref(), &rule, expedite.enabled(), &host),
+        } => delete::run(env, key.as_deref(), &rule, expedite.enabled()),
     };
-    let code = match result {
-        Ok(code) => code,
-        Err(e) => {
-            say(&format!("kaudit: {e}"));
-            e.exit_code()
-        }
-    };
-    let code = after_signal("kaudit", "the change", code);
-    match out.finish() {
-        Ok(()) => ExitCode::from(code),
-        Err(e) => {
-            let e = if trouble { e.trouble() } else { e };
-            say(&format!("kaudit: {e}"));
-            ExitCode::from(code.max(e.exit_code()))
-        }
-    }
-}
-
-type Failure = Error;
-
-fn report(diags: &[Diagnostic]) -> bool {
-    let mut errors = false;
-    let mut text = String::new();
-    for d in diags.iter().filter(|d| d.severity != Severity::Note) {
-        errors |= d.severity == Severity::Error;
-        text.push_str(&d.to_string());
-    }
-    if !text.is_empty() {
-        say(text.trim_end_matches('\n'));
-    }
-    errors
-}
-
-/// A kernel connection for a change: it holds the machine lock, and
-/// expedites RCU grace periods while it deletes (unless turned off).
-type Changer = Expedited<Kernel>;
-
-/// Opens the kernel connection for a change: privilege, the machine lock,
-/// and the immutable check, before anything is sent. From here on SIGINT,
-/// SIGTERM and SIGHUP are deferred until the change is finished.
-fn open_for_change(expedite: bool) -> Result<Changer, Failure> {
-    let mut t = Kernel::open()?;
-    // The test-only fake kernel (KAUDIT_FAKE_KERNEL) is a file: no privilege,
-    // machine lock or RCU expediting applies to it.
-    if t.is_fake() {
-        immutable_check(&mut t)?;
-        return Ok(Expedited::new(t, false));
-    }
-    if !nix::unistd::geteuid().is_root() {
-        return Err(Error::NotRoot);
-    }
-    let lock = MachineLock::acquire().map_err(Error::Lock)?;
-    immutable_check(&mut t)?;
-    interrupt::defer();
-    Ok(Expedited::new(t, expedite).holding(lock))
-}
-
-fn immutable_check(t: &mut Kernel) -> Result<(), Failure> {
-    if t.get_status()?.enabled == 2 {
-        return Err(Error::Immutable);
-    }
-    Ok(())
-}
-
-fn load(
-    files: &[String],
-    dry_run: bool,
-    expedite: bool,
-    host: &Host,
-    out: &mut Stdout,
-) -> Result<u8, Failure> {
-    let trust = if dry_run { Trust::Warn } else { Trust::Refuse };
-    let mut diags = trust_problems(files, trust);
-    let (entries, compiled) = compile_files(files, host);
-    diags.extend(compiled);
-    diags.extend(kaudit::rulefile::load_problems(&entries));
-    // In the order of the files, then of their lines.
-    diags.sort_by_key(|d| {
-        let file = files.iter().position(|f| d.file.as_ref() == Some(f));
-        (file.unwrap_or(usize::MAX), d.line)
-    });
-    if report(&diags) {
-        let errors = diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        return Err(Error::LoadInput { errors });
-    }
-    if dry_run {
-        let mut text = String::new();
-        for e in &entries {
-            text.push_str(&format!(
-                "{}:{}: {}\n",
-                e.origin.file,
-                e.origin.line,
-                describe(&e.compiled, host)
-            ));
-        }
-        out.print(&text);
-        return Ok(0);
-    }
-    let mut t = open_for_change(expedite)?;
-    let outcome = match apply::load(&entries, &mut t, host)? {
-        Ok(outcome) => outcome,
-        Err(refused) => {
-            report(&refused);
-            return Err(Error::NotLoadable);
-        }
-    };
-    for f in &outcome.failures {
-        say(&format!(
-            "{}:{}: error: {}",
-            f.origin.file, f.origin.line, f.message
-        ));
-        say(&format!("  | {}", f.text));
-    }
-    say(&format!(
-        "kaudit: {} rule(s) added, {} deleted, {} setting(s) changed{}",
-        outcome.added,
-        outcome.deleted,
-        outcome.settings,
-        if outcome.stopped {
-            "; stopped at the first refused line"
-        } else {
-            ""
-        }
-    ));
-    Ok(if outcome.failed { 1 } else { 0 })
-}
-
-/// One dry-run line: a rule as `append`/`prepend`/`delete` and its `-l`
-/// text (the verbs of `kaudit sync --dry-run`), a setting in plain words.
-fn describe(c: &Compiled, host: &Host) -> String {
-    let rule_text = |op: &RuleOp, r: &Rule| {
-        let verb = match op {
-            RuleOp::Append => "append",
-            RuleOp::Prepend => "prepend",
-            RuleOp::Delete => "delete",
-        };
-        format!(
-            "{verb} {}",
-            list_text(std::slice::from_ref(&r.as_stored()), host).trim_end()
-        )
-    };
-    let controls = |cs: &[kaudit::model::Control]| -> Vec<String> {
-        cs.iter().map(|c| c.describe()).collect()
-    };
-    match c {
-        Compiled::Rule { op, rule } => rule_text(op, rule),
-        Compiled::Mixed {
-            controls: cs,
-            op,
-            rule,
-        } => {
-            let mut parts = controls(cs);
-            parts.push(rule_text(op, rule));
-            parts.join("; ")
-        }
-        Compiled::Control(cs) => controls(cs).join("; "),
-        Compiled::Nothing | Compiled::Deprecated => String::new(),
-    }
-}
-
-/// The kernel's rules with their bytes. A rule kaudit cannot fully decode
-/// is kept (read as far as its layout allows, with a warning), so it is
-/// listed and can be deleted by its bytes.
-fn kernel_rules(t: &mut dyn Transport) -> Result<Vec<(Vec<u8>, Rule)>, Failure> {
-    let mut notes = Vec::new();
-    let rules = apply::kernel_rules(t, &mut notes)?;
-    for n in notes {
-        say(&format!("kaudit: {n}"));
-    }
-    Ok(rules)
-}
-
-fn list(key: Option<&str>, json: bool, host: &Host, out: &mut Stdout) -> Result<u8, Failure> {
-    let mut t = Kernel::open()?;
-    let rules: Vec<Rule> = kernel_rules(&mut t)?.into_iter().map(|(_, r)| r).collect();
-    if json {
-        let items: Vec<json::ListedRule> = rules
-            .iter()
-            .filter(|r| {
-                key.is_none_or(|k| r.key_bytes().is_some_and(|rk| contains(rk, k.as_bytes())))
-            })
-            .map(|r| json::ListedRule::new(r, host))
-            .collect();
-        out.print(&json::line(&items));
-        return Ok(0);
-    }
-    let text = match key {
-        // auditctl prints nothing (not "No rules") when rules exist but none match.
-        Some(k) if !rules.is_empty() => {
-            let shown: Vec<Rule> = rules
-                .into_iter()
-                .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k.as_bytes())))
-                .collect();
-            if shown.is_empty() {
-                Vec::new()
-            } else {
-                list_bytes(&shown, host)
-            }
-        }
-        _ => list_bytes(&rules, host),
-    };
-    out.bytes(&text);
-    Ok(0)
-}
-
-fn delete(key: Option<&str>, rule: &[String], expedite: bool, host: &Host) -> Result<u8, Failure> {
-    let requests: Vec<Request> = if let Some(k) = key {
-        let mut t = open_for_change(expedite)?;
-        let doomed: Vec<Request> = kernel_rules(&mut t)?
-            .into_iter()
-            .filter(|(_, r)| r.keys().contains(&k.as_bytes()))
-            .map(|(b, _)| Request::del_rule(b))
-            .collect();
-        return run_deletes(&mut t, doomed, &format!("with key {k}"));
-    } else {
-        if rule.is_empty() {
-            return Err(Error::NothingToDelete);
-        }
-        match compile_args(rule, host) {
-            Ok(Compiled::Rule { rule, .. }) => {
-                vec![Request::del_rule(kaudit::codec::encode(&rule.as_stored()))]
-            }
-            Ok(_) => return Err(Error::NotARule),
-            Err(d) => {
-                report(&[d.at(None, 1, &kaudit::syntax::join_argv(rule))]);
-                return Err(Error::BadRule);
-            }
-        }
-    };
-    let mut t = open_for_change(expedite)?;
-    run_deletes(&mut t, requests, "matching that text")
-}
-
-fn run_deletes(t: &mut dyn Transport, requests: Vec<Request>, what: &str) -> Result<u8, Failure> {
-    if requests.is_empty() {
-        return Err(Error::NoSuchRule(what.to_string()));
-    }
-    let acks = t.execute(&requests)?;
-    let mut code = 0;
-    for a in &acks {
-        if let Err(e) = a {
-            say(&format!(
-                "kaudit: Error sending delete rule data request ({})",
-                apply::strerror(*e)
-            ));
-            code = 1;
-        }
-    }
-    let n = acks.iter().filter(|a| a.is_ok()).count();
-    say(&format!("kaudit: {n} rule(s) deleted"));
-    Ok(code)
-}
-
-fn scope_of(scope: Option<&str>) -> Result<Scope, Failure> {
-    match scope {
-        None => Ok(Scope::All),
-        Some(s) => Scope::parse(s).map_err(Error::Scope),
-    }
-}
-
-/// Compiles the paths into the desired state; errors are reported and map to
-/// exit 2 (nothing was sent).
-fn desired(
-    paths: &[String],
-    scope: &Scope,
-    host: &Host,
-    trust: Trust,
-) -> Result<ksync::Desired, Failure> {
-    let problems = trust_problems(paths, trust);
-    let refused = problems
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    report(&problems);
-    let nothing_sent = |errors: usize| Error::DesiredInput { errors };
-    let want = ksync::desired_from_paths(paths, host, scope).map_err(|diags| {
-        report(&diags);
-        nothing_sent(refused + diags.len())
-    })?;
-    if refused > 0 {
-        return Err(nothing_sent(refused));
-    }
-    Ok(want)
-}
-
-#[allow(clippy::too_many_arguments)] // one per command-line option of `kaudit sync`
-fn sync(
-    paths: &[String],
-    scope: Option<&str>,
-    dry_run: bool,
-    allow_empty: bool,
-    json: bool,
-    expedite: bool,
-    host: &Host,
-    out: &mut Stdout,
-) -> Result<u8, Failure> {
-    let scope = scope_of(scope)?;
-    if !dry_run {
-        return sync_apply(paths, &scope, allow_empty, json, expedite, host, out);
-    }
-    let mut want = desired(paths, &scope, host, Trust::Warn)?;
-    want.allow_empty = allow_empty;
-    {
-        let mut t = Kernel::open()?;
-        let r = ksync::compare(&mut t, &want, &scope)?;
-        ksync::empty_guard(&r, &want)?;
-        if json {
-            out.print(&json::line(&json::PlanReport::new(&r, host)));
-        } else {
-            out.print(&ksync::plan_text(&r, host));
-            let (adds, deletes) = r.plan.counts();
-            say(&format!(
-                "kaudit: plan: {adds} add(s), {deletes} delete(s), {} kept, {} setting(s)",
-                r.plan.kept,
-                r.settings.len()
-            ));
-        }
-        Ok(0)
-    }
-}
-
-/// `kaudit sync` for real: the files compile while the kernel's state is
-/// read (independent work, and at 10,000 rules each takes about as long as
-/// the other), then the plan is applied.
-fn sync_apply(
-    paths: &[String],
-    scope: &Scope,
-    allow_empty: bool,
-    json: bool,
-    expedite: bool,
-    host: &Host,
-    out: &mut Stdout,
-) -> Result<u8, Failure> {
-    let (want, opened) = std::thread::scope(|s| {
-        let opener = s.spawn(|| -> Result<_, Failure> {
-            let mut t = open_for_change(expedite)?;
-            let state = ksync::read_state(&mut t)?;
-            Ok((t, state))
-        });
-        let want = desired(paths, scope, host, Trust::Refuse);
-        let opened = opener
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (want, opened)
-    });
-    // Bad input is exit 2 even when the kernel could not be opened.
-    let mut want = want?;
-    want.allow_empty = allow_empty;
-    let (mut t, state) = opened?;
-    test_pause();
-    match ksync::apply_state(&mut t, state, &want, scope, host) {
-        Ok(r) => {
-            if json {
-                out.print(&json::line(&json::PlanReport::new(&r, host)));
-            }
-            let (adds, deletes) = r.plan.counts();
-            say(&format!(
-                "kaudit: sync: {adds} add(s), {deletes} delete(s), {} kept in place, {} setting(s) changed",
-                r.plan.kept,
-                r.settings.len()
-            ));
-            if !r.foreign.is_empty() {
-                say(&format!(
-                    "{}kaudit: {} round(s) of apply and read-back; the rules in scope now match the files",
-                    ksync::foreign_text(&r.foreign),
-                    r.rounds
-                ));
-            }
-            Ok(0)
-        }
-        Err(e) => {
-            if json {
-                out.print(&json::line(&json::SyncFailure::new(&e)));
-            }
-            Err(e.into())
-        }
-    }
-}
-
-/// A test hook (tests/sync_safety.rs): with `KAUDIT_TEST_PAUSE_FILE` set,
-/// a sync stops after reading the kernel's state and before changing it,
-/// says so on stderr, and goes on once that file exists (or after 30 s), so
-/// a test can play another writer at exactly that moment.
-fn test_pause() {
-    let Some(path) = std::env::var_os("KAUDIT_TEST_PAUSE_FILE") else {
-        return;
-    };
-    say("kaudit: test pause: the kernel's state is read");
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !std::path::Path::new(&path).exists() && std::time::Instant::now() < until {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Compare {
-    Diff,
-    Check,
-}
-
-fn compare(
-    paths: &[String],
-    scope: Option<&str>,
-    mode: Compare,
-    json: bool,
-    host: &Host,
-    out: &mut Stdout,
-) -> Result<u8, Failure> {
-    // diff(1) and check exit 2 on any error.
-    let as_two = Error::trouble;
-    let scope = scope_of(scope).map_err(as_two)?;
-    let want = desired(paths, &scope, host, Trust::Warn).map_err(as_two)?;
-    let mut t = Kernel::open().map_err(|e| as_two(e.into()))?;
-    let r = ksync::compare(&mut t, &want, &scope).map_err(|e| as_two(e.into()))?;
-    let (adds, deletes) = r.plan.counts();
-    if json {
-        match mode {
-            Compare::Diff => out.print(&json::line(&json::PlanReport::new(&r, host))),
-            Compare::Check => out.print(&json::line(&json::CheckReport::new(&r))),
-        }
-    } else {
-        match mode {
-            Compare::Diff => {
-                out.print(&ksync::diff_text(&r, host));
-                for (n, f, to) in &r.settings {
-                    out.line(&format!("-{n} {f}\n+{n} {to}"));
-                }
-            }
-            Compare::Check if r.in_sync() => {
-                out.line(&format!("in sync: {} rule(s)", r.after.len()))
-            }
-            Compare::Check => out.line(&format!(
-                "drift: {adds} rule(s) to add, {deletes} to delete, {} setting(s) differ",
-                r.settings.len()
-            )),
-        }
-    }
-    Ok(if r.in_sync() { 0 } else { 1 })
-}
-
-fn status(json: bool, out: &mut Stdout) -> Result<u8, Failure> {
-    let mut t = Kernel::open()?;
-    let s = t.get_status()?;
-    if json {
-        out.print(&json::line(&json::Status::from(&s)));
-    } else {
-        out.print(&kaudit::apply::status_report(&mut t, false)?);
-    }
-    Ok(0)
-}
-
-/// Man pages (kaudit.8 and one per subcommand) and completions, all from the
-/// clap definitions above, so they never disagree with `--help`.
-fn generate_docs(dir: &std::path::Path) -> Result<u8, Failure> {
-    use clap::CommandFactory;
-    let io = Error::Docs;
-    let man = dir.join("man8");
-    let comp = dir.join("completions");
-    std::fs::create_dir_all(&man).map_err(io)?;
-    std::fs::create_dir_all(&comp).map_err(io)?;
-    let mut cmd = Cli::command();
-    cmd.build();
-    let page = |c: &clap::Command, name: &str| -> Result<(), Failure> {
-        let mut buf = Vec::new();
-        clap_mangen::Man::new(c.clone())
-            .title(name.to_uppercase())
-            .section("8")
-            .render(&mut buf)
-            .map_err(io)?;
-        std::fs::write(man.join(format!("{name}.8")), buf).map_err(io)
-    };
-    page(&cmd, "kaudit")?;
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        page(sub, &format!("kaudit-{}", sub.get_name()))?;
-    }
-    for shell in [
-        clap_complete::Shell::Bash,
-        clap_complete::Shell::Zsh,
-        clap_complete::Shell::Fish,
-    ] {
-        clap_complete::generate_to(shell, &mut cmd, "kaudit", &comp).map_err(io)?;
-    }
-    Ok(0)
-}
-
-/// `kaudit lint`: the report on stdout, through the output layer (a closed
-/// stdout drops the rest; a failed write is exit 2).
-fn lint(
-    paths: &[String],
-    format: kaudit::lint::Format,
-    json: bool,
-    deny: kaudit::lint::Level,
-    arch: &[String],
-    host: &Host,
-    out: &mut Stdout,
-) -> Result<u8, Failure> {
-    let format = if json {
-        kaudit::lint::Format::Json
-    } else {
-        format
-    };
-    let (text, code) =
-        kaudit::lint::run(paths, format, deny, arch, host).map_err(Error::trouble)?;
-    out.print(&text);
-    Ok(code)
-}
-
-/// `kaudit list --watches [DIR]`.
-fn watches(dir: &str, json: bool, out: &mut Stdout) -> Result<u8, Failure> {
-    use kaudit::model::{field, perm, Value};
-    let mut t = Kernel::open()?;
-    let dir = dir.trim_end_matches('/');
-    let mut rows = Vec::new();
-    for (_, r) in kernel_rules(&mut t)? {
-        let Some((kind, path)) = r.fields.iter().find_map(|f| match (&f.value, f.number) {
-            (Value::Bytes(b), field::WATCH) => Some(("path", b.clone())),
-            (Value::Bytes(b), field::DIR) => Some(("dir", b.clone())),
-            _ => None,
-        }) else {
-            continue;
-        };
-        // DIR itself, or an entry directly in it.
-        let under = |p: &[u8]| {
-            dir.is_empty()
-                || p == dir.as_bytes()
-                || p.strip_prefix(dir.as_bytes())
-                    .and_then(|rest| rest.strip_prefix(b"/"))
-                    .is_some_and(|rest| !rest.contains(&b'/'))
-        };
-        if !under(&path) {
-            continue;
-        }
-        let perms = r
-            .fields
-            .iter()
-            .find(|f| f.number == field::PERM)
-            .map_or_else(
-                || "-".to_string(),
-                |f| perm::letters(f.num_value() & perm::ALL),
-            );
-        rows.push(json::Watch {
-            path: json::Text(path),
-            kind,
-            perms,
-            list: kaudit::tables::list_name(r.list.number()).unwrap_or("?"),
-            action: kaudit::tables::action_name(r.action.number()).unwrap_or("?"),
-            keys: r.keys().into_iter().map(json::Text::from).collect(),
-        });
-    }
-    if json {
-        out.print(&json::line(&rows));
-    } else {
-        // Tab-separated columns; the path and keys as the bytes they are.
-        for w in &rows {
-            let mut row = w.path.0.clone();
-            row.extend_from_slice(
-                format!("\t{}\t{}\t{},{}\t", w.kind, w.perms, w.action, w.list).as_bytes(),
-            );
-            let keys: Vec<&[u8]> = w.keys.iter().map(|k| &k.0[..]).collect();
-            row.extend_from_slice(&keys.join(&b","[..]));
-            row.push(b'\n');
-            out.bytes(&row);
-        }
-    }
-    Ok(0)
+    ExitCode::from(conclude(result, out, trouble))
 }

@@ -262,6 +262,17 @@ pub enum Trust {
 /// `*.rules` files too) under `trust`: errors or warnings naming the path
 /// and the reason. A path that cannot be read is left to the reader.
 pub fn trust_problems<P: AsRef<Path>>(paths: &[P], trust: Trust) -> Vec<Diagnostic> {
+    trust_problems_owned_by(paths, trust, 0)
+}
+
+/// [`trust_problems`], with files trusted when `owner` (a uid: root in
+/// production, the test's own user in tests that run without root) owns
+/// them.
+pub fn trust_problems_owned_by<P: AsRef<Path>>(
+    paths: &[P],
+    trust: Trust,
+    owner: u32,
+) -> Vec<Diagnostic> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
     let mut out = Vec::new();
@@ -285,11 +296,15 @@ pub fn trust_problems<P: AsRef<Path>>(paths: &[P], trust: Trust) -> Vec<Diagnost
                 "chmod o-w on the file",
             );
         }
-        if meta.uid() != 0 {
+        if meta.uid() != owner {
+            let trusted = match owner {
+                0 => "root".to_string(),
+                uid => format!("uid {uid}"),
+            };
             problem(
                 path,
                 format!(
-                    "the file is owned by uid {}, not root: its owner could change what is audited",
+                    "the file is owned by uid {}, not {trusted}: its owner could change what is audited",
                     meta.uid()
                 ),
                 "chown root on the file",

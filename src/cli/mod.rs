@@ -3,9 +3,27 @@
 //! the auditctl drop-in, as `augenrules` the augenrules drop-in; otherwise
 //! the native `kaudit` interface, where `kaudit auditctl ARGS...` and
 //! `kaudit augenrules ARGS...` also reach them.
+//!
+//! The native commands each have a module here ([`load`], [`list`],
+//! [`delete`], [`sync`], [`compare`] for `diff` and `check`, [`status`],
+//! [`lint`], [`docs`]); they run in a [`native::Env`] (output streams,
+//! kernel connection, host), so each runs against the in-memory kernel in
+//! tests. `src/main.rs` only parses argv and dispatches.
 
 pub mod auditctl;
 pub mod augenrules;
+pub mod compare;
+pub mod delete;
+pub mod docs;
+pub mod lint;
+pub mod list;
+pub mod load;
+pub mod native;
+pub mod status;
+pub mod sync;
+
+#[cfg(test)]
+mod tests;
 
 /// Which interface a process should present.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,4 +51,21 @@ pub fn personality(argv0: &str, args: &[String]) -> (Personality, usize) {
         _ => {}
     }
     (Personality::Native, 0)
+}
+
+/// After a command that deferred SIGINT/SIGTERM/SIGHUP: if one came, say so
+/// and return 128 + its number instead of `code`.
+pub fn after_signal(program: &str, what: &str, code: u8) -> u8 {
+    match crate::interrupt::received() {
+        Some(sig) => {
+            crate::output::say(&format!(
+                "{program}: {} received; {what} was finished first so that no rule set is left half-applied (exit status {} had it not come); exiting {}",
+                crate::interrupt::name(sig),
+                code,
+                crate::interrupt::exit_code(sig)
+            ));
+            crate::interrupt::exit_code(sig)
+        }
+        None => code,
+    }
 }

@@ -216,14 +216,14 @@ impl FakeKernel {
     }
 
     /// Splits a rule payload into its list number and the bytes to store
-    /// (prepend bit cleared).
+    /// (prepend bit and class bits cleared).
     fn file(payload: &[u8]) -> Result<(usize, bool, Vec<u8>), i32> {
         let flags = read_u32(payload, 0).ok_or(libc::EINVAL)?;
         let list = (flags & !AUDIT_FILTER_PREPEND) as usize;
         if list >= LIST_COUNT {
             return Err(libc::EINVAL);
         }
-        let mut stored = payload.to_vec();
+        let mut stored = without_class_bits(payload);
         stored[0..4].copy_from_slice(&(list as u32).to_ne_bytes());
         Ok((list, flags & AUDIT_FILTER_PREPEND != 0, stored))
     }
@@ -250,8 +250,10 @@ impl FakeKernel {
             return Err(libc::EPERM);
         }
         let (list, _, _) = Self::file(payload)?;
+        // Class bits are expanded before the kernel compares.
+        let wanted = without_class_bits(payload);
         let rules = &mut self.lists[list];
-        match rules.iter().position(|r| r.as_slice() == payload) {
+        match rules.iter().position(|r| *r == wanted) {
             Some(i) => {
                 rules.remove(i);
                 Ok(0)
@@ -344,6 +346,21 @@ impl FakeKernel {
             Err(errno) => Err(TransportError::from_nack(msg_type, errno)),
         }
     }
+}
+
+/// The rule payload with the 16 syscall-class bits at the top of the
+/// mask's last word cleared, as the kernel clears them when it expands a
+/// class into its syscalls (the expansion is not modelled: a rule that names
+/// a class alone is stored without its class's syscalls).
+fn without_class_bits(payload: &[u8]) -> Vec<u8> {
+    // flags, action, field_count, then mask[64]: mask[63] at 12 + 63 * 4.
+    const LAST_MASK_WORD: usize = 12 + 63 * 4;
+    let mut bytes = payload.to_vec();
+    if let Some(word) = read_u32(payload, LAST_MASK_WORD) {
+        bytes[LAST_MASK_WORD..LAST_MASK_WORD + 4]
+            .copy_from_slice(&(word & 0x0000_FFFF).to_ne_bytes());
+    }
+    bytes
 }
 
 impl Transport for FakeKernel {

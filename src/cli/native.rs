@@ -1,0 +1,237 @@
+//! What every native `kaudit` command runs in: where it writes, how it
+//! reaches the kernel, and the machine it compiles for ([`Env`]), with the
+//! few steps several commands share (reporting diagnostics, reading the
+//! kernel's rules, building the desired state of a sync).
+//!
+//! The kernel is reached through [`Connect`]: [`System`] is the running
+//! kernel (netlink, with root, the machine-wide lock and deferred signals
+//! for a change), or the test-only file-backed fake of
+//! [`crate::netlink::select`]; [`FakeKernel`] itself is a [`Connect`], so
+//! every command runs against the in-memory kernel in tests.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::error::Error;
+use crate::expedite::Expedited;
+use crate::host::Host;
+use crate::lock::MachineLock;
+use crate::model::Rule;
+use crate::netlink::fake::FakeKernel;
+use crate::netlink::select::Kernel;
+use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use crate::output::Output;
+use crate::rulefile::{trust_problems_owned_by, Trust};
+use crate::sync::{self, Scope};
+use std::io::Write;
+
+/// Where a native command writes, how it reaches the kernel, and the
+/// machine; tests substitute buffers and an in-memory kernel.
+pub struct Env<'a> {
+    /// Standard output (results).
+    pub stdout: &'a mut dyn Write,
+    /// Standard error (messages, diagnostics, summaries).
+    pub stderr: &'a mut dyn Write,
+    /// The kernel.
+    pub kernel: &'a mut dyn Connect,
+    /// The machine rules are compiled for and listed on.
+    pub host: Host,
+    /// Whose rules files a change trusts (a uid): root; a test without root
+    /// trusts its own files.
+    pub trusted_owner: u32,
+}
+
+/// How a command reaches the kernel.
+pub trait Connect {
+    /// A connection to read the kernel's rules and status.
+    fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error>;
+
+    /// A connection for a change, refused before anything is sent when the
+    /// caller is not privileged, the machine lock cannot be taken or the
+    /// kernel's configuration is locked ([`Error::Immutable`]). From then on
+    /// SIGINT, SIGTERM and SIGHUP wait for the change to finish, and
+    /// deletes expedite RCU grace periods when `expedite` says so.
+    fn open_for_change(&mut self, expedite: bool) -> Result<Box<dyn Transport + '_>, Error>;
+}
+
+/// The running kernel (or the test-only fake named by
+/// [`crate::netlink::select::FAKE_KERNEL_ENV`]).
+pub struct System;
+
+impl Connect for System {
+    fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error> {
+        Ok(Box::new(Kernel::open()?))
+    }
+
+    fn open_for_change(&mut self, expedite: bool) -> Result<Box<dyn Transport + '_>, Error> {
+        let mut t = Kernel::open()?;
+        // The test-only fake kernel (KAUDIT_FAKE_KERNEL) is a file: no
+        // privilege, machine lock or RCU expediting applies to it.
+        if t.is_fake() {
+            refuse_if_immutable(&mut t)?;
+            return Ok(Box::new(t));
+        }
+        if !nix::unistd::geteuid().is_root() {
+            return Err(Error::NotRoot);
+        }
+        let lock = MachineLock::acquire().map_err(Error::Lock)?;
+        refuse_if_immutable(&mut t)?;
+        crate::interrupt::defer();
+        Ok(Box::new(Expedited::new(t, expedite).holding(lock)))
+    }
+}
+
+/// The in-memory kernel, for tests: nothing to lock, no privilege needed.
+impl Connect for FakeKernel {
+    fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error> {
+        Ok(Box::new(Lent(self)))
+    }
+
+    fn open_for_change(&mut self, _expedite: bool) -> Result<Box<dyn Transport + '_>, Error> {
+        refuse_if_immutable(self)?;
+        Ok(Box::new(Lent(self)))
+    }
+}
+
+/// A borrowed transport, so a connection can be handed out while its
+/// kernel lives on for the next command.
+struct Lent<'a, T: Transport>(&'a mut T);
+
+impl<T: Transport> Transport for Lent<'_, T> {
+    fn execute(&mut self, requests: &[Request]) -> Result<Vec<Ack>, TransportError> {
+        self.0.execute(requests)
+    }
+    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
+        self.0.list_rules()
+    }
+    fn get_status(&mut self) -> Result<AuditStatus, TransportError> {
+        self.0.get_status()
+    }
+    fn get_features(&mut self) -> Result<AuditFeatures, TransportError> {
+        self.0.get_features()
+    }
+}
+
+/// [`Error::Immutable`] when the kernel's configuration is locked (`-e 2`).
+pub fn refuse_if_immutable(t: &mut dyn Transport) -> Result<(), Error> {
+    if t.get_status()?.enabled == 2 {
+        return Err(Error::Immutable);
+    }
+    Ok(())
+}
+
+/// One line on `err` (a failed write is ignored: there is nowhere left to
+/// say anything).
+pub(crate) fn say(err: &mut dyn Write, text: &str) {
+    // One write: a line is not split between two writers.
+    let _ = err.write_all(format!("{text}\n").as_bytes());
+}
+
+/// Writes the diagnostics that are not notes on `err`, as one block;
+/// whether any was an error.
+pub(crate) fn report(err: &mut dyn Write, diags: &[Diagnostic]) -> bool {
+    let mut errors = false;
+    let mut text = String::new();
+    for d in diags.iter().filter(|d| d.severity != Severity::Note) {
+        errors |= d.severity == Severity::Error;
+        text.push_str(&d.to_string());
+    }
+    if !text.is_empty() {
+        say(err, text.trim_end_matches('\n'));
+    }
+    errors
+}
+
+/// The kernel's rules with their bytes. A rule kaudit cannot fully decode
+/// is kept (read as far as its layout allows, with a warning on `err`), so
+/// it is listed and can be deleted by its bytes.
+pub(crate) fn kernel_rules(
+    t: &mut dyn Transport,
+    err: &mut dyn Write,
+) -> Result<Vec<(Vec<u8>, Rule)>, Error> {
+    let mut notes = Vec::new();
+    let rules = crate::apply::kernel_rules(t, &mut notes)?;
+    for n in notes {
+        say(err, &format!("kaudit: {n}"));
+    }
+    Ok(rules)
+}
+
+/// `--scope`: every rule when absent.
+pub(crate) fn scope_of(scope: Option<&str>) -> Result<Scope, Error> {
+    match scope {
+        None => Ok(Scope::All),
+        Some(s) => Scope::parse(s).map_err(Error::Scope),
+    }
+}
+
+/// The desired state of `paths` for a sync, diff or check, and the
+/// diagnostics to report (files anyone could write first, then the files'
+/// errors), each a block for [`report`]; `trust` is what to do with files
+/// not owned by its uid. Writes nothing itself, so it can
+/// run beside the kernel read.
+pub(crate) fn desired(
+    paths: &[String],
+    scope: &Scope,
+    host: &Host,
+    trust: (Trust, u32),
+) -> (Result<sync::Desired, Error>, Vec<Vec<Diagnostic>>) {
+    let problems = trust_problems_owned_by(paths, trust.0, trust.1);
+    let refused = problems
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let mut blocks = vec![problems];
+    let want = match sync::desired_from_paths(paths, host, scope) {
+        Ok(want) if refused == 0 => Ok(want),
+        Ok(_) => Err(Error::DesiredInput { errors: refused }),
+        Err(diags) => {
+            let errors = refused + diags.len();
+            blocks.push(diags);
+            Err(Error::DesiredInput { errors })
+        }
+    };
+    (want, blocks)
+}
+
+/// [`desired`] for a command that changes nothing (`diff`, `check`,
+/// `sync --dry-run`): files others could write are a warning; the
+/// diagnostics are reported on the Env's standard error.
+pub(crate) fn desired_to_compare(
+    env: &mut Env,
+    paths: &[String],
+    scope: &Scope,
+) -> Result<sync::Desired, Error> {
+    let (want, blocks) = desired(paths, scope, &env.host, (Trust::Warn, env.trusted_owner));
+    for b in &blocks {
+        report(env.stderr, b);
+    }
+    want
+}
+
+/// A command's exit code: its own, or its error's after saying the error on
+/// `err` (`kaudit: ` and the message).
+pub fn exit_code(result: Result<u8, Error>, err: &mut dyn Write) -> u8 {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            say(err, &format!("kaudit: {e}"));
+            e.exit_code()
+        }
+    }
+}
+
+/// The exit code of a native command that wrote on `out`: its error said on
+/// standard error, a signal that came meanwhile (see [`super::after_signal`]),
+/// then `out` flushed. With `trouble` (`diff`, `check`, `lint`), a failed
+/// write exits 2, as their other errors do.
+pub fn conclude<W: Write>(result: Result<u8, Error>, out: Output<W>, trouble: bool) -> u8 {
+    let code = exit_code(result, &mut crate::output::Messages);
+    let code = super::after_signal("kaudit", "the change", code);
+    match out.finish() {
+        Ok(()) => code,
+        Err(e) => {
+            let e = if trouble { e.trouble() } else { e };
+            crate::output::say(&format!("kaudit: {e}"));
+            code.max(e.exit_code())
+        }
+    }
+}

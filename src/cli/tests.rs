@@ -1,0 +1,308 @@
+//! The native commands against the in-memory kernel: what each prints on
+//! standard output and standard error, its exit code, and what the kernel
+//! holds afterwards. No root, no kernel.
+
+use super::native::{exit_code, Env};
+use super::{compare, delete, list, load, status, sync};
+use crate::error::{exit, Error};
+use crate::host::Host;
+use crate::netlink::fake::FakeKernel;
+use crate::tables::Machine;
+use std::path::PathBuf;
+
+/// What one command did.
+#[derive(Debug)]
+struct Ran {
+    code: u8,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` on `kernel` as `kaudit` does: the error said on standard
+/// error after `kaudit: `, its exit code.
+fn run(kernel: &mut FakeKernel, command: impl FnOnce(&mut Env) -> Result<u8, Error>) -> Ran {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let result = {
+        let mut env = Env {
+            stdout: &mut out,
+            stderr: &mut err,
+            kernel,
+            host: Host::fixed(Machine::X86_64, &[("root", 0)], &[("root", 0)], &["/etc"])
+                .extended(),
+            trusted_owner: nix::unistd::geteuid().as_raw(),
+        };
+        command(&mut env)
+    };
+    let code = exit_code(result, &mut err);
+    Ran {
+        code,
+        stdout: String::from_utf8(out).unwrap(),
+        stderr: String::from_utf8(err).unwrap(),
+    }
+}
+
+/// A scratch directory of rules files, removed on drop.
+struct Files(PathBuf);
+
+impl Files {
+    fn new(name: &str) -> Files {
+        let dir = std::env::temp_dir().join(format!("kaudit-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Files(dir)
+    }
+
+    /// Writes `name` (mode 0644) and returns its path.
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const WATCH: &str = "-w /etc/passwd -p wa -k n-cli-id\n";
+const OPENAT: &str = "-a always,exit -F arch=b64 -S openat -F exit=-EACCES -k n-cli-access\n";
+const WATCH_LISTED: &str = "-w /etc/passwd -p wa -k n-cli-id\n";
+const OPENAT_LISTED: &str =
+    "-a always,exit -F arch=b64 -S openat -F exit=-EACCES -F key=n-cli-access\n";
+
+fn strings(paths: &[&str]) -> Vec<String> {
+    paths.iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn load_list_check_diff_sync_delete() {
+    let files = Files::new("flow");
+    let a = files.write("a.rules", &format!("{WATCH}{OPENAT}-b 320\n"));
+    let mut k = FakeKernel::new();
+
+    let r = run(&mut k, |env| load::run(env, &strings(&[&a]), true, false));
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{a}:1: append {WATCH_LISTED}{a}:2: append {OPENAT_LISTED}{a}:3: set backlog_limit 320\n"
+        )
+    );
+    assert_eq!(k.rule_count(), 0, "a dry run sends nothing");
+
+    let r = run(&mut k, |env| load::run(env, &strings(&[&a]), false, false));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            exit::OK,
+            "",
+            "kaudit: 2 rule(s) added, 0 deleted, 1 setting(s) changed\n"
+        )
+    );
+    assert_eq!(k.status().backlog_limit, 320);
+
+    let r = run(&mut k, |env| list::run(env, None, false));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (exit::OK, &*format!("{WATCH_LISTED}{OPENAT_LISTED}"))
+    );
+    let r = run(&mut k, |env| list::run(env, Some("access"), false));
+    assert_eq!(r.stdout, OPENAT_LISTED);
+    let r = run(&mut k, |env| list::watches(env, "/etc", false));
+    assert_eq!(r.stdout, "/etc/passwd\tpath\twa\talways,exit\tn-cli-id\n");
+
+    let check = |k: &mut FakeKernel, path: &str| {
+        run(k, |env| {
+            compare::run(env, &strings(&[path]), None, compare::Show::Check, false)
+        })
+    };
+    let r = check(&mut k, &a);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (exit::OK, "in sync: 2 rule(s)\n")
+    );
+
+    // One rule changed, the watch gone, another setting.
+    let b = files.write(
+        "b.rules",
+        "-a always,exit -F arch=b64 -S openat -F exit=-EPERM -k n-cli-access\n-b 320\n-f 2\n",
+    );
+    let r = check(&mut k, &b);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            exit::FAILED,
+            "drift: 1 rule(s) to add, 2 to delete, 1 setting(s) differ\n"
+        )
+    );
+    let r = run(&mut k, |env| {
+        compare::run(env, &strings(&[&b]), None, compare::Show::Diff, false)
+    });
+    assert_eq!(r.code, exit::FAILED);
+    assert!(r.stdout.contains(&format!("-{WATCH_LISTED}")), "{r:?}");
+    assert!(r.stdout.contains(&format!("-{OPENAT_LISTED}")), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("+-a always,exit -F arch=b64 -S openat -F exit=-EPERM -F key=n-cli-access\n"),
+        "{r:?}"
+    );
+    assert!(r.stdout.ends_with("-failure 1\n+failure 2\n"), "{r:?}");
+
+    let opts = sync::Options::default();
+    let dry = sync::Options {
+        dry_run: true,
+        ..opts
+    };
+    let r = run(&mut k, |env| sync::run(env, &strings(&[&b]), None, dry));
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "kaudit: plan: 1 add(s), 2 delete(s), 0 kept, 1 setting(s)\n"
+    );
+    assert_eq!(k.rule_count(), 2, "a dry run changes nothing");
+
+    let r = run(&mut k, |env| sync::run(env, &strings(&[&b]), None, opts));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            exit::OK,
+            "",
+            "kaudit: sync: 1 add(s), 2 delete(s), 0 kept in place, 1 setting(s) changed\n"
+        )
+    );
+    assert_eq!(k.status().failure, 2);
+    let r = check(&mut k, &b);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (exit::OK, "in sync: 1 rule(s)\n")
+    );
+
+    let r = run(&mut k, |env| {
+        delete::run(env, Some("n-cli-access"), &[], false)
+    });
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (exit::OK, "kaudit: 1 rule(s) deleted\n")
+    );
+    let r = run(&mut k, |env| list::run(env, None, false));
+    assert_eq!(r.stdout, "No rules\n");
+}
+
+#[test]
+fn bad_input_sends_nothing_and_exits_by_command() {
+    let files = Files::new("bad");
+    let bad = files.write(
+        "bad.rules",
+        "-w /etc/passwd -p wa\n-a always,exit -S nosuchcall\n",
+    );
+    let mut k = FakeKernel::new();
+
+    // load: exit 1, the error with file and line, nothing sent.
+    let r = run(&mut k, |env| {
+        load::run(env, &strings(&[&bad]), false, false)
+    });
+    assert_eq!(r.code, exit::FAILED, "{r:?}");
+    assert!(r.stderr.contains(&format!("{bad}:2:")), "{r:?}");
+    assert!(
+        r.stderr
+            .ends_with("kaudit: 1 error(s); nothing was sent to the kernel\n"),
+        "{r:?}"
+    );
+    assert_eq!(k.stats().requests_sent, 0, "the kernel was not even opened");
+
+    // sync, check: exit 2 for the same input.
+    let r = run(&mut k, |env| {
+        sync::run(env, &strings(&[&bad]), None, sync::Options::default())
+    });
+    assert_eq!(r.code, exit::TROUBLE, "{r:?}");
+    let r = run(&mut k, |env| {
+        compare::run(env, &strings(&[&bad]), None, compare::Show::Check, false)
+    });
+    assert_eq!((r.code, r.stdout.as_str()), (exit::TROUBLE, ""));
+    assert_eq!(k.rule_count(), 0, "nothing was added");
+
+    // A scope that is not key=PREFIX.
+    let good = files.write("good.rules", WATCH);
+    let r = run(&mut k, |env| {
+        compare::run(
+            env,
+            &strings(&[&good]),
+            Some("path=/etc"),
+            compare::Show::Diff,
+            false,
+        )
+    });
+    assert_eq!(r.code, exit::TROUBLE, "{r:?}");
+
+    // delete: nothing given is usage (2); no such key is 1.
+    let r = run(&mut k, |env| delete::run(env, None, &[], false));
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            exit::TROUBLE,
+            "kaudit: give a rule to delete, or --key KEY\n"
+        )
+    );
+    let r = run(&mut k, |env| {
+        delete::run(env, Some("n-cli-none"), &[], false)
+    });
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (exit::FAILED, "kaudit: no rule with key n-cli-none\n")
+    );
+    let r = run(&mut k, |env| {
+        delete::run(env, None, &strings(&["-b", "9"]), false)
+    });
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (exit::FAILED, "kaudit: that is not a rule\n")
+    );
+}
+
+#[test]
+fn a_locked_kernel_exits_3_and_is_not_changed() {
+    let files = Files::new("locked");
+    let a = files.write("a.rules", WATCH);
+    let mut k = FakeKernel::new();
+    k.status_mut().enabled = 2;
+    let locked = "kaudit: The audit system is in immutable mode, no rule changes allowed\n";
+    let r = run(&mut k, |env| load::run(env, &strings(&[&a]), false, false));
+    assert_eq!((r.code, r.stderr.as_str()), (exit::LOCKED, locked));
+    let r = run(&mut k, |env| {
+        sync::run(env, &strings(&[&a]), None, sync::Options::default())
+    });
+    assert_eq!((r.code, r.stderr.as_str()), (exit::LOCKED, locked));
+    let r = run(&mut k, |env| {
+        delete::run(env, None, &strings(&["-w", "/etc/passwd"]), false)
+    });
+    assert_eq!((r.code, r.stderr.as_str()), (exit::LOCKED, locked));
+    assert_eq!(k.rule_count(), 0);
+    // Reading still works: check says what differs.
+    let r = run(&mut k, |env| {
+        compare::run(env, &strings(&[&a]), None, compare::Show::Check, false)
+    });
+    assert_eq!(r.code, exit::FAILED, "{r:?}");
+}
+
+#[test]
+fn status_and_json_listing() {
+    let files = Files::new("json");
+    let a = files.write("a.rules", WATCH);
+    let mut k = FakeKernel::new();
+    assert_eq!(
+        run(&mut k, |env| load::run(env, &strings(&[&a]), false, false)).code,
+        exit::OK
+    );
+    let r = run(&mut k, |env| status::run(env, true));
+    assert_eq!(r.code, exit::OK);
+    let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(s["enabled"], 0, "{r:?}");
+    let r = run(&mut k, |env| status::run(env, false));
+    assert!(r.stdout.starts_with("enabled 0\n"), "{r:?}");
+    let r = run(&mut k, |env| list::run(env, None, true));
+    let rules: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{r:?}");
+    assert_eq!(rules[0]["rule"], WATCH_LISTED.trim_end(), "{r:?}");
+}
