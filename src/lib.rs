@@ -14,8 +14,9 @@
 //! `rcu_expedited`, [`interrupt`]'s signal handlers, [`atomic_file`]),
 //! [`output`] (stdout and stderr), and the parts of [`apply`] that read
 //! `/proc` for `-m` and signal auditd for `--signal`. Commands take a
-//! [`netlink::Transport`], so they also run against the in-memory kernel
-//! ([`netlink::fake`]).
+//! [`netlink::Transport`] (the native ones through [`cli::native::Env`],
+//! where [`cli::native::System`] binds the real kernel, root and the machine
+//! lock), so they also run against the in-memory kernel ([`netlink::fake`]).
 #![deny(missing_docs)]
 
 pub mod apply;

@@ -159,7 +159,7 @@ pub(crate) fn kernel_rules(
 pub(crate) fn scope_of(scope: Option<&str>) -> Result<Scope, Error> {
     match scope {
         None => Ok(Scope::All),
-        Some(s) => Scope::parse(s).map_err(Error::Scope),
+        Some(s) => Ok(Scope::parse(s)?),
     }
 }
 
