@@ -42,6 +42,13 @@ struct Target {
     paths: Vec<String>,
 }
 
+impl Target {
+    /// `diff` or `check`: one path, `show` says what is printed.
+    fn compare(&self, env: &mut Env, show: compare::Show) -> Result<u8, kaudit::error::Error> {
+        compare::run(env, &self.paths, self.scope.as_deref(), show, self.json)
+    }
+}
+
 /// The switch for expedited RCU grace periods during deletes.
 #[derive(clap::Args, Clone, Copy)]
 struct NoExpedite {
@@ -297,20 +304,8 @@ fn main() -> ExitCode {
                 expedite: expedite.enabled(),
             },
         ),
-        Command::Diff { target: t } => compare::run(
-            env,
-            &t.paths,
-            t.scope.as_deref(),
-            compare::Show::Diff,
-            t.json,
-        ),
-        Command::Check { target: t } => compare::run(
-            env,
-            &t.paths,
-            t.scope.as_deref(),
-            compare::Show::Check,
-            t.json,
-        ),
+        Command::Diff { target } => target.compare(env, compare::Show::Diff),
+        Command::Check { target } => target.compare(env, compare::Show::Check),
         Command::Status { json } => status::run(env, json),
         Command::GenerateDocs { dir } => {
             docs::generate(<Cli as clap::CommandFactory>::command(), &dir)

@@ -306,3 +306,93 @@ fn status_and_json_listing() {
     assert_eq!(rules.as_array().map(Vec::len), Some(1), "{r:?}");
     assert_eq!(rules[0]["rule"], WATCH_LISTED.trim_end(), "{r:?}");
 }
+
+#[test]
+fn listing_filters_json_reports_and_delete_by_text() {
+    let files = Files::new("filters");
+    let a = files.write(
+        "a.rules",
+        &format!("{WATCH}{OPENAT}-w /etc/ssh/sshd_config -p wa -k n-cli-ssh\n"),
+    );
+    let mut k = FakeKernel::new();
+    assert_eq!(
+        run(&mut k, |env| load::run(env, &strings(&[&a]), false, false)).code,
+        exit::OK
+    );
+    // auditctl prints nothing (not "No rules") when rules exist but none
+    // match the key.
+    let r = run(&mut k, |env| list::run(env, Some("n-cli-none"), false));
+    assert_eq!((r.code, r.stdout.as_str()), (exit::OK, ""));
+    let r = run(&mut k, |env| list::run(env, Some("n-cli-ssh"), true));
+    let rules: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{r:?}");
+    // Watches on /etc itself and directly under it; not deeper.
+    let r = run(&mut k, |env| list::watches(env, "/etc/", true));
+    let rows: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{r:?}");
+    assert_eq!(rows[0]["path"], "/etc/passwd", "{r:?}");
+    let r = run(&mut k, |env| list::watches(env, "", false));
+    assert_eq!(r.stdout.lines().count(), 2, "{r:?}");
+
+    let check_json = |k: &mut FakeKernel| {
+        let r = run(k, |env| {
+            compare::run(env, &strings(&[&a]), None, compare::Show::Check, true)
+        });
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        (r.code, v)
+    };
+    let (code, v) = check_json(&mut k);
+    assert_eq!(
+        (code, &v["in_sync"], &v["kept"]),
+        (exit::OK, &true.into(), &3.into())
+    );
+
+    // Delete by rule text: -w and -W forms mean the same rule.
+    let r = run(&mut k, |env| {
+        delete::run(
+            env,
+            None,
+            &strings(&["-W", "/etc/passwd", "-p", "wa", "-k", "n-cli-id"]),
+            false,
+        )
+    });
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (exit::OK, "kaudit: 1 rule(s) deleted\n")
+    );
+    let (code, v) = check_json(&mut k);
+    assert_eq!(
+        (code, &v["adds"], &v["deletes"]),
+        (exit::FAILED, &1.into(), &0.into())
+    );
+
+    // sync --json: the plan that was applied.
+    let o = sync::Options {
+        json: true,
+        ..Default::default()
+    };
+    let r = run(&mut k, |env| sync::run(env, &strings(&[&a]), None, o));
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["plan"].as_array().map(Vec::len), Some(1), "{r:?}");
+    assert_eq!(check_json(&mut k).0, exit::OK);
+}
+
+#[test]
+fn a_refused_line_stops_the_load_and_exits_1() {
+    let files = Files::new("refused");
+    let a = files.write("a.rules", &format!("{WATCH}{OPENAT}"));
+    let mut k = FakeKernel::new();
+    k.refuse_nth(crate::netlink::AUDIT_ADD_RULE, 2, libc::EINVAL);
+    let r = run(&mut k, |env| load::run(env, &strings(&[&a]), false, false));
+    assert_eq!(r.code, exit::FAILED, "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{a}:2: error: Error sending add rule data request (Invalid argument)\n  | {}\n\
+             kaudit: 1 rule(s) added, 0 deleted, 0 setting(s) changed; stopped at the first refused line\n",
+            OPENAT.trim_end()
+        )
+    );
+    assert_eq!(k.rule_count(), 1);
+}
