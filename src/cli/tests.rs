@@ -396,3 +396,36 @@ fn a_refused_line_stops_the_load_and_exits_1() {
     );
     assert_eq!(k.rule_count(), 1);
 }
+
+/// A writer that fails every write with ENOSPC (a full disk).
+struct Full;
+
+impl std::io::Write for Full {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failed_write_is_exit_1_or_2_for_diff_check_and_lint() {
+    use super::native::conclude;
+    use crate::output::Output;
+    use std::io::Write;
+    let full = || {
+        let mut out = Output::new(Full, "standard output");
+        let _ = out.write_all(b"x");
+        out
+    };
+    assert_eq!(conclude(Ok(exit::OK), full(), false), exit::FAILED);
+    assert_eq!(conclude(Ok(exit::OK), full(), true), exit::TROUBLE);
+    // The worse of the two codes wins.
+    assert_eq!(conclude(Err(Error::Immutable), full(), false), exit::LOCKED);
+    assert_eq!(
+        conclude(Ok(exit::OK), Output::new(Full, "standard output"), true),
+        exit::OK,
+        "nothing written, nothing failed"
+    );
+}
