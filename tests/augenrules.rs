@@ -4,11 +4,13 @@
 //! side loads anything here (no `--load`): the merged file, stdout and exit
 //! codes are compared; loading goes through sync, tested elsewhere.
 
+#[path = "common/paths.rs"]
+mod paths;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn skip(reason: &str) {
@@ -16,18 +18,6 @@ fn skip(reason: &str) {
         panic!("augenrules: KAUDIT_REQUIRE_KERNEL=1 but: {reason}");
     }
     let _ = writeln!(std::io::stderr(), "SKIP (augenrules): {reason}");
-}
-
-fn cache() -> PathBuf {
-    std::env::var_os("KAUDIT_REF_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference"))
-}
-
-fn corpus() -> PathBuf {
-    std::env::var_os("KAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
 }
 
 /// A rules directory's files: (name, contents), both bytes.
@@ -80,9 +70,9 @@ fn augenrules_matches_the_reference_script() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root (the immutable check reads the kernel's status)");
     }
-    let script = cache().join("root/usr/sbin/augenrules");
-    let auditctl = cache().join("auditctl");
-    if !script.is_file() || !corpus().is_dir() {
+    let script = paths::reference_cache().join("root/usr/sbin/augenrules");
+    let auditctl = paths::reference_cache().join("auditctl");
+    if !script.is_file() || !paths::corpus().is_dir() {
         return skip("no reference cache or no corpus");
     }
     let base = std::env::temp_dir().join(format!("kaudit-augenrules-{}", std::process::id()));
@@ -112,10 +102,14 @@ fn augenrules_matches_the_reference_script() {
     };
     cases.push((
         "upstream-samples",
-        read_dir(&corpus().join("upstream-samples")),
+        read_dir(&paths::corpus().join("upstream-samples")),
         true,
     ));
-    cases.push(("community", read_dir(&corpus().join("community")), true));
+    cases.push((
+        "community",
+        read_dir(&paths::corpus().join("community")),
+        true,
+    ));
     cases.push((
         "numbering",
         vec![

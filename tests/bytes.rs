@@ -4,6 +4,8 @@
 //! and on the live kernel, where the reference `auditctl -l` is the judge.
 
 mod common;
+#[path = "common/paths.rs"]
+mod paths;
 
 use kaudit::host::Host;
 use kaudit::netlink::fake::FakeKernel;
@@ -116,7 +118,7 @@ fn non_utf8_name_path_and_key_list_back_like_the_reference_on_the_kernel() {
     let Some(_guard) = common::kernel() else {
         return;
     };
-    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference/auditctl");
+    let reference = paths::reference_cache().join("auditctl");
     assert!(
         reference.is_file(),
         "no reference auditctl (scripts/fetch-reference.sh)"

@@ -20,6 +20,8 @@
 
 #[path = "cli_auditctl/known.rs"]
 mod known;
+#[path = "common/paths.rs"]
+mod paths;
 #[path = "cli_auditctl/script.rs"]
 mod script;
 
@@ -47,13 +49,6 @@ fn skip(reason: &str) {
     let _ = writeln!(e, "\n**************************************************");
     let _ = writeln!(e, "SKIP (cli_auditctl): {reason}");
     let _ = writeln!(e, "**************************************************\n");
-}
-
-fn reference_cache() -> PathBuf {
-    match std::env::var("KAUDIT_REF_CACHE") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference"),
-    }
 }
 
 /// The kernel, through the library's transport.
@@ -435,7 +430,7 @@ fn auditctl_personality_matches_reference() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = reference_cache().join("auditctl");
+    let reference = paths::reference_cache().join("auditctl");
     if !reference.is_file() {
         return skip(&format!(
             "no reference auditctl at {} (run scripts/fetch-reference.sh)",
@@ -602,10 +597,8 @@ fn upstream_sample_workflow() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = reference_cache().join("auditctl");
-    let corpus = std::env::var("KAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let reference = paths::reference_cache().join("auditctl");
+    let corpus = paths::corpus();
     let samples = corpus.join("upstream-samples");
     if !reference.is_file() || !samples.is_dir() {
         return skip(&format!(
@@ -731,7 +724,7 @@ fn interpreted_arguments_match_the_reference() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = reference_cache().join("auditctl");
+    let reference = paths::reference_cache().join("auditctl");
     if !reference.is_file() {
         return skip("no reference auditctl");
     }

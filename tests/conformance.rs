@@ -35,6 +35,8 @@ mod lock;
 mod nl;
 #[path = "conformance/oracle.rs"]
 mod oracle;
+#[path = "common/paths.rs"]
+mod paths;
 
 use cases::{Case, Kind};
 use kaudit_side::{Compiled, Kaudit};
@@ -413,7 +415,7 @@ fn golden_file(records: &[golden::Record], cases: &[Case], reference_version: &s
         let header = golden::Header {
             golden: "kaudit conformance: what the reference auditctl did with every case".into(),
             reference: reference_version.to_string(),
-            reference_package: std::fs::read_to_string(oracle::cache_dir().join("versions"))
+            reference_package: std::fs::read_to_string(paths::reference_cache().join("versions"))
                 .unwrap_or_default()
                 .lines()
                 .find(|l| l.starts_with("auditd "))
@@ -531,7 +533,7 @@ fn conformance_against_reference_auditctl() {
     let Some(reference) = Reference::find() else {
         return skip(&format!(
             "no reference auditctl in {} (run scripts/fetch-reference.sh)",
-            oracle::cache_dir().display()
+            paths::reference_cache().display()
         ));
     };
     let mut sock = match AuditSocket::open() {

@@ -4,6 +4,8 @@
 //! against the SARIF 2.1.0 schema with a JSON Schema validator from PyPI
 //! (scripts/sarif-validator.sh installs it; scripts/validate-sarif.py runs it).
 
+#[path = "common/paths.rs"]
+mod paths;
 use kaudit::host::Host;
 use kaudit::lint::{lint_paths, Code, Options, Report};
 use kaudit::tables::Machine;
@@ -11,14 +13,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn corpus_files() -> Option<Vec<PathBuf>> {
-    let root = std::env::var_os("KAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    let root = paths::corpus();
     let mut files = Vec::new();
     let mut dirs = vec![root.clone()];
     while let Some(d) = dirs.pop() {
@@ -128,13 +124,13 @@ fn corpus_and_starter_counts_are_the_readmes() {
             *corpus.entry(c).or_insert(0) += n;
         }
     }
-    let starter = lint(&[&repo().join("rules.d")], &host).counts();
+    let starter = lint(&[&paths::repo().join("rules.d")], &host).counts();
     let got = table(&corpus, &starter, files.len());
     eprintln!("lint over the corpus and the starter set:\n{got}");
     for (f, n) in &by_file {
         eprintln!("  {n:4} {}", f.display());
     }
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(paths::repo().join("README.md")).unwrap();
     let begin = "<!-- lint-counts:begin -->\n";
     let end = "<!-- lint-counts:end -->";
     let start = readme.find(begin).expect("README has no lint-counts table") + begin.len();
@@ -179,7 +175,10 @@ fn known_corpus_findings() {
 
 #[test]
 fn starter_set_findings_are_the_explained_ones() {
-    let r = lint(&[&repo().join("rules.d")], &Host::detect().extended());
+    let r = lint(
+        &[&paths::repo().join("rules.d")],
+        &Host::detect().extended(),
+    );
     let got: Vec<(Code, usize)> = r.findings.iter().map(|f| (f.code, f.line)).collect();
     // The README explains these: a user's chmod/chown or refused open of a
     // watched identity file is recorded once, with the watch's key.
@@ -197,7 +196,7 @@ fn starter_set_findings_are_the_explained_ones() {
 }
 
 fn validator() -> Option<PathBuf> {
-    let py = repo().join(".cache/sarif-venv/bin/python");
+    let py = paths::repo().join(".cache/sarif-venv/bin/python");
     if py.exists() {
         return Some(py);
     }
@@ -219,7 +218,10 @@ fn sarif_validates_against_the_schema() {
         .iter()
         .map(|f| vec![f.to_string_lossy().into_owned()])
         .collect();
-    inputs.push(vec![repo().join("rules.d").to_string_lossy().into_owned()]);
+    inputs.push(vec![paths::repo()
+        .join("rules.d")
+        .to_string_lossy()
+        .into_owned()]);
     // Findings of every kind that has no region (an unreadable path) and
     // related locations (duplicates), across machines.
     let dup = dir.join("dup rules.rules");
@@ -251,7 +253,7 @@ fn sarif_validates_against_the_schema() {
     }
     let run = |files: &[PathBuf]| {
         Command::new(&py)
-            .arg(repo().join("scripts/validate-sarif.py"))
+            .arg(paths::repo().join("scripts/validate-sarif.py"))
             .args(files)
             .output()
             .unwrap()

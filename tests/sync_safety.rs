@@ -10,6 +10,8 @@ mod common;
 #[allow(dead_code)]
 #[path = "sync/harness.rs"]
 mod harness;
+#[path = "common/paths.rs"]
+mod paths;
 #[allow(dead_code)]
 #[path = "sync/reader.rs"]
 mod reader;
@@ -171,10 +173,7 @@ fn augenrules_load_without_d_adds_and_with_d_replaces_without_gap() {
 
 /// The reference auditctl (it takes no kaudit lock: a true other writer).
 fn reference() -> Option<std::path::PathBuf> {
-    let dir = std::env::var_os("KAUDIT_REF_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference"));
-    let p = dir.join("auditctl");
+    let p = paths::reference_cache().join("auditctl");
     p.is_file().then_some(p)
 }
 

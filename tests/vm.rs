@@ -9,6 +9,8 @@
 //! installed, the cache cannot be built or the corpus is missing, unless
 //! `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
+#[path = "common/paths.rs"]
+mod paths;
 #[path = "common/vm_host.rs"]
 mod vm_host;
 use std::path::Path;

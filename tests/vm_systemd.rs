@@ -16,6 +16,8 @@
 //! stderr. Skips loudly when qemu or the guest cannot be set up, or the corpus
 //! is missing, unless `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
+#[path = "common/paths.rs"]
+mod paths;
 #[path = "common/vm_host.rs"]
 mod vm_host;
 use std::path::{Path, PathBuf};

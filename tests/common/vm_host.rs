@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-/// The repository.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use crate::paths::repo;
 
 /// One line on the test's stderr (libtest captures print!, not writes to
 /// the stderr handle).
@@ -74,9 +71,7 @@ pub fn kaudit_binary() -> Result<PathBuf, String> {
 /// reported), and the release binary.
 pub fn ready(what: &str, script: &str, setup: &mut Command) -> Option<PathBuf> {
     let started = Instant::now();
-    let corpus = std::env::var_os("KAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/corpus"));
+    let corpus = crate::paths::corpus();
     if !corpus.join("community/neo23x0-audit.rules").is_file() {
         skip(what, &format!("no corpus at {}", corpus.display()));
         return None;

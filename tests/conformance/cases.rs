@@ -72,12 +72,9 @@ pub fn classify(text: &str) -> Kind {
     }
 }
 
-/// The corpus directory: $KAUDIT_CORPUS, or `<repo>/../shared/corpus`.
+/// The corpus directory ([`crate::paths::corpus`]), if it is there.
 pub fn corpus_dir() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("KAUDIT_CORPUS") {
-        return Some(PathBuf::from(p));
-    }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let p = crate::paths::corpus();
     p.is_dir().then_some(p)
 }
 

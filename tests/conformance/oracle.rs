@@ -6,14 +6,6 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The reference cache: $KAUDIT_REF_CACHE or `<repo>/.cache/reference`.
-pub fn cache_dir() -> PathBuf {
-    match std::env::var("KAUDIT_REF_CACHE") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/reference"),
-    }
-}
-
 /// The reference auditctl wrapper, with its version line.
 pub struct Reference {
     wrapper: PathBuf,
@@ -35,7 +27,7 @@ pub struct Run {
 impl Reference {
     /// Finds the wrapper; None when the cache has not been fetched.
     pub fn find() -> Option<Reference> {
-        let wrapper = cache_dir().join("auditctl");
+        let wrapper = crate::paths::reference_cache().join("auditctl");
         if !wrapper.is_file() {
             return None;
         }
