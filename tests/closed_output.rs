@@ -58,13 +58,19 @@ fn full(args: &[&str], env: &[(&str, &Path)]) -> Run {
     }
 }
 
-fn assert_quiet(args: &[&str], r: &Run, code: i32) {
+/// No panic (its message, or Rust's exit code 101) when kaudit `args`
+/// writes `onto` what cannot take it.
+fn assert_no_panic(args: &[&str], r: &Run, onto: &str) {
     assert!(
         !r.stderr.contains("panicked") && r.code != 101,
-        "kaudit {args:?} on a closed pipe: exit {}, stderr {:?}",
+        "kaudit {args:?} on {onto}: exit {}, stderr {:?}",
         r.code,
         r.stderr
     );
+}
+
+fn assert_quiet(args: &[&str], r: &Run, code: i32) {
+    assert_no_panic(args, r, "a closed pipe");
     assert!(
         !r.stderr.contains("Broken pipe") && !r.stderr.contains("os error"),
         "kaudit {args:?} on a closed pipe is not quiet: {:?}",
@@ -78,12 +84,7 @@ fn assert_quiet(args: &[&str], r: &Run, code: i32) {
 }
 
 fn assert_full_disk(args: &[&str], r: &Run, code: i32) {
-    assert!(
-        !r.stderr.contains("panicked") && r.code != 101,
-        "kaudit {args:?} on /dev/full: exit {}, stderr {:?}",
-        r.code,
-        r.stderr
-    );
+    assert_no_panic(args, r, "/dev/full");
     assert!(
         r.stderr
             .contains("cannot write to standard output: No space left on device"),

@@ -175,7 +175,7 @@ fn sync_again_changes_nothing() {
     };
     let f = c.write("a.rules", &c.rules(10));
     c.sync(&[&f]);
-    let keys: Vec<String> = c.ours().into_iter().map(|(_, k)| k).collect();
+    let keys = c.our_keys();
     assert_eq!(keys.len(), 10);
     let table0 = c.table();
 

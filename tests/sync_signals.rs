@@ -135,15 +135,16 @@ fn wait(child: Child) -> Ended {
     }
 }
 
-fn keys(c: &mut Ctx) -> Vec<String> {
-    c.ours().into_iter().map(|(_, k)| k).collect()
+/// The knob guarded and the test's context, or `None` after a loud skip.
+fn start(name: &str) -> Option<(KnobGuard, Ctx)> {
+    let knob = usable_knob()?;
+    Some((knob, Ctx::start(name)?))
 }
 
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn rcu_expedited_is_restored_after_sync_error_and_signals() {
-    let Some(_knob) = usable_knob() else { return };
-    let Some(mut c) = Ctx::start("rcu") else {
+    let Some((_knob, mut c)) = start("rcu") else {
         return;
     };
     let n = 2000;
@@ -160,7 +161,7 @@ fn rcu_expedited_is_restored_after_sync_error_and_signals() {
     assert_eq!(end.code, Some(0), "sync to empty: {}", end.stderr);
     assert!(seen_one, "rcu_expedited never read 1 during 2,000 deletes");
     assert_eq!(knob().as_deref(), Some("0"), "after a successful sync");
-    assert!(keys(&mut c).is_empty());
+    assert!(c.our_keys().is_empty());
 
     // 2. A sync the kernel refuses part-way, after a move pair (rule 0 to
     //    the end) has been sent: rolled back, exit 1, knob 0.
@@ -202,7 +203,7 @@ fn rcu_expedited_is_restored_after_sync_error_and_signals() {
             end.stderr
         );
         assert_eq!(knob().as_deref(), Some("0"), "after {sig}");
-        assert!(keys(&mut c).is_empty(), "{sig}: the sync was not finished");
+        assert!(c.our_keys().is_empty(), "{sig}: the sync was not finished");
         report(&format!(
             "{sig} during 2,000 deletes: exit {code}, sync finished, rcu_expedited back to 0"
         ));
@@ -247,7 +248,7 @@ fn rcu_expedited_is_restored_after_sync_error_and_signals() {
     to_empty(&c);
     // Every rule of the set was shared by nothing, so only convergence is
     // checked here; the kill test checks shared rules.
-    assert!(keys(&mut c).is_empty());
+    assert!(c.our_keys().is_empty());
     let _ = all;
 }
 
@@ -375,21 +376,20 @@ impl Rng {
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn killed_syncs_never_lose_a_shared_rule_and_a_rerun_converges() {
-    let Some(_knob) = usable_knob() else { return };
-    let Some(mut c) = Ctx::start("kill") else {
+    let Some((_knob, mut c)) = start("kill") else {
         return;
     };
     use nix::sys::signal::Signal;
     let (old, new, shared) = scenario(&c);
     let f_old = c.write("old.rules", &old);
     let f_new = c.write("new.rules", &new);
-    let key_set = |c: &mut Ctx| -> HashSet<String> { keys(c).into_iter().collect() };
+    let key_set = |c: &mut Ctx| -> HashSet<String> { c.our_keys().into_iter().collect() };
     c.sync(&[&f_old]);
-    let want_old = keys(&mut c);
+    let want_old = c.our_keys();
     // How long one unkilled sync takes, each way.
     let t0 = Instant::now();
     c.sync(&[&f_new]);
-    let want_new = keys(&mut c);
+    let want_new = c.our_keys();
     c.sync(&[&f_old]);
     let span = t0.elapsed() / 2;
 
@@ -434,7 +434,7 @@ fn killed_syncs_never_lose_a_shared_rule_and_a_rerun_converges() {
             missing.len(),
             &missing[..missing.len().min(5)]
         );
-        let now_keys = keys(&mut c);
+        let now_keys = c.our_keys();
         if *sig != Signal::SIGKILL {
             // Deferred: finished (exit 128+N), or it died before changing
             // anything (the signal came before the change began).
@@ -463,7 +463,7 @@ fn killed_syncs_never_lose_a_shared_rule_and_a_rerun_converges() {
         // A re-run converges (and restores rcu_expedited after a SIGKILL).
         c.sync(&[to]);
         assert_eq!(
-            &keys(&mut c),
+            &c.our_keys(),
             want_to,
             "kill {n}: the re-run did not converge"
         );

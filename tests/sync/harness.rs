@@ -261,6 +261,11 @@ impl Ctx {
             .collect()
     }
 
+    /// The keys of [`Ctx::ours`], in kernel order.
+    pub fn our_keys(&mut self) -> Vec<String> {
+        self.ours().into_iter().map(|(_, k)| k).collect()
+    }
+
     /// Raw rules with the foreign prefix, in kernel order.
     pub fn foreign_rules(&mut self) -> Vec<Vec<u8>> {
         let foreign = self.foreign.clone();
