@@ -18,44 +18,43 @@ struct Run {
     stderr: String,
 }
 
-fn kaudit() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kaudit"))
+/// `kaudit ARGS` with `env`, no stdin and stderr captured; stdout is the
+/// caller's to set.
+fn kaudit(args: &[&str], env: &[(&str, &Path)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaudit"));
+    cmd.args(args).stdin(Stdio::null()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 /// Runs `kaudit ARGS` with its stdout a pipe whose reader has gone.
 fn closed(args: &[&str], env: &[(&str, &Path)]) -> Run {
-    let mut cmd = kaudit();
-    cmd.args(args)
-        .stdin(Stdio::null())
+    let mut child = kaudit(args, env)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("running kaudit");
+        .spawn()
+        .expect("running kaudit");
     drop(child.stdout.take());
-    let out = child.wait_with_output().expect("waiting for kaudit");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    child.wait_with_output().expect("waiting for kaudit").into()
 }
 
 /// Runs `kaudit ARGS` with its stdout on /dev/full.
 fn full(args: &[&str], env: &[(&str, &Path)]) -> Run {
-    let mut cmd = kaudit();
-    cmd.args(args)
-        .stdin(Stdio::null())
+    kaudit(args, env)
         .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("running kaudit");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .output()
+        .expect("running kaudit")
+        .into()
 }
 
 /// No panic (its message, or Rust's exit code 101) when kaudit `args`
@@ -222,8 +221,7 @@ fn commands_that_read_or_change_the_kernel() {
     // deleting: the rules are gone whatever happened to stdout.
     let args = ["auditctl", "-D", "-k", &prefix];
     assert_quiet(&args, &closed(&args, env), 0);
-    let left = kaudit()
-        .args(["list", "-k", &prefix])
+    let left = kaudit(&["list", "-k", &prefix], &[])
         .output()
         .expect("kaudit list");
     assert!(left.stdout.is_empty() || left.stdout == b"No rules\n");
