@@ -15,11 +15,15 @@ use crate::codec::encode;
 use crate::compile::{Compiled, RuleOp};
 use crate::host::Host;
 use crate::listing::list_bytes_with;
-use crate::model::{field, Control, Rule};
+use crate::model::{Control, Rule};
 use crate::netlink::{AuditStatus, Request, Transport, TransportError};
-use crate::netlink::{AUDIT_MAKE_EQUIV, AUDIT_TRIM, AUDIT_USER};
 use crate::rulefile::{Entry, Origin};
 use crate::status::{feature_line, status_block};
+use crate::uapi::{
+    field, AUDIT_MAKE_EQUIV, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
+    AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE,
+    AUDIT_STATUS_LOST, AUDIT_STATUS_RATE_LIMIT, AUDIT_TRIM, AUDIT_USER,
+};
 
 /// What to do when the kernel refuses a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -404,13 +408,6 @@ fn control(
     host: &Host,
     out: &mut Outcome,
 ) -> Result<ControlResult, TransportError> {
-    use crate::netlink::{
-        AUDIT_STATUS_BACKLOG_LIMIT as BACKLOG_LIMIT,
-        AUDIT_STATUS_BACKLOG_WAIT_TIME as BACKLOG_WAIT_TIME,
-        AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL as BACKLOG_WAIT_TIME_ACTUAL,
-        AUDIT_STATUS_ENABLED as ENABLED, AUDIT_STATUS_FAILURE as FAILURE,
-        AUDIT_STATUS_LOST as LOST, AUDIT_STATUS_RATE_LIMIT as RATE_LIMIT,
-    };
     let ack = match c {
         Control::IgnoreErrors => return Ok(ControlResult::Mode(ErrorMode::Ignore)),
         Control::ContinueOnErrors => return Ok(ControlResult::Mode(ErrorMode::Continue)),
@@ -474,19 +471,26 @@ fn control(
             return Ok(ControlResult::Done);
         }
         Control::Signal(name) => return Ok(signal(name, transport)),
-        Control::SetEnabled(v) => set_status(transport, ENABLED, |s| s.enabled = *v)?,
-        Control::SetFailure(v) => set_status(transport, FAILURE, |s| s.failure = *v)?,
-        Control::SetRateLimit(v) => set_status(transport, RATE_LIMIT, |s| s.rate_limit = *v)?,
-        Control::SetBacklogLimit(v) => {
-            set_status(transport, BACKLOG_LIMIT, |s| s.backlog_limit = *v)?
+        Control::SetEnabled(v) => set_status(transport, AUDIT_STATUS_ENABLED, |s| s.enabled = *v)?,
+        Control::SetFailure(v) => set_status(transport, AUDIT_STATUS_FAILURE, |s| s.failure = *v)?,
+        Control::SetRateLimit(v) => {
+            set_status(transport, AUDIT_STATUS_RATE_LIMIT, |s| s.rate_limit = *v)?
         }
+        Control::SetBacklogLimit(v) => set_status(transport, AUDIT_STATUS_BACKLOG_LIMIT, |s| {
+            s.backlog_limit = *v
+        })?,
         Control::SetBacklogWaitTime(v) => {
-            set_status(transport, BACKLOG_WAIT_TIME, |s| s.backlog_wait_time = *v)?
+            set_status(transport, AUDIT_STATUS_BACKLOG_WAIT_TIME, |s| {
+                s.backlog_wait_time = *v
+            })?
         }
         Control::ResetLost | Control::ResetBacklogWaitTimeActual => {
             let (mask, label) = match c {
-                Control::ResetLost => (LOST, "lost"),
-                _ => (BACKLOG_WAIT_TIME_ACTUAL, "backlog_wait_time_actual"),
+                Control::ResetLost => (AUDIT_STATUS_LOST, "lost"),
+                _ => (
+                    AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL,
+                    "backlog_wait_time_actual",
+                ),
             };
             // The kernel answers with the old counter in the ack.
             return Ok(match set_status(transport, mask, |_| {})? {

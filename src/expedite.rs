@@ -28,8 +28,8 @@
 //! commands) or `KAUDIT_NO_EXPEDITE=1` (any command, the drop-ins included)
 //! turn it off.
 
-use crate::netlink::AUDIT_DEL_RULE;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use crate::uapi::AUDIT_DEL_RULE;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};

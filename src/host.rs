@@ -6,28 +6,19 @@
 //! tests, so that compiling rules stays a pure function of its inputs.
 
 use crate::tables::{self, Machine};
+use crate::uapi::AUDIT_FEATURE_BITMAP_ALL;
 use std::collections::HashMap;
 
-/// Audit feature bits (`AUDIT_FEATURE_BITMAP_*`) reported by `AUDIT_GET`.
+/// Audit feature bits (`AUDIT_FEATURE_BITMAP_*`) reported by `AUDIT_GET`,
+/// under their former short names, for the module still being split
+/// (compile) until it imports them from [`crate::uapi`].
+#[doc(hidden)]
 pub mod feature {
-    /// `backlog_limit` can be set.
-    pub const BACKLOG_LIMIT: u32 = 0x01;
-    /// `backlog_wait_time` can be set.
-    pub const BACKLOG_WAIT_TIME: u32 = 0x02;
-    /// The `exe` field.
-    pub const EXECUTABLE_PATH: u32 = 0x04;
-    /// Any field on the exclude list.
-    pub const EXCLUDE_EXTEND: u32 = 0x08;
-    /// The `sessionid` field.
-    pub const SESSIONID_FILTER: u32 = 0x10;
-    /// `--reset-lost`.
-    pub const LOST_RESET: u32 = 0x20;
-    /// The filesystem list.
-    pub const FILTER_FS: u32 = 0x40;
-    /// The audit container ID filter of the ghak90 patches (no mainline kernel).
-    pub const CONTAINERID: u32 = 0x80;
-    /// Everything a mainline kernel since 4.20 reports.
-    pub const MAINLINE: u32 = 0x7f;
+    pub use crate::uapi::{
+        AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH as EXECUTABLE_PATH,
+        AUDIT_FEATURE_BITMAP_FILTER_FS as FILTER_FS,
+        AUDIT_FEATURE_BITMAP_SESSIONID_FILTER as SESSIONID_FILTER,
+    };
 }
 
 #[derive(Clone, Debug)]
@@ -47,7 +38,7 @@ pub struct Host {
     /// resolve against it.
     pub machine: Machine,
     /// The kernel's feature bitmap, as far as it is known. Compiling assumes
-    /// [`feature::MAINLINE`]; the loader checks the real kernel.
+    /// [`AUDIT_FEATURE_BITMAP_ALL`]; the loader checks the real kernel.
     pub features: u32,
     /// Speak the kernel's full language rather than exactly the reference's:
     /// `-S all` on the io_uring list means every op the kernel audits (the
@@ -68,7 +59,7 @@ impl Host {
             .unwrap_or(Machine::X86_64);
         Host {
             machine,
-            features: feature::MAINLINE,
+            features: AUDIT_FEATURE_BITMAP_ALL,
             extended: false,
             names: Names::System,
         }
@@ -84,7 +75,7 @@ impl Host {
     ) -> Host {
         Host {
             machine,
-            features: feature::MAINLINE,
+            features: AUDIT_FEATURE_BITMAP_ALL,
             extended: false,
             names: Names::Fixed {
                 users: users.iter().map(|(n, i)| (n.to_string(), *i)).collect(),

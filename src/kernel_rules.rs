@@ -9,7 +9,10 @@
 //! run before the value is read, see `kernel-abi.md` §4) are not made, so that
 //! every rule the kernel accepts is still accepted.
 
-use crate::model::{field, FilterList, Operator, Rule, Value, MAX_FIELDS, MAX_KEY_LEN};
+use crate::model::{FilterList, Operator, Rule, Value};
+use crate::uapi::{
+    field, AUDIT_FEATURE_BITMAP_CONTAINERID, AUDIT_MAX_FIELDS, AUDIT_MAX_KEY_LEN, AUDIT_UID_UNSET,
+};
 
 /// A rule the kernel would refuse, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,10 +93,10 @@ fn name(number: u32) -> String {
 /// (it may still refuse for reasons of state: a missing directory, a
 /// duplicate, a locked configuration).
 pub fn check(rule: &Rule) -> Result<(), Refusal> {
-    if rule.fields.len() > MAX_FIELDS {
+    if rule.fields.len() > AUDIT_MAX_FIELDS {
         return Err(Refusal {
             field: None,
-            message: format!("a rule holds at most {MAX_FIELDS} fields"),
+            message: format!("a rule holds at most {AUDIT_MAX_FIELDS} fields"),
         });
     }
     let list = rule.list;
@@ -135,13 +138,13 @@ pub fn check(rule: &Rule) -> Result<(), Refusal> {
             Value::Num(_) => None,
         };
         match f.number {
-            field::UID | field::EUID | field::SUID | field::FSUID | field::OBJ_UID if f.num_value() == u32::MAX => {
+            field::UID | field::EUID | field::SUID | field::FSUID | field::OBJ_UID if f.num_value() == AUDIT_UID_UNSET => {
                 return Err(refuse(
                     i,
                     format!("{n} -1 (unset) is not a valid user id; only auid can be compared with unset"),
                 ))
             }
-            field::GID | field::EGID | field::SGID | field::FSGID | field::OBJ_GID if f.num_value() == u32::MAX => {
+            field::GID | field::EGID | field::SGID | field::FSGID | field::OBJ_GID if f.num_value() == AUDIT_UID_UNSET => {
                 return Err(refuse(i, format!("{n} 4294967295 is not a valid group id")))
             }
             field::WATCH | field::DIR | field::INODE => {
@@ -180,8 +183,8 @@ pub fn check(rule: &Rule) -> Result<(), Refusal> {
                     return Err(refuse(i, "a rule can have only one key field".to_string()));
                 }
                 key_seen = true;
-                if bytes.is_some_and(|b| b.len() > MAX_KEY_LEN) {
-                    return Err(refuse(i, format!("keys are at most {MAX_KEY_LEN} bytes")));
+                if bytes.is_some_and(|b| b.len() > AUDIT_MAX_KEY_LEN) {
+                    return Err(refuse(i, format!("keys are at most {AUDIT_MAX_KEY_LEN} bytes")));
                 }
             }
             _ => {}
@@ -202,7 +205,7 @@ pub fn check(rule: &Rule) -> Result<(), Refusal> {
 /// before anything is sent.
 pub fn missing_support(rule: &Rule, feature_bitmap: u32) -> Option<String> {
     let contid = rule.fields.iter().any(|f| f.number == field::CONTID);
-    (contid && feature_bitmap & crate::host::feature::CONTAINERID == 0).then(|| {
+    (contid && feature_bitmap & AUDIT_FEATURE_BITMAP_CONTAINERID == 0).then(|| {
         "this kernel has no audit container ID filter (feature bit 0x80 of the ghak90 patches, \
          which mainline kernels lack); -F contid rules cannot be loaded here"
             .to_string()

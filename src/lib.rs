@@ -46,6 +46,7 @@ pub mod stored_rule;
 pub mod sync;
 pub mod syntax;
 pub mod tables;
+pub mod uapi;
 pub mod usage;
 
 /// The reference auditctl release whose behaviour kaudit reproduces.

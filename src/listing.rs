@@ -15,8 +15,9 @@
 //!   state across rules of one listing); this "sticky arch" is reproduced.
 
 use crate::host::Host;
-use crate::model::{field, perm, FilterList, Operator, Rule, Value, KEY_SEPARATOR, MASK_WORDS};
+use crate::model::{perm, FilterList, Operator, Rule, Value};
 use crate::tables::{self, Machine};
+use crate::uapi::{field, AUDIT_ARCH_64BIT, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR};
 use std::io::Write;
 
 /// `auditctl -l` for a rule table, as text: [`list_bytes`] with any byte
@@ -150,7 +151,10 @@ impl<'h> Printer<'h> {
                     out.extend_from_slice(b);
                 }
                 (Value::Bytes(b), field::FILTERKEY) => {
-                    for part in b.split(|c| *c == KEY_SEPARATOR).filter(|p| !p.is_empty()) {
+                    for part in b
+                        .split(|c| *c == AUDIT_KEY_SEPARATOR)
+                        .filter(|p| !p.is_empty())
+                    {
                         out.extend_from_slice(if watch { b" -k " } else { b" -F key=" });
                         out.extend_from_slice(part);
                     }
@@ -235,7 +239,7 @@ impl<'h> Printer<'h> {
                 let _ = write!(out, " -F arch{op}{}", tables::machine_name(m));
             }
             Some(_) => {
-                let bits = if value & 0x8000_0000 != 0 {
+                let bits = if value & AUDIT_ARCH_64BIT != 0 {
                     "b64"
                 } else {
                     "b32"
@@ -254,7 +258,7 @@ impl<'h> Printer<'h> {
         let words = if uring {
             tables::IO_URING_OP_LAST_REFERENCE as usize
         } else {
-            MASK_WORDS - 1
+            AUDIT_BITMASK_SIZE - 1
         };
         let all_audited = uring
             && self.host.extended
@@ -268,7 +272,7 @@ impl<'h> Printer<'h> {
         let (name_of, limit): (Box<NameOf>, u32) = if uring && self.host.extended {
             (
                 Box::new(tables::uring_op_name_kernel),
-                (MASK_WORDS * 32) as u32,
+                (AUDIT_BITMASK_SIZE * 32) as u32,
             )
         } else if uring {
             (
@@ -282,7 +286,7 @@ impl<'h> Printer<'h> {
             };
             (
                 Box::new(move |n| m.and_then(|m| tables::syscall_name(m, n))),
-                (MASK_WORDS * 32) as u32,
+                (AUDIT_BITMASK_SIZE * 32) as u32,
             )
         };
         for (i, n) in r.mask.iter().take_while(|n| *n < limit).enumerate() {
@@ -309,7 +313,7 @@ fn syscall_count(r: &Rule) -> (usize, u32) {
     let words = if uring {
         tables::IO_URING_OP_LAST_REFERENCE as usize
     } else {
-        MASK_WORDS - 1
+        AUDIT_BITMASK_SIZE - 1
     };
     if r.mask.0[..words].iter().all(|w| *w == u32::MAX) {
         return (words, 0);
@@ -317,7 +321,7 @@ fn syscall_count(r: &Rule) -> (usize, u32) {
     let limit = if uring {
         tables::IO_URING_OP_LAST_REFERENCE
     } else {
-        (MASK_WORDS * 32) as u32
+        (AUDIT_BITMASK_SIZE * 32) as u32
     };
     r.mask
         .iter()
@@ -351,6 +355,9 @@ pub fn is_watch(r: &Rule) -> bool {
             _ => return false,
         }
     }
-    let all = !r.list.takes_syscalls() || r.mask.0[..MASK_WORDS - 1].iter().all(|w| *w == u32::MAX);
+    let all = !r.list.takes_syscalls()
+        || r.mask.0[..AUDIT_BITMASK_SIZE - 1]
+            .iter()
+            .all(|w| *w == u32::MAX);
     has_perm && all
 }

@@ -1,23 +1,27 @@
 //! Kernel status as text: the `auditctl -s` block and the shorter block
 //! auditctl prints after a setting changes.
 
-use crate::netlink::{AuditFeatures, AuditStatus, LOGINUID_IMMUTABLE_BIT as LOGINUID_IMMUTABLE};
+use crate::netlink::{AuditFeatures, AuditStatus};
+use crate::uapi::{
+    AUDIT_FAIL_PANIC, AUDIT_FAIL_PRINTK, AUDIT_FAIL_SILENT, AUDIT_LOCKED, AUDIT_OFF, AUDIT_ON,
+    LOGINUID_IMMUTABLE_BIT,
+};
 use std::fmt::Write;
 
 fn enabled_word(e: u32) -> &'static str {
     match e {
-        0 => "disable",
-        1 => "enabled",
-        2 => "enabled+immutable",
+        AUDIT_OFF => "disable",
+        AUDIT_ON => "enabled",
+        AUDIT_LOCKED => "enabled+immutable",
         _ => "unknown",
     }
 }
 
 fn failure_word(f: u32) -> &'static str {
     match f {
-        0 => "silent",
-        1 => "printk",
-        2 => "panic",
+        AUDIT_FAIL_SILENT => "silent",
+        AUDIT_FAIL_PRINTK => "printk",
+        AUDIT_FAIL_PANIC => "panic",
         _ => "unknown",
     }
 }
@@ -51,13 +55,13 @@ pub fn status_block(s: &AuditStatus, interpret: bool) -> String {
 
 /// The `loginuid_immutable` line of `-s`, when the kernel knows the feature.
 pub fn feature_line(f: &AuditFeatures) -> String {
-    if f.mask & LOGINUID_IMMUTABLE == 0 {
+    if f.mask & LOGINUID_IMMUTABLE_BIT == 0 {
         return String::new();
     }
     format!(
         "loginuid_immutable {} {}\n",
-        u32::from(f.features & LOGINUID_IMMUTABLE != 0),
-        if f.lock & LOGINUID_IMMUTABLE != 0 {
+        u32::from(f.features & LOGINUID_IMMUTABLE_BIT != 0),
+        if f.lock & LOGINUID_IMMUTABLE_BIT != 0 {
             "locked"
         } else {
             "unlocked"
@@ -72,15 +76,15 @@ mod tests {
     #[test]
     fn matches_the_reference_layout() {
         let s = AuditStatus {
-            failure: 1,
+            failure: AUDIT_FAIL_PRINTK,
             backlog_limit: 64,
-            feature_bitmap: 0x7f,
+            feature_bitmap: crate::uapi::AUDIT_FEATURE_BITMAP_ALL,
             backlog_wait_time: 15000,
             backlog_wait_time_actual: Some(0),
             ..AuditStatus::default()
         };
         let f = AuditFeatures {
-            vers: 1,
+            vers: crate::uapi::AUDIT_FEATURE_VERSION,
             mask: u32::MAX,
             features: 0,
             lock: 0,

@@ -27,9 +27,10 @@ mod script;
 
 use kaudit::lock::MachineLock;
 use kaudit::netlink::socket::NetlinkTransport;
-use kaudit::netlink::{
-    AuditStatus, Request, Transport, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
-    AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT,
+use kaudit::netlink::{AuditStatus, Request, Transport};
+use kaudit::uapi::{
+    AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED,
+    AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT,
 };
 use script::{Step, Values};
 use std::io::Write;

@@ -8,10 +8,9 @@ use std::time::Instant;
 
 use common::{exit_rule, kernel, key_prefix, key_rule, rule_key, test_key, ACTION_ALWAYS};
 use kaudit::netlink::fake::FakeKernel;
-use kaudit::netlink::message::{push_message, NLMSG_ERROR};
-use kaudit::netlink::{
-    Ack, AuditStatus, Request, Transport, AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_STATUS_RATE_LIMIT,
-};
+use kaudit::netlink::message::push_message;
+use kaudit::netlink::{Ack, AuditStatus, Request, Transport};
+use kaudit::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_STATUS_RATE_LIMIT, NLMSG_ERROR};
 
 const EEXIST: i32 = libc::EEXIST;
 const ENOENT: i32 = libc::ENOENT;

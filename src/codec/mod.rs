@@ -4,7 +4,7 @@
 //!
 //! | offset | member |
 //! |---|---|
-//! | 0 | `flags`: list number, OR 0x10 to prepend |
+//! | 0 | `flags`: list number, OR `AUDIT_FILTER_PREPEND` (0x10) to prepend |
 //! | 4 | `action` |
 //! | 8 | `field_count` |
 //! | 12 | `mask[64]` |
@@ -17,20 +17,23 @@
 //! Invariant: `encode(&decode(b)?) == b` for every well-formed payload whose
 //! unused entries are zero (which is how the kernel and auditctl build them).
 
-use crate::model::{field, Action, Field, FilterList, Operator, Rule, SyscallMask, Value};
-use crate::model::{FILTER_PREPEND, MASK_WORDS, MAX_FIELDS};
+use crate::model::{Action, Field, FilterList, Operator, Rule, SyscallMask, Value};
+use crate::uapi::{
+    field, AUDIT_BITMASK_SIZE, AUDIT_FILTER_PREPEND, AUDIT_MAX_FIELDS, AUDIT_RULE_DATA_LEN,
+};
 use std::fmt;
 
-/// Size of the fixed part of `struct audit_rule_data`.
-pub const HEADER_LEN: usize = 1040;
+// Member offsets, in the order of the struct (each member a u32 or an array
+// of them); the table in the module docs spells them out.
 const OFF_FLAGS: usize = 0;
-const OFF_ACTION: usize = 4;
-const OFF_FIELD_COUNT: usize = 8;
-const OFF_MASK: usize = 12;
-const OFF_FIELDS: usize = 268;
-const OFF_VALUES: usize = 524;
-const OFF_FIELDFLAGS: usize = 780;
-const OFF_BUFLEN: usize = 1036;
+const OFF_ACTION: usize = OFF_FLAGS + 4;
+const OFF_FIELD_COUNT: usize = OFF_ACTION + 4;
+const OFF_MASK: usize = OFF_FIELD_COUNT + 4;
+const OFF_FIELDS: usize = OFF_MASK + 4 * AUDIT_BITMASK_SIZE;
+const OFF_VALUES: usize = OFF_FIELDS + 4 * AUDIT_MAX_FIELDS;
+const OFF_FIELDFLAGS: usize = OFF_VALUES + 4 * AUDIT_MAX_FIELDS;
+const OFF_BUFLEN: usize = OFF_FIELDFLAGS + 4 * AUDIT_MAX_FIELDS;
+const _: () = assert!(OFF_BUFLEN + 4 == AUDIT_RULE_DATA_LEN && OFF_BUFLEN == 1036);
 
 /// Why bytes could not be read as a rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,11 +62,11 @@ impl fmt::Display for DecodeError {
             DecodeError::TooShort(n) => {
                 write!(
                     f,
-                    "rule message is {n} bytes, shorter than the {HEADER_LEN}-byte header"
+                    "rule message is {n} bytes, shorter than the {AUDIT_RULE_DATA_LEN}-byte header"
                 )
             }
             DecodeError::TooManyFields(n) => {
-                write!(f, "rule claims {n} fields, more than {MAX_FIELDS}")
+                write!(f, "rule claims {n} fields, more than {AUDIT_MAX_FIELDS}")
             }
             DecodeError::BufferTruncated { buflen, present } => {
                 write!(
@@ -108,16 +111,21 @@ pub fn encode(rule: &Rule) -> Vec<u8> {
         })
         .sum::<usize>()
         + rule.trailing.len();
-    let mut out = vec![0u8; HEADER_LEN + buflen];
-    let flags = rule.list.number() | if rule.prepend { FILTER_PREPEND } else { 0 };
+    let mut out = vec![0u8; AUDIT_RULE_DATA_LEN + buflen];
+    let flags = rule.list.number()
+        | if rule.prepend {
+            AUDIT_FILTER_PREPEND
+        } else {
+            0
+        };
     put(&mut out, OFF_FLAGS, flags);
     put(&mut out, OFF_ACTION, rule.action.number());
-    let count = rule.fields.len().min(MAX_FIELDS);
+    let count = rule.fields.len().min(AUDIT_MAX_FIELDS);
     put(&mut out, OFF_FIELD_COUNT, count as u32);
     for (i, w) in rule.mask.0.iter().enumerate() {
         put(&mut out, OFF_MASK + 4 * i, *w);
     }
-    let mut pos = HEADER_LEN;
+    let mut pos = AUDIT_RULE_DATA_LEN;
     for (i, f) in rule.fields.iter().take(count).enumerate() {
         put(&mut out, OFF_FIELDS + 4 * i, f.number);
         put(&mut out, OFF_FIELDFLAGS + 4 * i, f.op.code());
@@ -176,13 +184,13 @@ pub fn decode_lossy(bytes: &[u8]) -> (Rule, Option<DecodeError>) {
 fn read(bytes: &[u8], lossy: bool) -> (Rule, Option<DecodeError>) {
     let mut problem = None;
     let padded;
-    let bytes = if bytes.len() < HEADER_LEN {
+    let bytes = if bytes.len() < AUDIT_RULE_DATA_LEN {
         problem = Some(DecodeError::TooShort(bytes.len()));
         if !lossy {
             return (Rule::new(FilterList::Exit, Action::Always), problem);
         }
         let mut v = bytes.to_vec();
-        v.resize(HEADER_LEN, 0);
+        v.resize(AUDIT_RULE_DATA_LEN, 0);
         padded = v;
         &padded[..]
     } else {
@@ -190,12 +198,12 @@ fn read(bytes: &[u8], lossy: bool) -> (Rule, Option<DecodeError>) {
     };
     let flags = get(bytes, OFF_FLAGS);
     let mut count = get(bytes, OFF_FIELD_COUNT);
-    if count as usize > MAX_FIELDS {
+    if count as usize > AUDIT_MAX_FIELDS {
         problem.get_or_insert(DecodeError::TooManyFields(count));
-        count = MAX_FIELDS as u32;
+        count = AUDIT_MAX_FIELDS as u32;
     }
     let buflen = get(bytes, OFF_BUFLEN);
-    let buf = &bytes[HEADER_LEN..];
+    let buf = &bytes[AUDIT_RULE_DATA_LEN..];
     if buflen as usize > buf.len() {
         problem.get_or_insert(DecodeError::BufferTruncated {
             buflen,
@@ -206,7 +214,7 @@ fn read(bytes: &[u8], lossy: bool) -> (Rule, Option<DecodeError>) {
         return (Rule::new(FilterList::Exit, Action::Always), problem);
     }
     let buf = &buf[..(buflen as usize).min(buf.len())];
-    let mut mask = [0u32; MASK_WORDS];
+    let mut mask = [0u32; AUDIT_BITMASK_SIZE];
     for (i, w) in mask.iter_mut().enumerate() {
         *w = get(bytes, OFF_MASK + 4 * i);
     }
@@ -241,8 +249,8 @@ fn read(bytes: &[u8], lossy: bool) -> (Rule, Option<DecodeError>) {
         fields.push(Field { number, op, value });
     }
     let rule = Rule {
-        list: FilterList::from_number(flags & !FILTER_PREPEND),
-        prepend: flags & FILTER_PREPEND != 0,
+        list: FilterList::from_number(flags & !AUDIT_FILTER_PREPEND),
+        prepend: flags & AUDIT_FILTER_PREPEND != 0,
         action: Action::from_number(get(bytes, OFF_ACTION)),
         mask: SyscallMask(mask),
         fields,
@@ -308,16 +316,16 @@ mod tests {
     #[test]
     fn malformed_layouts_are_errors() {
         assert_eq!(decode(&[0; 100]), Err(DecodeError::TooShort(100)));
-        let mut b = vec![0u8; HEADER_LEN];
+        let mut b = vec![0u8; AUDIT_RULE_DATA_LEN];
         put(&mut b, OFF_FIELD_COUNT, 65);
         assert_eq!(decode(&b), Err(DecodeError::TooManyFields(65)));
-        let mut b = vec![0u8; HEADER_LEN];
+        let mut b = vec![0u8; AUDIT_RULE_DATA_LEN];
         put(&mut b, OFF_BUFLEN, 4);
         assert!(matches!(
             decode(&b),
             Err(DecodeError::BufferTruncated { .. })
         ));
-        let mut b = vec![0u8; HEADER_LEN + 2];
+        let mut b = vec![0u8; AUDIT_RULE_DATA_LEN + 2];
         put(&mut b, OFF_FIELD_COUNT, 1);
         put(&mut b, OFF_FIELDS, field::WATCH);
         put(&mut b, OFF_VALUES, 3);
@@ -330,7 +338,7 @@ mod tests {
         let (r, problem) = decode_lossy(&[4, 0, 0, 0, 2]);
         assert_eq!(problem, Some(DecodeError::TooShort(5)));
         assert_eq!(r.list, FilterList::Exit);
-        let mut b = vec![0u8; HEADER_LEN];
+        let mut b = vec![0u8; AUDIT_RULE_DATA_LEN];
         put(&mut b, OFF_FIELD_COUNT, 65);
         assert_eq!(decode_lossy(&b).0.fields.len(), 64);
     }

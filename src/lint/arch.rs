@@ -15,10 +15,11 @@
 
 use super::conditions::{conds_imply, Conds};
 use super::{option_span, Code, Finding};
-use crate::model::{field, FilterList, Operator, SyscallMask};
+use crate::model::{FilterList, Operator, SyscallMask};
 use crate::rulefile::Entry;
 use crate::syntax::{self, OptKind, ParsedLine, Span};
 use crate::tables::{self, Machine};
+use crate::uapi::field;
 
 /// The 32-bit names that stand for a 64-bit syscall name.
 fn twins(name: &str, m32: Machine) -> Vec<(String, u32)> {

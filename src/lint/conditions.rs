@@ -26,7 +26,8 @@
 //! Every answer is a proof or nothing: where the model cannot decide, it
 //! says "not implied" and "no overlap known", so lint reports only what holds.
 
-use crate::model::{field, Operator, Rule, Value};
+use crate::model::{perm, Operator, Rule, Value};
+use crate::uapi::{field, AUDIT_UID_UNSET};
 use std::collections::BTreeMap;
 
 /// A set of u32 values: sorted, disjoint, inclusive ranges.
@@ -285,15 +286,18 @@ pub fn scalar_pred(f: &crate::model::Field) -> Option<Pred> {
         let set = comparator(1, op, c);
         let mut s = Values::empty();
         if unset {
-            s = s.union(&Values::range(u32::MAX as u64, u32::MAX as u64));
+            s = s.union(&Values::range(
+                AUDIT_UID_UNSET as u64,
+                AUDIT_UID_UNSET as u64,
+            ));
         }
         if set {
-            s = s.union(&Values::range(0, u32::MAX as u64 - 1));
+            s = s.union(&Values::range(0, AUDIT_UID_UNSET as u64 - 1));
         }
         Pred::In(s)
     };
     match f.number {
-        field::LOGINUID if c == u32::MAX => Some(set_pred(f.op, 0)),
+        field::LOGINUID if c == AUDIT_UID_UNSET => Some(set_pred(f.op, 0)),
         field::LOGINUID_SET => Some(set_pred(f.op, c)),
         _ => Pred::of(f.op, c),
     }
@@ -376,7 +380,7 @@ impl Conds {
                 },
                 Kind::Perm if f.op.is_equality() => {
                     c.perm
-                        .push((f.op == Operator::Equal, f.num_value() & 0xf, i))
+                        .push((f.op == Operator::Equal, f.num_value() & perm::ALL, i))
                 }
                 Kind::Perm => c.unknown = true,
                 Kind::Opaque => c.atoms.push((Atom::of(f), i)),

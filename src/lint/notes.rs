@@ -10,9 +10,10 @@
 use super::{line_span, option_span, rule_of, Code, Finding};
 use crate::compile::RuleOp;
 use crate::host::Host;
-use crate::model::{field, Action, FilterList, SyscallMask, Value};
+use crate::model::{Action, FilterList, SyscallMask, Value};
 use crate::rulefile::Entry;
 use crate::syntax::OptKind;
+use crate::uapi::field;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;

@@ -22,8 +22,9 @@
 
 use super::conditions::{conds_empty, conds_imply, conds_overlap, user_list_field, Because, Conds};
 use super::{line_span, Code, Finding, Item};
-use crate::model::{field, perm, Action, Field, FilterList, Rule, SyscallMask, Value};
+use crate::model::{perm, Action, Field, FilterList, Rule, SyscallMask, Value};
 use crate::tables::{self, Machine};
+use crate::uapi::{field, AUDIT_BITMASK_SIZE, AUDIT_SYSCALL_CLASSES, AUDIT_UID_UNSET};
 use std::collections::BTreeMap;
 
 /// Whether mask `b` is inside mask `a`, class bits included (a class bit
@@ -34,10 +35,14 @@ fn mask_within(b: &SyscallMask, a: &SyscallMask) -> bool {
 
 /// Whether two masks share a syscall (class bits, the top 16, left out).
 fn masks_meet(a: &SyscallMask, b: &SyscallMask) -> bool {
-    a.0.iter()
-        .zip(b.0.iter())
-        .enumerate()
-        .any(|(i, (x, y))| x & y & if i == 63 { 0xFFFF } else { u32::MAX } != 0)
+    a.0.iter().zip(b.0.iter()).enumerate().any(|(i, (x, y))| {
+        let syscalls = if i == AUDIT_BITMASK_SIZE - 1 {
+            u32::MAX >> AUDIT_SYSCALL_CLASSES
+        } else {
+            u32::MAX
+        };
+        x & y & syscalls != 0
+    })
 }
 
 /// Whether the analysis can compare rules of this list.
@@ -152,7 +157,7 @@ pub fn field_text(f: &Field) -> String {
             || format!("{a:#x}"),
             |m| tables::machine_name(m).to_string(),
         ),
-        (Value::Num(u32::MAX), field::LOGINUID) => "unset".to_string(),
+        (Value::Num(AUDIT_UID_UNSET), field::LOGINUID) => "unset".to_string(),
         (Value::Num(n), field::EXIT) => (*n as i32).to_string(),
         (Value::Num(n), field::PERM) => perm::letters(*n),
         (Value::Num(n), field::MSGTYPE) => {

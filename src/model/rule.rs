@@ -1,17 +1,12 @@
 //! Rules: filter list, action, syscall mask and an ordered list of fields.
+//!
+//! The kernel's numbers for lists, actions, operators and fields come from
+//! [`crate::uapi`].
 
+use crate::uapi::{self, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR};
 use std::fmt;
 
-/// Number of 32-bit words in the syscall mask (`AUDIT_BITMASK_SIZE`).
-pub const MASK_WORDS: usize = 64;
-/// Most fields the kernel accepts in one rule (`AUDIT_MAX_FIELDS`).
-pub const MAX_FIELDS: usize = 64;
-/// Longest key, all `-k` parts joined (`AUDIT_MAX_KEY_LEN`).
-pub const MAX_KEY_LEN: usize = 256;
-/// Byte joining several keys in one key field (`AUDIT_KEY_SEPARATOR`).
-pub const KEY_SEPARATOR: u8 = 0x01;
-/// Flag OR-ed into the list number to insert a rule at the head (`-A`).
-pub const FILTER_PREPEND: u32 = 0x10;
+pub use crate::uapi::field;
 
 /// A filter list (`audit_rule_data.flags` without the prepend bit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,14 +35,14 @@ impl FilterList {
     /// The kernel's list number.
     pub fn number(self) -> u32 {
         match self {
-            FilterList::User => 0,
-            FilterList::Task => 1,
-            FilterList::Entry => 2,
-            FilterList::Watch => 3,
-            FilterList::Exit => 4,
-            FilterList::Exclude => 5,
-            FilterList::Filesystem => 6,
-            FilterList::IoUring => 7,
+            FilterList::User => uapi::AUDIT_FILTER_USER,
+            FilterList::Task => uapi::AUDIT_FILTER_TASK,
+            FilterList::Entry => uapi::AUDIT_FILTER_ENTRY,
+            FilterList::Watch => uapi::AUDIT_FILTER_WATCH,
+            FilterList::Exit => uapi::AUDIT_FILTER_EXIT,
+            FilterList::Exclude => uapi::AUDIT_FILTER_EXCLUDE,
+            FilterList::Filesystem => uapi::AUDIT_FILTER_FS,
+            FilterList::IoUring => uapi::AUDIT_FILTER_URING_EXIT,
             FilterList::Other(n) => n,
         }
     }
@@ -55,14 +50,14 @@ impl FilterList {
     /// The list for a kernel list number.
     pub fn from_number(n: u32) -> FilterList {
         match n {
-            0 => FilterList::User,
-            1 => FilterList::Task,
-            2 => FilterList::Entry,
-            3 => FilterList::Watch,
-            4 => FilterList::Exit,
-            5 => FilterList::Exclude,
-            6 => FilterList::Filesystem,
-            7 => FilterList::IoUring,
+            uapi::AUDIT_FILTER_USER => FilterList::User,
+            uapi::AUDIT_FILTER_TASK => FilterList::Task,
+            uapi::AUDIT_FILTER_ENTRY => FilterList::Entry,
+            uapi::AUDIT_FILTER_WATCH => FilterList::Watch,
+            uapi::AUDIT_FILTER_EXIT => FilterList::Exit,
+            uapi::AUDIT_FILTER_EXCLUDE => FilterList::Exclude,
+            uapi::AUDIT_FILTER_FS => FilterList::Filesystem,
+            uapi::AUDIT_FILTER_URING_EXIT => FilterList::IoUring,
             n => FilterList::Other(n),
         }
     }
@@ -94,9 +89,9 @@ impl Action {
     /// The kernel's action number.
     pub fn number(self) -> u32 {
         match self {
-            Action::Never => 0,
-            Action::Possible => 1,
-            Action::Always => 2,
+            Action::Never => uapi::AUDIT_NEVER,
+            Action::Possible => uapi::AUDIT_POSSIBLE,
+            Action::Always => uapi::AUDIT_ALWAYS,
             Action::Other(n) => n,
         }
     }
@@ -104,9 +99,9 @@ impl Action {
     /// The action for a kernel action number.
     pub fn from_number(n: u32) -> Action {
         match n {
-            0 => Action::Never,
-            1 => Action::Possible,
-            2 => Action::Always,
+            uapi::AUDIT_NEVER => Action::Never,
+            uapi::AUDIT_POSSIBLE => Action::Possible,
+            uapi::AUDIT_ALWAYS => Action::Always,
             n => Action::Other(n),
         }
     }
@@ -152,14 +147,14 @@ impl Operator {
     /// The kernel's operator code.
     pub fn code(self) -> u32 {
         match self {
-            Operator::Equal => 0x4000_0000,
-            Operator::NotEqual => 0x3000_0000,
-            Operator::GreaterThan => 0x2000_0000,
-            Operator::LessThan => 0x1000_0000,
-            Operator::GreaterOrEqual => 0x6000_0000,
-            Operator::LessOrEqual => 0x5000_0000,
-            Operator::BitMask => 0x0800_0000,
-            Operator::BitTest => 0x4800_0000,
+            Operator::Equal => uapi::AUDIT_EQUAL,
+            Operator::NotEqual => uapi::AUDIT_NOT_EQUAL,
+            Operator::GreaterThan => uapi::AUDIT_GREATER_THAN,
+            Operator::LessThan => uapi::AUDIT_LESS_THAN,
+            Operator::GreaterOrEqual => uapi::AUDIT_GREATER_THAN_OR_EQUAL,
+            Operator::LessOrEqual => uapi::AUDIT_LESS_THAN_OR_EQUAL,
+            Operator::BitMask => uapi::AUDIT_BIT_MASK,
+            Operator::BitTest => uapi::AUDIT_BIT_TEST,
             Operator::Other(n) => n,
         }
     }
@@ -193,127 +188,10 @@ impl Operator {
     }
 }
 
-/// Kernel field numbers (`AUDIT_*` in `linux/audit.h`) that the codec and the
-/// rule builder need by name.
-pub mod field {
-    /// `pid`
-    pub const PID: u32 = 0;
-    /// `uid`
-    pub const UID: u32 = 1;
-    /// `euid`
-    pub const EUID: u32 = 2;
-    /// `suid`
-    pub const SUID: u32 = 3;
-    /// `fsuid`
-    pub const FSUID: u32 = 4;
-    /// `gid`
-    pub const GID: u32 = 5;
-    /// `egid`
-    pub const EGID: u32 = 6;
-    /// `sgid`
-    pub const SGID: u32 = 7;
-    /// `fsgid`
-    pub const FSGID: u32 = 8;
-    /// `auid` / `loginuid`
-    pub const LOGINUID: u32 = 9;
-    /// `pers`
-    pub const PERS: u32 = 10;
-    /// `arch`
-    pub const ARCH: u32 = 11;
-    /// `msgtype`
-    pub const MSGTYPE: u32 = 12;
-    /// `subj_user` (first string field of the LSM range)
-    pub const SUBJ_USER: u32 = 13;
-    /// `subj_role`
-    pub const SUBJ_ROLE: u32 = 14;
-    /// `subj_type`
-    pub const SUBJ_TYPE: u32 = 15;
-    /// `subj_sen`
-    pub const SUBJ_SEN: u32 = 16;
-    /// `subj_clr`
-    pub const SUBJ_CLR: u32 = 17;
-    /// `ppid`
-    pub const PPID: u32 = 18;
-    /// `obj_user`
-    pub const OBJ_USER: u32 = 19;
-    /// `obj_role`
-    pub const OBJ_ROLE: u32 = 20;
-    /// `obj_type`
-    pub const OBJ_TYPE: u32 = 21;
-    /// `obj_lev_low`
-    pub const OBJ_LEV_LOW: u32 = 22;
-    /// `obj_lev_high` (last string field of the LSM range)
-    pub const OBJ_LEV_HIGH: u32 = 23;
-    /// `loginuid_set` (kernel-internal form of `auid=unset`)
-    pub const LOGINUID_SET: u32 = 24;
-    /// `sessionid`
-    pub const SESSIONID: u32 = 25;
-    /// `fstype`
-    pub const FSTYPE: u32 = 26;
-    /// `contid`: the audit container ID of the ghak90 patches (never merged).
-    pub const CONTID: u32 = 27;
-    /// `devmajor`
-    pub const DEVMAJOR: u32 = 100;
-    /// `devminor`
-    pub const DEVMINOR: u32 = 101;
-    /// `inode`
-    pub const INODE: u32 = 102;
-    /// `exit`
-    pub const EXIT: u32 = 103;
-    /// `success`
-    pub const SUCCESS: u32 = 104;
-    /// `path` (AUDIT_WATCH)
-    pub const WATCH: u32 = 105;
-    /// `perm`
-    pub const PERM: u32 = 106;
-    /// `dir`
-    pub const DIR: u32 = 107;
-    /// `filetype`
-    pub const FILETYPE: u32 = 108;
-    /// `obj_uid`
-    pub const OBJ_UID: u32 = 109;
-    /// `obj_gid`
-    pub const OBJ_GID: u32 = 110;
-    /// `-C` comparisons
-    pub const FIELD_COMPARE: u32 = 111;
-    /// `exe`
-    pub const EXE: u32 = 112;
-    /// `saddr_fam`
-    pub const SADDR_FAM: u32 = 113;
-    /// `a0`
-    pub const ARG0: u32 = 200;
-    /// `a1`
-    pub const ARG1: u32 = 201;
-    /// `a2`
-    pub const ARG2: u32 = 202;
-    /// `a3`
-    pub const ARG3: u32 = 203;
-    /// `key`
-    pub const FILTERKEY: u32 = 210;
-
-    /// Whether the field's value is carried in the string buffer: `values[i]`
-    /// is then the byte length. This is the kernel's own list; `contid`
-    /// (ghak90) also travels in the buffer, as 8 native-endian bytes.
-    pub fn is_buffer(number: u32) -> bool {
-        matches!(
-            number,
-            SUBJ_USER..=SUBJ_CLR | OBJ_USER..=OBJ_LEV_HIGH | WATCH | DIR | EXE | FILTERKEY | CONTID
-        )
-    }
-}
-
-/// Permission bits of the `perm` field (`AUDIT_PERM_*`).
+/// Permission bits of the `perm` field (`AUDIT_PERM_*`, from
+/// [`crate::uapi::perm`]) and their letters.
 pub mod perm {
-    /// `x`
-    pub const EXEC: u32 = 1;
-    /// `w`
-    pub const WRITE: u32 = 2;
-    /// `r`
-    pub const READ: u32 = 4;
-    /// `a`
-    pub const ATTR: u32 = 8;
-    /// All four, the default of a watch.
-    pub const ALL: u32 = 15;
+    pub use crate::uapi::perm::*;
 
     /// The letters for a perm value, always in r, w, x, a order.
     pub fn letters(value: u32) -> String {
@@ -334,7 +212,7 @@ pub enum Value {
     /// two's complement).
     Num(u32),
     /// Bytes from the string buffer (paths, keys, LSM labels, exe). Keys hold
-    /// every part joined by [`KEY_SEPARATOR`].
+    /// every part joined by [`AUDIT_KEY_SEPARATOR`].
     Bytes(Vec<u8>),
 }
 
@@ -379,18 +257,18 @@ impl Field {
 
 /// The syscall (or io_uring op) bitmap: bit n is syscall n.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SyscallMask(pub [u32; MASK_WORDS]);
+pub struct SyscallMask(pub [u32; AUDIT_BITMASK_SIZE]);
 
 impl SyscallMask {
     /// No syscall.
-    pub const EMPTY: SyscallMask = SyscallMask([0; MASK_WORDS]);
+    pub const EMPTY: SyscallMask = SyscallMask([0; AUDIT_BITMASK_SIZE]);
     /// Every bit, class bits included (`-S all`).
-    pub const ALL: SyscallMask = SyscallMask([u32::MAX; MASK_WORDS]);
+    pub const ALL: SyscallMask = SyscallMask([u32::MAX; AUDIT_BITMASK_SIZE]);
 
     /// Sets bit `n`; false when `n` is beyond the mask.
     pub fn set(&mut self, n: u32) -> bool {
         let word = (n / 32) as usize;
-        if word >= MASK_WORDS {
+        if word >= AUDIT_BITMASK_SIZE {
             return false;
         }
         self.0[word] |= 1 << (n % 32);
@@ -400,7 +278,7 @@ impl SyscallMask {
     /// Whether bit `n` is set.
     pub fn contains(&self, n: u32) -> bool {
         let word = (n / 32) as usize;
-        word < MASK_WORDS && self.0[word] & (1 << (n % 32)) != 0
+        word < AUDIT_BITMASK_SIZE && self.0[word] & (1 << (n % 32)) != 0
     }
 
     /// Whether the mask has no bit set.
@@ -410,7 +288,7 @@ impl SyscallMask {
 
     /// The set bits in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..(MASK_WORDS as u32 * 32)).filter(move |n| self.contains(*n))
+        (0..(AUDIT_BITMASK_SIZE as u32 * 32)).filter(move |n| self.contains(*n))
     }
 }
 
@@ -471,12 +349,12 @@ impl Rule {
         })
     }
 
-    /// The individual keys (the key field split at [`KEY_SEPARATOR`], empty
+    /// The individual keys (the key field split at [`AUDIT_KEY_SEPARATOR`], empty
     /// parts skipped).
     pub fn keys(&self) -> Vec<&[u8]> {
         self.key_bytes()
             .map(|k| {
-                k.split(|b| *b == KEY_SEPARATOR)
+                k.split(|b| *b == AUDIT_KEY_SEPARATOR)
                     .filter(|p| !p.is_empty())
                     .collect()
             })

@@ -4,8 +4,9 @@
 //! the real kernel, never its validation (the live-kernel tests cover that):
 //!
 //! * A rule goes to the filter list named by the u32 at offset 0 with the
-//!   prepend flag `0x10` masked off; lists are 0..=7. The stored copy has
-//!   `0x10` cleared, as the kernel clears it before storing. Prepend puts
+//!   prepend flag (`AUDIT_FILTER_PREPEND`) masked off; lists are below
+//!   `AUDIT_NR_FILTERS`. The stored copy has the prepend flag cleared, as
+//!   the kernel clears it before storing. Prepend puts
 //!   the rule first in its list, otherwise it goes last.
 //! * `AUDIT_ADD_RULE` of a payload byte-identical to a stored rule gives
 //!   `EEXIST`; `AUDIT_DEL_RULE` removes the stored rule byte-identical to
@@ -13,18 +14,18 @@
 //!   a delete carrying the prepend flag finds nothing, and a prepend add of
 //!   an existing rule is accepted and stores a second copy. Both are what
 //!   the 6.18 kernel does (observed live): its duplicate check compares the
-//!   new rule's flags, still holding `0x10`, with the stored flags, already
+//!   new rule's flags, still holding the prepend flag, with the stored flags, already
 //!   cleared.
 //! * The only payloads refused for their shape are those the fake cannot
-//!   file: shorter than 4 bytes or naming a list above 7 (`EINVAL`).
+//!   file: shorter than 4 bytes or naming a list number of `AUDIT_NR_FILTERS` or more (`EINVAL`).
 //! * `AUDIT_SET` applies the masked fields of the status; `enabled` above 2
 //!   or `failure` above 2 give `EINVAL`. A mask of exactly
 //!   `AUDIT_STATUS_LOST` (or `..._BACKLOG_WAIT_TIME_ACTUAL`) resets that
 //!   counter and acks with its old value. Once `enabled` is 2 (locked),
 //!   `AUDIT_SET`, `AUDIT_ADD_RULE` and `AUDIT_DEL_RULE` give `EPERM`.
-//! * Listing returns lists 0..=7 in order, each in stored order.
+//! * Listing returns the lists in number order, each in stored order.
 //! * Other known control messages are acked with 0; unknown types in the
-//!   control range 1000..=1099 give `EINVAL`.
+//!   control range (`AUDIT_GET` up to `AUDIT_FIRST_USER_MSG`) give `EINVAL`.
 //!
 //! Test knobs: [`FakeKernel::refuse_next`], [`FakeKernel::set_refusal`],
 //! fault injection by request type ([`FakeKernel::refuse_nth`]: refuse,
@@ -37,24 +38,27 @@ use std::collections::VecDeque;
 
 use super::{
     read_u32, Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, TransportStats,
-    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES,
-    AUDIT_MAKE_EQUIV, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_STATUS_BACKLOG_LIMIT,
-    AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED,
-    AUDIT_STATUS_FAILURE, AUDIT_STATUS_LOST, AUDIT_STATUS_PID, AUDIT_STATUS_RATE_LIMIT, AUDIT_TRIM,
-    AUDIT_USER,
+};
+use crate::uapi::{
+    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FAIL_PANIC, AUDIT_FAIL_PRINTK, AUDIT_FEATURE_BITMAP_ALL,
+    AUDIT_FEATURE_VERSION, AUDIT_FILTER_PREPEND, AUDIT_FIRST_USER_MSG, AUDIT_GET,
+    AUDIT_GET_FEATURE, AUDIT_LIST_RULES, AUDIT_LOCKED, AUDIT_MAKE_EQUIV, AUDIT_NR_FILTERS,
+    AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
+    AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE,
+    AUDIT_STATUS_LOST, AUDIT_STATUS_PID, AUDIT_STATUS_RATE_LIMIT, AUDIT_TRIM, AUDIT_USER,
 };
 
-/// The prepend flag in `audit_rule_data.flags`.
-pub use crate::model::FILTER_PREPEND as AUDIT_FILTER_PREPEND;
-/// Number of filter lists the fake keeps (0..=7).
-pub const LIST_COUNT: usize = 8;
+// The number of lists' former name, for the module still being split
+// (sync) until it uses `crate::uapi::AUDIT_NR_FILTERS`.
+#[doc(hidden)]
+pub use crate::uapi::AUDIT_NR_FILTERS as LIST_COUNT;
 
 /// A hook that may refuse a request: return `Some(errno)` to NACK it.
 pub type RefusalHook = Box<dyn FnMut(&Request) -> Option<i32> + Send>;
 
 /// Another writer: called before each request is handled, with the
 /// request and the rule lists (stored form), which it may change.
-pub type Interloper = Box<dyn FnMut(&Request, &mut [Vec<Vec<u8>>; LIST_COUNT]) + Send>;
+pub type Interloper = Box<dyn FnMut(&Request, &mut [Vec<Vec<u8>>; AUDIT_NR_FILTERS]) + Send>;
 
 /// A planned refusal: the `nth` request (1-based, counting from when it was
 /// set) of type `msg_type` gets `errno`.
@@ -68,7 +72,7 @@ struct Fault {
 /// An in-memory kernel implementing [`Transport`]. See the module docs for
 /// exactly what it mimics.
 pub struct FakeKernel {
-    lists: [Vec<Vec<u8>>; LIST_COUNT],
+    lists: [Vec<Vec<u8>>; AUDIT_NR_FILTERS],
     status: AuditStatus,
     features: AuditFeatures,
     refusals: VecDeque<i32>,
@@ -107,15 +111,15 @@ impl FakeKernel {
         FakeKernel {
             lists: Default::default(),
             status: AuditStatus {
-                failure: 1,
+                failure: AUDIT_FAIL_PRINTK,
                 backlog_limit: 64,
-                feature_bitmap: 0x7f,
+                feature_bitmap: AUDIT_FEATURE_BITMAP_ALL,
                 backlog_wait_time: 15000,
                 backlog_wait_time_actual: Some(0),
                 ..AuditStatus::default()
             },
             features: AuditFeatures {
-                vers: super::AUDIT_FEATURE_VERSION,
+                vers: AUDIT_FEATURE_VERSION,
                 mask: u32::MAX,
                 features: 0,
                 lock: 0,
@@ -212,7 +216,7 @@ impl FakeKernel {
     }
 
     fn locked(&self) -> bool {
-        self.status.enabled == 2
+        self.status.enabled == AUDIT_LOCKED
     }
 
     /// Splits a rule payload into its list number and the bytes to store
@@ -220,7 +224,7 @@ impl FakeKernel {
     fn file(payload: &[u8]) -> Result<(usize, bool, Vec<u8>), i32> {
         let flags = read_u32(payload, 0).ok_or(libc::EINVAL)?;
         let list = (flags & !AUDIT_FILTER_PREPEND) as usize;
-        if list >= LIST_COUNT {
+        if list >= AUDIT_NR_FILTERS {
             return Err(libc::EINVAL);
         }
         let mut stored = without_class_bits(payload);
@@ -268,10 +272,10 @@ impl FakeKernel {
             return Err(libc::EPERM);
         }
         let m = new.mask;
-        if m & AUDIT_STATUS_ENABLED != 0 && new.enabled > 2 {
+        if m & AUDIT_STATUS_ENABLED != 0 && new.enabled > AUDIT_LOCKED {
             return Err(libc::EINVAL);
         }
-        if m & AUDIT_STATUS_FAILURE != 0 && new.failure > 2 {
+        if m & AUDIT_STATUS_FAILURE != 0 && new.failure > AUDIT_FAIL_PANIC {
             return Err(libc::EINVAL);
         }
         let s = &mut self.status;
@@ -332,7 +336,7 @@ impl FakeKernel {
             AUDIT_SET_FEATURE => self.set_features(&req.payload),
             AUDIT_GET | AUDIT_GET_FEATURE | AUDIT_LIST_RULES | AUDIT_USER | AUDIT_TRIM
             | AUDIT_MAKE_EQUIV => Ok(0),
-            1000..=1099 => Err(libc::EINVAL),
+            AUDIT_GET..AUDIT_FIRST_USER_MSG => Err(libc::EINVAL),
             _ => Ok(0),
         }
     }
@@ -390,11 +394,14 @@ impl Transport for FakeKernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uapi::{AUDIT_ALWAYS, AUDIT_FILTER_EXIT, AUDIT_FILTER_TASK, AUDIT_RULE_DATA_LEN};
+
+    const EXIT: u32 = AUDIT_FILTER_EXIT;
 
     fn rule(list: u32, tag: u8) -> Vec<u8> {
-        let mut r = vec![0u8; 1040];
+        let mut r = vec![0u8; AUDIT_RULE_DATA_LEN];
         r[0..4].copy_from_slice(&list.to_ne_bytes());
-        r[4] = 2;
+        r[4..8].copy_from_slice(&AUDIT_ALWAYS.to_ne_bytes());
         r[12] = tag;
         r
     }
@@ -402,9 +409,9 @@ mod tests {
     #[test]
     fn duplicate_and_missing() {
         let mut k = FakeKernel::new();
-        let r = rule(4, 1);
+        let r = rule(EXIT, 1);
         let mut pre = r.clone();
-        pre[0] |= 0x10;
+        pre[0..4].copy_from_slice(&(EXIT | AUDIT_FILTER_PREPEND).to_ne_bytes());
         let acks = k
             .execute(&[
                 Request::add_rule(r.clone()),
@@ -438,22 +445,25 @@ mod tests {
         let mut k = FakeKernel::new();
         let acks = k
             .execute(&[
-                Request::add_rule(rule(4, 1)),
-                Request::add_rule(rule(4 | 0x10, 2)),
-                Request::add_rule(rule(1, 3)),
-                Request::add_rule(rule(4, 4)),
-                Request::add_rule(rule(9, 5)),
+                Request::add_rule(rule(EXIT, 1)),
+                Request::add_rule(rule(EXIT | AUDIT_FILTER_PREPEND, 2)),
+                Request::add_rule(rule(AUDIT_FILTER_TASK, 3)),
+                Request::add_rule(rule(EXIT, 4)),
+                Request::add_rule(rule(AUDIT_NR_FILTERS as u32 + 1, 5)),
             ])
             .unwrap();
         assert_eq!(acks[..4], [Ok(0), Ok(0), Ok(0), Ok(0)]);
         assert_eq!(acks[4], Err(libc::EINVAL));
-        let tags: Vec<(u8, u8)> = k
+        let tags: Vec<(u32, u8)> = k
             .list_rules()
             .unwrap()
             .iter()
-            .map(|r| (r[0], r[12]))
+            .map(|r| (read_u32(r, 0).unwrap(), r[12]))
             .collect();
-        assert_eq!(tags, vec![(1, 3), (4, 2), (4, 1), (4, 4)]);
+        assert_eq!(
+            tags,
+            vec![(AUDIT_FILTER_TASK, 3), (EXIT, 2), (EXIT, 1), (EXIT, 4)]
+        );
     }
 
     #[test]
@@ -466,7 +476,7 @@ mod tests {
         };
         let lock = AuditStatus {
             mask: AUDIT_STATUS_ENABLED,
-            enabled: 2,
+            enabled: AUDIT_LOCKED,
             ..Default::default()
         };
         let acks = k
@@ -476,8 +486,8 @@ mod tests {
         assert_eq!(k.get_status().unwrap().lost, 0);
         let acks = k
             .execute(&[
-                Request::add_rule(rule(4, 1)),
-                Request::del_rule(rule(4, 1)),
+                Request::add_rule(rule(EXIT, 1)),
+                Request::del_rule(rule(EXIT, 1)),
                 Request::set_status(&reset),
             ])
             .unwrap();
@@ -495,20 +505,25 @@ mod tests {
             ..Default::default()
         });
         let acks = k
-            .execute(&[set.clone(), Request::add_rule(rule(4, 1)), set.clone(), set])
+            .execute(&[
+                set.clone(),
+                Request::add_rule(rule(EXIT, 1)),
+                set.clone(),
+                set,
+            ])
             .unwrap();
         assert_eq!(acks, vec![Ok(0), Ok(0), Err(libc::EPERM), Ok(0)]);
         // Another writer deletes rule 1 just before our delete of it.
         k.set_interloper(Some(Box::new(|r: &Request, lists| {
             if r.msg_type == AUDIT_DEL_RULE {
-                lists[4].clear();
+                lists[EXIT as usize].clear();
             }
         })));
-        let acks = k.execute(&[Request::del_rule(rule(4, 1))]).unwrap();
+        let acks = k.execute(&[Request::del_rule(rule(EXIT, 1))]).unwrap();
         assert_eq!(acks, vec![Err(libc::ENOENT)]);
         k.set_interloper(None);
-        assert!(k.insert_rule(&rule(4, 2)));
-        assert!(!k.insert_rule(&rule(4, 2)));
+        assert!(k.insert_rule(&rule(EXIT, 2)));
+        assert!(!k.insert_rule(&rule(EXIT, 2)));
         assert_eq!(k.rule_count(), 1);
     }
 
@@ -521,9 +536,9 @@ mod tests {
         })));
         let acks = k
             .execute(&[
-                Request::add_rule(rule(4, 1)),
-                Request::add_rule(rule(4, 9)),
-                Request::add_rule(rule(4, 1)),
+                Request::add_rule(rule(EXIT, 1)),
+                Request::add_rule(rule(EXIT, 9)),
+                Request::add_rule(rule(EXIT, 1)),
             ])
             .unwrap();
         assert_eq!(acks, vec![Err(libc::ENOMEM), Err(libc::EINVAL), Ok(0)]);

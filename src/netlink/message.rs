@@ -10,27 +10,11 @@
 
 use super::{read_u32, TransportError};
 
-/// Size of `struct nlmsghdr`.
-pub const NLMSG_HDRLEN: usize = 16;
-/// `NLMSG_NOOP`: nothing, skip it.
-pub const NLMSG_NOOP: u16 = 1;
-/// `NLMSG_ERROR`: an ack (error 0), a NACK (negative errno) or, for audit, a
-/// positive value.
-pub const NLMSG_ERROR: u16 = 2;
-/// `NLMSG_DONE`: end of a multipart reply.
-pub const NLMSG_DONE: u16 = 3;
-/// `NLMSG_OVERRUN`: data lost.
-pub const NLMSG_OVERRUN: u16 = 4;
-/// Header flag: this is a request.
-pub const NLM_F_REQUEST: u16 = 0x0001;
-/// Header flag: part of a multipart reply.
-pub const NLM_F_MULTI: u16 = 0x0002;
-/// Header flag: acknowledge this request.
-pub const NLM_F_ACK: u16 = 0x0004;
+use crate::uapi::{NLMSG_ALIGNTO, NLMSG_HDRLEN};
 
-/// Rounds `len` up to the netlink alignment of 4 bytes.
+/// Rounds `len` up to the netlink alignment of 4 bytes (`NLMSG_ALIGN`).
 pub const fn align4(len: usize) -> usize {
-    (len + 3) & !3
+    (len + NLMSG_ALIGNTO - 1) & !(NLMSG_ALIGNTO - 1)
 }
 
 /// A decoded `struct nlmsghdr`.
@@ -145,12 +129,20 @@ pub fn parse_error_payload(payload: &[u8]) -> Result<super::Ack, TransportError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uapi::{AUDIT_ADD_RULE, AUDIT_GET, NLM_F_ACK, NLM_F_REQUEST};
 
     #[test]
     fn pack_and_split() {
         let mut buf = Vec::new();
-        push_message(&mut buf, 1011, NLM_F_REQUEST | NLM_F_ACK, 7, &[1, 2, 3]).unwrap();
-        push_message(&mut buf, 1000, NLM_F_REQUEST, 8, &[]).unwrap();
+        push_message(
+            &mut buf,
+            AUDIT_ADD_RULE,
+            NLM_F_REQUEST | NLM_F_ACK,
+            7,
+            &[1, 2, 3],
+        )
+        .unwrap();
+        push_message(&mut buf, AUDIT_GET, NLM_F_REQUEST, 8, &[]).unwrap();
         assert_eq!(buf.len(), 20 + 16);
         assert_eq!(&buf[16..20], &[1, 2, 3, 0]);
         let msgs = split_datagram(&buf).unwrap();
@@ -158,7 +150,7 @@ mod tests {
         assert_eq!(msgs[0].0.len, 19);
         assert_eq!(msgs[0].0.seq, 7);
         assert_eq!(msgs[0].1, &[1, 2, 3]);
-        assert_eq!(msgs[1].0.msg_type, 1000);
+        assert_eq!(msgs[1].0.msg_type, AUDIT_GET);
         assert!(msgs[1].1.is_empty());
     }
 

@@ -1,8 +1,9 @@
 //! Kernel transport: the audit netlink control protocol, seen as a list of
 //! requests that each get exactly one acknowledgement.
 //!
-//! This module defines the message numbers, the two fixed-layout structs the
-//! control protocol carries (`struct audit_status`, `struct audit_features`),
+//! This module defines the two fixed-layout structs the control protocol
+//! carries (`struct audit_status`, `struct audit_features`; their numbers
+//! are in [`crate::uapi`]),
 //! and the [`Transport`] trait that the rest of kaudit talks to. Two
 //! implementations exist: [`socket::NetlinkTransport`] (the real kernel) and
 //! [`fake::FakeKernel`] (an in-memory stand-in for tests).
@@ -25,78 +26,19 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-/// Read the audit status (reply: `struct audit_status`).
-pub const AUDIT_GET: u16 = 1000;
-/// Change the audit status (payload: `struct audit_status` with a mask).
-pub const AUDIT_SET: u16 = 1001;
-/// Deprecated user-space message (text payload).
-pub const AUDIT_USER: u16 = 1005;
-/// Add a rule (payload: `struct audit_rule_data` plus its string buffer).
-pub const AUDIT_ADD_RULE: u16 = 1011;
-/// Delete a rule (same payload as [`AUDIT_ADD_RULE`]).
-pub const AUDIT_DEL_RULE: u16 = 1012;
-/// List the rules: one reply per rule, then `NLMSG_DONE`.
-pub const AUDIT_LIST_RULES: u16 = 1013;
-/// Trim the watched-directory trees.
-pub const AUDIT_TRIM: u16 = 1014;
-/// Make two directory trees equivalent for watches.
-pub const AUDIT_MAKE_EQUIV: u16 = 1015;
-/// Change kernel audit features (payload: `struct audit_features`).
-pub const AUDIT_SET_FEATURE: u16 = 1018;
-/// Read kernel audit features (reply: `struct audit_features`).
-pub const AUDIT_GET_FEATURE: u16 = 1019;
+use crate::uapi::{
+    AUDIT_FEATURES_LEN, AUDIT_FEATURE_VERSION, AUDIT_SET_FEATURE, AUDIT_STATUS_LEN,
+    AUDIT_STATUS_LEN_OLD,
+};
 
-/// `AUDIT_SET` mask bit: apply `enabled`.
-pub const AUDIT_STATUS_ENABLED: u32 = 0x0001;
-/// `AUDIT_SET` mask bit: apply `failure`.
-pub const AUDIT_STATUS_FAILURE: u32 = 0x0002;
-/// `AUDIT_SET` mask bit: apply `pid`.
-pub const AUDIT_STATUS_PID: u32 = 0x0004;
-/// `AUDIT_SET` mask bit: apply `rate_limit`.
-pub const AUDIT_STATUS_RATE_LIMIT: u32 = 0x0008;
-/// `AUDIT_SET` mask bit: apply `backlog_limit`.
-pub const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x0010;
-/// `AUDIT_SET` mask bit: apply `backlog_wait_time`.
-pub const AUDIT_STATUS_BACKLOG_WAIT_TIME: u32 = 0x0020;
-/// `AUDIT_SET` mask bit: reset `lost` (only when it is the whole mask; the
-/// old counter comes back as the positive ack value).
-pub const AUDIT_STATUS_LOST: u32 = 0x0040;
-/// `AUDIT_SET` mask bit: reset `backlog_wait_time_actual` (only when it is
-/// the whole mask; the old counter comes back as the positive ack value).
-pub const AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL: u32 = 0x0080;
-
-/// Feature bitmap bit: `backlog_limit` is supported.
-pub const AUDIT_FEATURE_BITMAP_BACKLOG_LIMIT: u32 = 0x01;
-/// Feature bitmap bit: `backlog_wait_time` is supported.
-pub const AUDIT_FEATURE_BITMAP_BACKLOG_WAIT_TIME: u32 = 0x02;
-/// Feature bitmap bit: the `exe` field is supported.
-pub const AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH: u32 = 0x04;
-/// Feature bitmap bit: the exclude list takes more fields.
-pub const AUDIT_FEATURE_BITMAP_EXCLUDE_EXTEND: u32 = 0x08;
-/// Feature bitmap bit: the `sessionid` field is supported.
-pub const AUDIT_FEATURE_BITMAP_SESSIONID_FILTER: u32 = 0x10;
-/// Feature bitmap bit: `lost` can be reset.
-pub const AUDIT_FEATURE_BITMAP_LOST_RESET: u32 = 0x20;
-/// Feature bitmap bit: the filesystem filter list exists.
-pub const AUDIT_FEATURE_BITMAP_FILTER_FS: u32 = 0x40;
-
-/// `struct audit_features.vers` the kernel speaks.
-pub const AUDIT_FEATURE_VERSION: u32 = 1;
-/// Feature number: only an unset loginuid may be set.
-pub const AUDIT_FEATURE_ONLY_UNSET_LOGINUID: u32 = 0;
-/// Feature number: loginuid is immutable once set.
-pub const AUDIT_FEATURE_LOGINUID_IMMUTABLE: u32 = 1;
-/// The bit of [`AUDIT_FEATURE_LOGINUID_IMMUTABLE`] in `audit_features`'
-/// `mask`, `features` and `lock` words.
-pub const LOGINUID_IMMUTABLE_BIT: u32 = 1 << AUDIT_FEATURE_LOGINUID_IMMUTABLE;
-
-/// Size of the 44-byte `struct audit_status` (kernels since 5.9).
-pub const AUDIT_STATUS_LEN: usize = 44;
-/// Size of the older 40-byte `struct audit_status` (no
-/// `backlog_wait_time_actual`).
-pub const AUDIT_STATUS_LEN_OLD: usize = 40;
-/// Size of `struct audit_features`.
-pub const AUDIT_FEATURES_LEN: usize = 16;
+// The message types' and status bits' former path, for the module still
+// being split (sync) until it imports them from `crate::uapi`.
+#[doc(hidden)]
+pub use crate::uapi::{
+    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_SET, AUDIT_STATUS_BACKLOG_LIMIT,
+    AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE,
+    AUDIT_STATUS_RATE_LIMIT, LOGINUID_IMMUTABLE_BIT,
+};
 
 /// Reads the native-endian u32 at `off`, if `bytes` is long enough.
 pub(crate) fn read_u32(bytes: &[u8], off: usize) -> Option<u32> {
@@ -106,8 +48,8 @@ pub(crate) fn read_u32(bytes: &[u8], off: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(arr))
 }
 
-/// `struct audit_status`: the reply to [`AUDIT_GET`] and the payload of
-/// [`AUDIT_SET`].
+/// `struct audit_status`: the reply to [`crate::uapi::AUDIT_GET`] and the
+/// payload of [`AUDIT_SET`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AuditStatus {
     /// Which fields an `AUDIT_SET` applies (`AUDIT_STATUS_*` bits).
@@ -187,7 +129,7 @@ impl AuditStatus {
 }
 
 /// `struct audit_features`: the payload of [`AUDIT_SET_FEATURE`] and the
-/// reply to [`AUDIT_GET_FEATURE`].
+/// reply to [`crate::uapi::AUDIT_GET_FEATURE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AuditFeatures {
     /// Struct version ([`AUDIT_FEATURE_VERSION`]).
@@ -276,7 +218,7 @@ impl Request {
     pub fn lock_loginuid_immutable() -> Self {
         let bit = LOGINUID_IMMUTABLE_BIT;
         let f = AuditFeatures {
-            vers: 1,
+            vers: AUDIT_FEATURE_VERSION,
             mask: bit,
             features: bit,
             lock: bit,
@@ -473,7 +415,7 @@ mod tests {
             backlog_limit: 64,
             lost: 6,
             backlog: 7,
-            feature_bitmap: 0x7f,
+            feature_bitmap: crate::uapi::AUDIT_FEATURE_BITMAP_ALL,
             backlog_wait_time: 15000,
             backlog_wait_time_actual: Some(9),
         };
@@ -499,7 +441,7 @@ mod tests {
     #[test]
     fn features_round_trip() {
         let f = AuditFeatures {
-            vers: 1,
+            vers: AUDIT_FEATURE_VERSION,
             mask: u32::MAX,
             features: 2,
             lock: 0,

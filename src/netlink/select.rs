@@ -28,10 +28,8 @@ use std::path::PathBuf;
 
 use super::fake::FakeKernel;
 use super::socket::NetlinkTransport;
-use super::{
-    Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, AUDIT_FEATURE_VERSION,
-    AUDIT_SET_FEATURE,
-};
+use super::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
+use crate::uapi::{AUDIT_FEATURE_VERSION, AUDIT_SET_FEATURE};
 
 /// The environment variable naming the fake kernel's state file.
 pub const FAKE_KERNEL_ENV: &str = "KAUDIT_FAKE_KERNEL";
@@ -201,23 +199,24 @@ fn render_state(fake: &mut FakeKernel) -> Result<String, TransportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uapi::{AUDIT_ALWAYS, AUDIT_FILTER_EXIT, AUDIT_LOCKED, AUDIT_RULE_DATA_LEN};
 
     #[test]
     fn state_round_trip_keeps_rules_status_and_features() {
         let mut fake = FakeKernel::new();
-        let mut rule = vec![0u8; 1040];
-        rule[0] = 4;
-        rule[4] = 2;
+        let mut rule = vec![0u8; AUDIT_RULE_DATA_LEN];
+        rule[0..4].copy_from_slice(&AUDIT_FILTER_EXIT.to_ne_bytes());
+        rule[4..8].copy_from_slice(&AUDIT_ALWAYS.to_ne_bytes());
         let mut other = rule.clone();
         other[12] = 7;
         fake.execute(&[Request::add_rule(rule.clone()), Request::add_rule(other)])
             .unwrap();
-        fake.status_mut().enabled = 2;
+        fake.status_mut().enabled = AUDIT_LOCKED;
         fake.status_mut().backlog_limit = 8192;
         let text = render_state(&mut fake).unwrap();
         let mut back = parse_state(&text).unwrap();
         assert_eq!(back.list_rules().unwrap(), fake.list_rules().unwrap());
-        assert_eq!(back.status().enabled, 2);
+        assert_eq!(back.status().enabled, AUDIT_LOCKED);
         assert_eq!(back.status().backlog_limit, 8192);
         assert_eq!(render_state(&mut back).unwrap(), text);
         // Locked: the fake refuses changes.

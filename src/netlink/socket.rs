@@ -57,13 +57,12 @@ use std::time::{Duration, Instant};
 
 use netlink_sys::{protocols::NETLINK_AUDIT, Socket, SocketAddr};
 
-use super::message::{
-    align4, parse_error_payload, push_message, split_datagram, Header, NLMSG_DONE, NLMSG_ERROR,
-    NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_REQUEST,
-};
-use super::{
-    Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, TransportStats,
-    AUDIT_FEATURES_LEN, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES,
+use super::message::{align4, parse_error_payload, push_message, split_datagram, Header};
+use super::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, TransportStats};
+use crate::uapi::{
+    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FEATURES_LEN, AUDIT_FILTER_PREPEND, AUDIT_GET,
+    AUDIT_GET_FEATURE, AUDIT_LIST_RULES, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_NOOP,
+    NLMSG_OVERRUN, NLM_F_ACK, NLM_F_REQUEST,
 };
 
 /// Default cap on the size of one datagram we send: about 950 rules, so that
@@ -104,9 +103,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// (appended or prepended). Such a pair always shares a datagram, so no
 /// process, not even a SIGKILL of this one, can come between the two.
 fn is_move(del: &Request, add: &Request) -> bool {
-    let flags = |p: &[u8]| super::read_u32(p, 0).map(|f| f & !crate::model::FILTER_PREPEND);
-    del.msg_type == super::AUDIT_DEL_RULE
-        && add.msg_type == super::AUDIT_ADD_RULE
+    let flags = |p: &[u8]| super::read_u32(p, 0).map(|f| f & !AUDIT_FILTER_PREPEND);
+    del.msg_type == AUDIT_DEL_RULE
+        && add.msg_type == AUDIT_ADD_RULE
         && del.payload.len() == add.payload.len()
         && del.payload.len() >= 4
         && flags(&del.payload) == flags(&add.payload)
@@ -130,7 +129,7 @@ fn datagram_end(requests: &[Request], start: usize, limits: &Limits) -> usize {
         let len = requests[end].payload.len();
         let msg = align4(NLMSG_HDRLEN.saturating_add(len));
         let ack = ack_cost(limits.cap_ack, len);
-        let delete = usize::from(requests[end].msg_type == super::AUDIT_DEL_RULE);
+        let delete = usize::from(requests[end].msg_type == AUDIT_DEL_RULE);
         if end > start
             && !is_move(&requests[end - 1], &requests[end])
             && (size.saturating_add(msg) > limits.max_datagram
@@ -579,6 +578,7 @@ impl Transport for NetlinkTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uapi::{AUDIT_FILTER_EXIT, AUDIT_RULE_DATA_LEN};
 
     /// Opening an audit socket needs no privilege; skip only where the
     /// kernel has no audit support at all.
@@ -616,18 +616,18 @@ mod tests {
     #[test]
     fn a_move_pair_is_never_split_across_datagrams() {
         let rule = |id: u8| {
-            let mut b = vec![0u8; 1040];
-            b[..4].copy_from_slice(&4u32.to_ne_bytes());
+            let mut b = vec![0u8; AUDIT_RULE_DATA_LEN];
+            b[..4].copy_from_slice(&AUDIT_FILTER_EXIT.to_ne_bytes());
             b[12] = id;
             b
         };
         let prepended = |id: u8| {
             let mut b = rule(id);
-            b[..4].copy_from_slice(&(4u32 | crate::model::FILTER_PREPEND).to_ne_bytes());
+            b[..4].copy_from_slice(&(AUDIT_FILTER_EXIT | AUDIT_FILTER_PREPEND).to_ne_bytes());
             b
         };
         // Room for exactly two rule messages per datagram.
-        let one = align4(NLMSG_HDRLEN + 1040);
+        let one = align4(NLMSG_HDRLEN + AUDIT_RULE_DATA_LEN);
         let limits = Limits {
             max_datagram: 2 * one,
             ack_budget: usize::MAX,
