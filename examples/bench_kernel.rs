@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 
 use kaudit::codec::decode;
 use kaudit::expedite::{ExpediteGuard, Knob};
-use kaudit::model::FILTER_PREPEND;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{Request, Transport};
+use kaudit::uapi::AUDIT_FILTER_PREPEND;
 
 fn ours(t: &mut NetlinkTransport, prefix: &str) -> Vec<Vec<u8>> {
     t.list_rules()
@@ -49,7 +49,7 @@ fn run(t: &mut NetlinkTransport, requests: &[Request]) -> Duration {
 
 fn prepend(b: &[u8]) -> Vec<u8> {
     let mut v = b.to_vec();
-    let flags = u32::from_ne_bytes([v[0], v[1], v[2], v[3]]) | FILTER_PREPEND;
+    let flags = u32::from_ne_bytes([v[0], v[1], v[2], v[3]]) | AUDIT_FILTER_PREPEND;
     v[..4].copy_from_slice(&flags.to_ne_bytes());
     v
 }

@@ -98,7 +98,7 @@ pub fn stored_bytes(rule: &Rule) -> Vec<u8> {
 
 fn stored_form(rule: &Rule) -> Rule {
     let mut r = rule.as_stored();
-    r.mask.0[63] &= 0x0000_FFFF;
+    r.mask = r.mask.without_classes();
     r
 }
 
@@ -128,7 +128,8 @@ impl fmt::Debug for StoredRule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Action, FilterList, FILTER_PREPEND};
+    use crate::model::{Action, FilterList};
+    use crate::uapi::{AUDIT_FILTER_EXCLUDE, AUDIT_FILTER_EXIT, AUDIT_FILTER_PREPEND};
 
     fn flags(b: &[u8]) -> u32 {
         u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
@@ -141,9 +142,9 @@ mod tests {
         r.mask.0[63] = 0xFFFF_0001;
         let s = StoredRule::compiled(&r);
         assert!(!s.prepend());
-        assert_eq!(s.list(), 4);
+        assert_eq!(s.list(), AUDIT_FILTER_EXIT);
         assert_eq!(s.rule().mask.0[63], 1);
-        assert_eq!(flags(s.bytes()), 4);
+        assert_eq!(flags(s.bytes()), AUDIT_FILTER_EXIT);
         assert_eq!(s.bytes(), stored_bytes(&r));
         assert_eq!(StoredRule::from_kernel(s.bytes().to_vec()), s);
         assert!(StoredRule::from_kernel(s.bytes().to_vec())
@@ -155,7 +156,7 @@ mod tests {
     fn the_add_payload_changes_only_the_prepend_flag() {
         let s = StoredRule::compiled(&Rule::new(FilterList::Exclude, Action::Never));
         let head = s.add_payload(true);
-        assert_eq!(flags(&head), 5 | FILTER_PREPEND);
+        assert_eq!(flags(&head), AUDIT_FILTER_EXCLUDE | AUDIT_FILTER_PREPEND);
         assert_eq!(head[4..], s.bytes()[4..]);
         assert_eq!(s.add_payload(false), s.bytes());
         // A rule that does not decode whole keeps every other byte.
@@ -163,8 +164,11 @@ mod tests {
         odd.truncate(600);
         let odd = StoredRule::from_kernel(odd);
         assert!(odd.problem().is_some());
-        assert_eq!(odd.list(), 5);
+        assert_eq!(odd.list(), AUDIT_FILTER_EXCLUDE);
         assert_eq!(odd.add_payload(true)[4..], odd.bytes()[4..]);
-        assert_eq!(flags(&odd.add_payload(true)), 5 | FILTER_PREPEND);
+        assert_eq!(
+            flags(&odd.add_payload(true)),
+            AUDIT_FILTER_EXCLUDE | AUDIT_FILTER_PREPEND
+        );
     }
 }

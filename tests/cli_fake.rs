@@ -10,8 +10,9 @@ use fake_kernel::{Run, SharedKernel};
 use kaudit::codec::decode;
 use kaudit::host::Host;
 use kaudit::netlink::fake::FakeKernel;
-use kaudit::netlink::{AuditStatus, Transport, AUDIT_SET};
+use kaudit::netlink::{AuditStatus, Transport};
 use kaudit::tables::Machine;
+use kaudit::uapi::AUDIT_SET;
 
 fn auditctl(shared: &SharedKernel, args: &[&str]) -> Run {
     let host = Host::fixed(

@@ -150,11 +150,11 @@ pub fn encode(rule: &Rule) -> Vec<u8> {
 /// hold the flags are left as they are.
 pub fn set_prepend(bytes: &mut [u8], prepend: bool) {
     if bytes.len() >= OFF_FLAGS + 4 {
-        let flags = get(bytes, OFF_FLAGS) & !FILTER_PREPEND;
+        let flags = get(bytes, OFF_FLAGS) & !AUDIT_FILTER_PREPEND;
         put(
             bytes,
             OFF_FLAGS,
-            flags | if prepend { FILTER_PREPEND } else { 0 },
+            flags | if prepend { AUDIT_FILTER_PREPEND } else { 0 },
         );
     }
 }

@@ -24,7 +24,7 @@ use super::conditions::{conds_empty, conds_imply, conds_overlap, user_list_field
 use super::{line_span, Code, Finding, Item};
 use crate::model::{perm, Action, Field, FilterList, Rule, SyscallMask, Value};
 use crate::tables::{self, Machine};
-use crate::uapi::{field, AUDIT_BITMASK_SIZE, AUDIT_SYSCALL_CLASSES, AUDIT_UID_UNSET};
+use crate::uapi::{field, AUDIT_UID_UNSET};
 use std::collections::BTreeMap;
 
 /// Whether mask `b` is inside mask `a`, class bits included (a class bit
@@ -35,14 +35,11 @@ fn mask_within(b: &SyscallMask, a: &SyscallMask) -> bool {
 
 /// Whether two masks share a syscall (class bits, the top 16, left out).
 fn masks_meet(a: &SyscallMask, b: &SyscallMask) -> bool {
-    a.0.iter().zip(b.0.iter()).enumerate().any(|(i, (x, y))| {
-        let syscalls = if i == AUDIT_BITMASK_SIZE - 1 {
-            u32::MAX >> AUDIT_SYSCALL_CLASSES
-        } else {
-            u32::MAX
-        };
-        x & y & syscalls != 0
-    })
+    a.without_classes()
+        .0
+        .iter()
+        .zip(b.0.iter())
+        .any(|(x, y)| x & y != 0)
 }
 
 /// Whether the analysis can compare rules of this list.

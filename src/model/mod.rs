@@ -12,10 +12,10 @@ mod rule;
 pub use control::Control;
 pub use rule::*;
 
-// The kernel limits' former names, for the modules still being split
-// (compile, sync, plan) until they import them from `crate::uapi`.
+// The kernel limits' former names, for the module still being split
+// (compile) until it imports them from `crate::uapi`.
 #[doc(hidden)]
 pub use crate::uapi::{
-    AUDIT_FILTER_PREPEND as FILTER_PREPEND, AUDIT_KEY_SEPARATOR as KEY_SEPARATOR,
-    AUDIT_MAX_FIELDS as MAX_FIELDS, AUDIT_MAX_KEY_LEN as MAX_KEY_LEN,
+    AUDIT_KEY_SEPARATOR as KEY_SEPARATOR, AUDIT_MAX_FIELDS as MAX_FIELDS,
+    AUDIT_MAX_KEY_LEN as MAX_KEY_LEN,
 };

@@ -3,7 +3,7 @@
 //! The kernel's numbers for lists, actions, operators and fields come from
 //! [`crate::uapi`].
 
-use crate::uapi::{self, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR};
+use crate::uapi::{self, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR, AUDIT_SYSCALL_CLASSES};
 use std::fmt;
 
 pub use crate::uapi::field;
@@ -279,6 +279,15 @@ impl SyscallMask {
     pub fn contains(&self, n: u32) -> bool {
         let word = (n / 32) as usize;
         word < AUDIT_BITMASK_SIZE && self.0[word] & (1 << (n % 32)) != 0
+    }
+
+    /// The mask without its syscall class bits (the top
+    /// `AUDIT_SYSCALL_CLASSES` bits of the last word), which the kernel
+    /// expands into the class's syscalls and clears when it stores a rule.
+    pub fn without_classes(&self) -> SyscallMask {
+        let mut m = self.clone();
+        m.0[AUDIT_BITMASK_SIZE - 1] &= u32::MAX >> AUDIT_SYSCALL_CLASSES;
+        m
     }
 
     /// Whether the mask has no bit set.

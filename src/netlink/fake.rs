@@ -48,11 +48,6 @@ use crate::uapi::{
     AUDIT_STATUS_LOST, AUDIT_STATUS_PID, AUDIT_STATUS_RATE_LIMIT, AUDIT_TRIM, AUDIT_USER,
 };
 
-// The number of lists' former name, for the module still being split
-// (sync) until it uses `crate::uapi::AUDIT_NR_FILTERS`.
-#[doc(hidden)]
-pub use crate::uapi::AUDIT_NR_FILTERS as LIST_COUNT;
-
 /// A hook that may refuse a request: return `Some(errno)` to NACK it.
 pub type RefusalHook = Box<dyn FnMut(&Request) -> Option<i32> + Send>;
 

@@ -27,17 +27,8 @@ use std::io;
 use std::time::Duration;
 
 use crate::uapi::{
-    AUDIT_FEATURES_LEN, AUDIT_FEATURE_VERSION, AUDIT_SET_FEATURE, AUDIT_STATUS_LEN,
-    AUDIT_STATUS_LEN_OLD,
-};
-
-// The message types' and status bits' former path, for the module still
-// being split (sync) until it imports them from `crate::uapi`.
-#[doc(hidden)]
-pub use crate::uapi::{
-    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_SET, AUDIT_STATUS_BACKLOG_LIMIT,
-    AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE,
-    AUDIT_STATUS_RATE_LIMIT, LOGINUID_IMMUTABLE_BIT,
+    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FEATURES_LEN, AUDIT_FEATURE_VERSION, AUDIT_SET,
+    AUDIT_SET_FEATURE, AUDIT_STATUS_LEN, AUDIT_STATUS_LEN_OLD, LOGINUID_IMMUTABLE_BIT,
 };
 
 /// Reads the native-endian u32 at `off`, if `bytes` is long enough.

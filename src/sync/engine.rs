@@ -5,10 +5,10 @@
 use super::render::rule_text;
 use super::{Desired, ForeignChange, Report, Rollback, Scope, Setting, Settings, SyncError};
 use crate::host::Host;
-use crate::netlink::LOGINUID_IMMUTABLE_BIT;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::plan::{kernel_order, plan, Step};
 use crate::stored_rule::StoredRule;
+use crate::uapi::LOGINUID_IMMUTABLE_BIT;
 
 /// The kernel's rules, each decoded once, in kernel order.
 fn list_rules(t: &mut dyn Transport) -> Result<Vec<StoredRule>, TransportError> {

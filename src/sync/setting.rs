@@ -2,7 +2,7 @@
 //! audit_status`, set by an `AUDIT_SET` with its one mask bit.
 
 use crate::netlink::{AuditStatus, Request};
-use crate::netlink::{
+use crate::uapi::{
     AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_ENABLED,
     AUDIT_STATUS_FAILURE, AUDIT_STATUS_RATE_LIMIT,
 };

@@ -8,6 +8,10 @@ use crate::netlink::fake::FakeKernel;
 use crate::netlink::{Request, Transport};
 use crate::rulefile::compile_text;
 use crate::tables::Machine;
+use crate::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FILTER_EXIT, AUDIT_NR_FILTERS, AUDIT_SET};
+
+/// The exit list's index among the fake's lists.
+const EXIT: usize = AUDIT_FILTER_EXIT as usize;
 
 fn host() -> Host {
     Host::fixed(Machine::X86_64, &[], &[], &["/tmp"])
@@ -86,7 +90,7 @@ fn a_refused_step_restores_the_previous_table() {
     // Refuse the second add of the plan.
     let mut n = 0;
     k.set_refusal(Some(Box::new(move |r: &Request| {
-        if r.msg_type == crate::netlink::AUDIT_ADD_RULE {
+        if r.msg_type == AUDIT_ADD_RULE {
             n += 1;
             if n == 2 {
                 return Some(libc::ENOENT);
@@ -131,7 +135,7 @@ const D: &str = "-a always,exit -F arch=b64 -S write -k s-d\n";
 fn kernel_with_writer(
     rules: &[&str],
     on: u16,
-    act: impl FnOnce(&mut [Vec<Vec<u8>>; crate::netlink::fake::LIST_COUNT]) + Send + 'static,
+    act: impl FnOnce(&mut [Vec<Vec<u8>>; AUDIT_NR_FILTERS]) + Send + 'static,
 ) -> FakeKernel {
     let mut k = FakeKernel::new();
     for r in rules {
@@ -151,8 +155,8 @@ fn kernel_with_writer(
 #[test]
 fn another_writer_deleting_a_removed_rule_is_not_a_refusal() {
     let b = one(B);
-    let mut k = kernel_with_writer(&[A, B], crate::netlink::AUDIT_DEL_RULE, move |l| {
-        l[4].retain(|x| *x != b)
+    let mut k = kernel_with_writer(&[A, B], AUDIT_DEL_RULE, move |l| {
+        l[EXIT].retain(|x| *x != b)
     });
     let r = apply(&mut k, &desired(A), &Scope::All, &host()).unwrap();
     assert_eq!(keys(&mut k), ["s-a"]);
@@ -163,7 +167,7 @@ fn another_writer_deleting_a_removed_rule_is_not_a_refusal() {
 #[test]
 fn another_writer_adding_an_added_rule_is_not_a_refusal() {
     let c = one(C);
-    let mut k = kernel_with_writer(&[A], crate::netlink::AUDIT_ADD_RULE, move |l| l[4].push(c));
+    let mut k = kernel_with_writer(&[A], AUDIT_ADD_RULE, move |l| l[EXIT].push(c));
     let r = apply(&mut k, &desired(&format!("{A}{C}")), &Scope::All, &host()).unwrap();
     assert_eq!(keys(&mut k), ["s-a", "s-c"]);
     assert!(matches!(&r.foreign[..], [ForeignChange::Added(t)] if t.contains("s-c")));
@@ -175,8 +179,8 @@ fn another_writer_adding_an_added_rule_is_not_a_refusal() {
 #[test]
 fn a_kept_rule_deleted_by_another_writer_is_re_planned() {
     let a = one(A);
-    let mut k = kernel_with_writer(&[A, B], crate::netlink::AUDIT_ADD_RULE, move |l| {
-        l[4].retain(|x| *x != a)
+    let mut k = kernel_with_writer(&[A, B], AUDIT_ADD_RULE, move |l| {
+        l[EXIT].retain(|x| *x != a)
     });
     let r = apply(
         &mut k,
@@ -195,9 +199,7 @@ fn a_kept_rule_deleted_by_another_writer_is_re_planned() {
 #[test]
 fn rules_outside_the_scope_may_come_and_go() {
     let other = one("-a always,exit -F arch=b64 -S fork -k other\n");
-    let mut k = kernel_with_writer(&[A], crate::netlink::AUDIT_ADD_RULE, move |l| {
-        l[4].insert(0, other)
-    });
+    let mut k = kernel_with_writer(&[A], AUDIT_ADD_RULE, move |l| l[EXIT].insert(0, other));
     let scope = Scope::KeyPrefix("s-".into());
     let r = apply(&mut k, &desired(&format!("{A}{C}")), &scope, &host()).unwrap();
     assert_eq!(keys(&mut k), ["other", "s-a", "s-c"]);
@@ -209,11 +211,11 @@ fn a_rollback_undoes_only_kaudits_own_steps() {
     // Before: a, b. Wanted: c. Another writer deletes a and adds d
     // while kaudit adds c; then the kernel refuses the delete of b.
     let (a, d) = (one(A), one(D));
-    let mut k = kernel_with_writer(&[A, B], crate::netlink::AUDIT_ADD_RULE, move |l| {
-        l[4].retain(|x| *x != a);
-        l[4].push(d);
+    let mut k = kernel_with_writer(&[A, B], AUDIT_ADD_RULE, move |l| {
+        l[EXIT].retain(|x| *x != a);
+        l[EXIT].push(d);
     });
-    k.refuse_nth(crate::netlink::AUDIT_DEL_RULE, 2, libc::EINVAL);
+    k.refuse_nth(AUDIT_DEL_RULE, 2, libc::EINVAL);
     let e = apply(&mut k, &desired(C), &Scope::All, &host()).unwrap_err();
     let SyncError::Refused {
         rollback, foreign, ..
@@ -247,8 +249,8 @@ fn a_writer_that_never_stops_ends_in_a_rollback() {
     let mut k = FakeKernel::new();
     assert!(k.insert_rule(&one(A)));
     k.set_interloper(Some(Box::new(move |r: &Request, lists| {
-        if r.msg_type == crate::netlink::AUDIT_ADD_RULE {
-            lists[4].clear();
+        if r.msg_type == AUDIT_ADD_RULE {
+            lists[EXIT].clear();
         }
     })));
     let e = apply(&mut k, &desired(&format!("{A}{B}")), &Scope::All, &host()).unwrap_err();
@@ -273,8 +275,8 @@ fn a_settings_change_refused_during_rollback_is_reported() {
     assert!(k.insert_rule(&one(A)));
     // failure 1 -> 0 succeeds, backlog_limit 64 -> 128 is refused, and
     // the rollback's failure 0 -> 1 is refused too.
-    k.refuse_nth(crate::netlink::AUDIT_SET, 2, libc::EINVAL);
-    k.refuse_nth(crate::netlink::AUDIT_SET, 3, libc::EPERM);
+    k.refuse_nth(AUDIT_SET, 2, libc::EINVAL);
+    k.refuse_nth(AUDIT_SET, 3, libc::EPERM);
     let want = desired(&format!("{A}{B}-f 0\n-b 128\n"));
     let e = apply(&mut k, &want, &Scope::All, &host()).unwrap_err();
     let SyncError::Refused { rollback, what, .. } = &e else {
