@@ -383,7 +383,7 @@ fn a_refused_line_stops_the_load_and_exits_1() {
     let files = Files::new("refused");
     let a = files.write("a.rules", &format!("{WATCH}{OPENAT}"));
     let mut k = FakeKernel::new();
-    k.refuse_nth(crate::netlink::AUDIT_ADD_RULE, 2, libc::EINVAL);
+    k.refuse_nth(crate::uapi::AUDIT_ADD_RULE, 2, libc::EINVAL);
     let r = run(&mut k, |env| load::run(env, &strings(&[&a]), false, false));
     assert_eq!(r.code, exit::FAILED, "{r:?}");
     assert_eq!(

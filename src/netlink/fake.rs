@@ -5,19 +5,21 @@
 //!
 //! * A rule goes to the filter list named by the u32 at offset 0 with the
 //!   prepend flag (`AUDIT_FILTER_PREPEND`) masked off; lists are below
-//!   `AUDIT_NR_FILTERS`. The stored copy has the prepend flag cleared, as
-//!   the kernel clears it before storing. Prepend puts
-//!   the rule first in its list, otherwise it goes last.
-//! * `AUDIT_ADD_RULE` of a payload byte-identical to a stored rule gives
-//!   `EEXIST`; `AUDIT_DEL_RULE` removes the stored rule byte-identical to
-//!   the payload, or gives `ENOENT`. The payload is compared *as sent*, so
-//!   a delete carrying the prepend flag finds nothing, and a prepend add of
-//!   an existing rule is accepted and stores a second copy. Both are what
-//!   the 6.18 kernel does (observed live): its duplicate check compares the
-//!   new rule's flags, still holding the prepend flag, with the stored flags, already
-//!   cleared.
+//!   `AUDIT_NR_FILTERS`. The stored copy has the prepend flag and the
+//!   syscall-class bits of the mask cleared, as the kernel clears them
+//!   before storing. Prepend puts the rule first in its list, otherwise it
+//!   goes last.
+//! * `AUDIT_ADD_RULE` of a payload byte-identical to a stored rule (class
+//!   bits aside) gives `EEXIST`; `AUDIT_DEL_RULE` removes the stored rule
+//!   byte-identical to the payload (class bits aside), or gives `ENOENT`.
+//!   The flags are compared *as sent*, so a delete carrying the prepend flag
+//!   finds nothing, and a prepend add of an existing rule is accepted and
+//!   stores a second copy. Both are what the 6.18 kernel does (observed
+//!   live): its duplicate check compares the new rule's flags, still holding
+//!   the prepend flag, with the stored flags, already cleared.
 //! * The only payloads refused for their shape are those the fake cannot
-//!   file: shorter than 4 bytes or naming a list number of `AUDIT_NR_FILTERS` or more (`EINVAL`).
+//!   file: shorter than 4 bytes or naming a list number of
+//!   `AUDIT_NR_FILTERS` or more (`EINVAL`).
 //! * `AUDIT_SET` applies the masked fields of the status; `enabled` above 2
 //!   or `failure` above 2 give `EINVAL`. A mask of exactly
 //!   `AUDIT_STATUS_LOST` (or `..._BACKLOG_WAIT_TIME_ACTUAL`) resets that
@@ -40,12 +42,13 @@ use super::{
     read_u32, Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError, TransportStats,
 };
 use crate::uapi::{
-    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FAIL_PANIC, AUDIT_FAIL_PRINTK, AUDIT_FEATURE_BITMAP_ALL,
-    AUDIT_FEATURE_VERSION, AUDIT_FILTER_PREPEND, AUDIT_FIRST_USER_MSG, AUDIT_GET,
-    AUDIT_GET_FEATURE, AUDIT_LIST_RULES, AUDIT_LOCKED, AUDIT_MAKE_EQUIV, AUDIT_NR_FILTERS,
-    AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
-    AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE,
-    AUDIT_STATUS_LOST, AUDIT_STATUS_PID, AUDIT_STATUS_RATE_LIMIT, AUDIT_TRIM, AUDIT_USER,
+    AUDIT_ADD_RULE, AUDIT_BITMASK_SIZE, AUDIT_DEL_RULE, AUDIT_FAIL_PANIC, AUDIT_FAIL_PRINTK,
+    AUDIT_FEATURE_BITMAP_ALL, AUDIT_FEATURE_VERSION, AUDIT_FILTER_PREPEND, AUDIT_FIRST_USER_MSG,
+    AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES, AUDIT_LOCKED, AUDIT_MAKE_EQUIV,
+    AUDIT_NR_FILTERS, AUDIT_SET, AUDIT_SET_FEATURE, AUDIT_STATUS_BACKLOG_LIMIT,
+    AUDIT_STATUS_BACKLOG_WAIT_TIME, AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED,
+    AUDIT_STATUS_FAILURE, AUDIT_STATUS_LOST, AUDIT_STATUS_PID, AUDIT_STATUS_RATE_LIMIT,
+    AUDIT_SYSCALL_CLASSES, AUDIT_TRIM, AUDIT_USER,
 };
 
 /// A hook that may refuse a request: return `Some(errno)` to NACK it.
@@ -232,8 +235,11 @@ impl FakeKernel {
             return Err(libc::EPERM);
         }
         let (list, prepend, stored) = Self::file(payload)?;
+        // Flags as sent, class bits expanded (cleared) as the kernel does
+        // before it compares.
+        let new = without_class_bits(payload);
         let rules = &mut self.lists[list];
-        if rules.iter().any(|r| r.as_slice() == payload) {
+        if rules.contains(&new) {
             return Err(libc::EEXIST);
         }
         if prepend {
@@ -352,12 +358,12 @@ impl FakeKernel {
 /// class into its syscalls (the expansion is not modelled: a rule that names
 /// a class alone is stored without its class's syscalls).
 fn without_class_bits(payload: &[u8]) -> Vec<u8> {
-    // flags, action, field_count, then mask[64]: mask[63] at 12 + 63 * 4.
-    const LAST_MASK_WORD: usize = 12 + 63 * 4;
+    // flags, action, field_count, then the mask's words.
+    const LAST_MASK_WORD: usize = 4 * (3 + AUDIT_BITMASK_SIZE - 1);
     let mut bytes = payload.to_vec();
     if let Some(word) = read_u32(payload, LAST_MASK_WORD) {
-        bytes[LAST_MASK_WORD..LAST_MASK_WORD + 4]
-            .copy_from_slice(&(word & 0x0000_FFFF).to_ne_bytes());
+        let syscalls = u32::MAX >> AUDIT_SYSCALL_CLASSES;
+        bytes[LAST_MASK_WORD..LAST_MASK_WORD + 4].copy_from_slice(&(word & syscalls).to_ne_bytes());
     }
     bytes
 }
