@@ -2,27 +2,22 @@
 //! and spot values agree with the reference documentation
 //! (`auditctl-reference.md` §1.6, §2, §3.3, §6 and `kernel-abi.md` §1, §3).
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use kaudit::tables::*;
 
-#[path = "common/reference.rs"]
-mod reference;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "common/paths.rs"]
+mod paths;
 
 /// The generated file must be what the generator makes from the cached sources.
 /// Without a cache this is skipped loudly, except in CI, where it fails.
 #[test]
 fn generated_file_is_up_to_date() {
-    let Some(cache) = reference::fetched_reference("generated_file_is_up_to_date") else {
+    let Some(cache) = paths::fetched_reference("generated_file_is_up_to_date") else {
         return;
     };
     let out = Command::new("python3")
-        .arg(repo().join("scripts/gen-tables.py"))
+        .arg(paths::repo().join("scripts/gen-tables.py"))
         .arg("--cache")
         .arg(&cache)
         .arg("--check")
