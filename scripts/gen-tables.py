@@ -146,7 +146,9 @@ class Macros:
                 stack.pop()
             elif d == "define" and all(stack):
                 m = re.fullmatch(r"#\s*define\s+(\w+)(?!\()(?:\s+(.*))?", s)
-                if m:
+                # `#define X X` marks an enum constant (linux/in.h); the
+                # enum member itself carries the value (add_enums).
+                if m and (m.group(2) or "").strip() != m.group(1):
                     self.defs.setdefault(m.group(1), []).append((label, (m.group(2) or "").strip()))
 
     def add_enums(self, path, label):
@@ -156,6 +158,10 @@ class Macros:
         for block in re.findall(r"\benum\s*\w*\s*\{(.*?)\}", text, flags=re.S):
             for m in re.finditer(r"\b([A-Za-z_]\w*)\s*=\s*([^,]+)", block):
                 self.defs.setdefault(m.group(1), []).append((label, m.group(2).strip()))
+
+    def origin(self, name):
+        """The header(s) that define a name, for the generated file's docs."""
+        return ", ".join(sorted({lbl for lbl, _ in self.defs[name]}))
 
     def value(self, name, seen=()):
         if name not in self.defs:
@@ -275,10 +281,11 @@ def gen_table_runs(src):
 class Table:
     """One gen_tables input: entries in file order plus the build flags."""
 
-    def __init__(self, prefix, entries, flags):
+    def __init__(self, prefix, entries, flags, unique_names=True):
         self.prefix, self.entries, self.flags = prefix, entries, flags
         names = [n for _, n in entries]
-        if len(set(names)) != len(names):
+        # gen_tables checks names only where it builds a name lookup (--s2i).
+        if unique_names and len(set(names)) != len(names):
             die(f"{prefix}: duplicate name (gen_tables would abort)")
         vals = [v for v, _ in entries]
         if "--duplicate-ints" not in flags and len(set(vals)) != len(vals):
@@ -320,15 +327,65 @@ def read_table(src, runs, prefix, defined, macros):
     return Table(prefix, entries, flags)
 
 
-# auparse's interpretation tables that `auditctl -l -i` uses for a0..a3:
-# (gen_tables prefix, Rust constant stem, how auparse reads it).
+# auparse's interpretation tables that `auditctl -l -i` uses for a0..a3
+# (print_a0..print_a3 of auparse/interpret.c and the printers they call):
+# (gen_tables prefix, Rust constant stem). auparse/Makefile.am says how each is
+# built: `--i2s` (a number -> name lookup: sorted by number, one name each) or
+# `--i2s-transtab` (a flag table walked in file order); `--64bit` tables are
+# built by gen_tables64.c with 64-bit values, the others hold C ints.
 INTERP_TABLES = [
-    ("signal", "SIGNAL", "i2s"),
-    ("open_flag", "OPEN_FLAG", "transtab"),
-    ("person", "PERSON", "i2s"),
-    ("sock_type", "SOCK_TYPE", "i2s"),
-    ("fam", "FAM", "i2s"),
+    ("signal", "SIGNAL"),
+    ("open_flag", "OPEN_FLAG"),
+    ("person", "PERSON"),
+    ("sock_type", "SOCK_TYPE"),
+    ("fam", "FAM"),
+    ("access", "ACCESS"),
+    ("access_flag", "ACCESS_FLAG"),
+    ("cap", "CAP"),
+    ("clock", "CLOCK"),
+    ("clone_flag", "CLONE_FLAG"),
+    ("epoll_ctl", "EPOLL_CTL"),
+    ("fcntl", "FCNTL"),
+    ("fsconfig", "FSCONFIG"),
+    ("ioctlreq", "IOCTLREQ"),
+    ("ipc", "IPC"),
+    ("ipccmd", "IPCCMD"),
+    ("ipoptname", "IPOPTNAME"),
+    ("ip6optname", "IP6OPTNAME"),
+    ("mmap", "MMAP"),
+    ("mount", "MOUNT"),
+    ("prctl_opt", "PRCTL_OPT"),
+    ("pktoptname", "PKTOPTNAME"),
+    ("prot", "PROT"),
+    ("recv", "RECV"),
+    ("rlimit", "RLIMIT"),
+    ("ptrace", "PTRACE"),
+    ("sched", "SCHED"),
+    ("seek", "SEEK"),
+    ("shm_mode", "SHM_MODE"),
+    ("socklevel", "SOCKLEVEL"),
+    ("sockoptname", "SOCKOPTNAME"),
+    ("sock", "SOCK"),
+    ("tcpoptname", "TCPOPTNAME"),
+    ("umount", "UMOUNT"),
+    ("bpf", "BPF"),
+    ("xattr_atflag", "XATTR_ATFLAG"),
 ]
+
+# Constants the printers test arguments against (auparse takes them from
+# glibc's headers, whose values on amd64 are the kernel's): (name, header the
+# generator reads it from, relative to the cache's include directory, or
+# "glibc" for GLIBC_SOCKET_H, or "lib" for the reference's lib/gen_tables.c).
+INTERP_CONSTANTS = [
+    "PER_MASK", "ADDR_NO_RANDOMIZE", "O_ACCMODE", "O_CREAT", "S_IFMT", "S_ISUID", "S_ISGID",
+    "S_ISVTX", "S_IRWXU", "S_IRWXG", "S_IRWXO", "SCHED_RESET_ON_FORK", "PR_SET_PDEATHSIG",
+    "PR_CAPBSET_READ", "PR_CAPBSET_DROP", "F_SETFD", "F_SETOWN", "FD_CLOEXEC", "SOL_SOCKET",
+    "SOL_PACKET", "IPPROTO_IP", "IPPROTO_TCP", "IPPROTO_UDP", "IPPROTO_IPV6",
+]
+
+# Kernel UAPI headers for the macros of the interpretation tables and constants.
+INTERP_HEADERS = ["linux/mount.h", "linux/net.h", "linux/prctl.h", "linux/sched.h",
+                  "asm-generic/socket.h"]
 
 # glibc's socket header, for the AF_* names of famtab.h (the kernel's UAPI
 # headers do not define them). The numbers are the Linux ABI; the header is
@@ -337,35 +394,60 @@ GLIBC_SOCKET_H = Path("/usr/include/x86_64-linux-gnu/bits/socket.h")
 
 
 def auparse_runs(src):
-    """auparse/Makefile.am: prefix -> (table header, flags)."""
+    """auparse/Makefile.am: prefix -> (table header, flags, generator source)."""
     mk = src.read(src.us / "auparse" / "Makefile.am").replace("\\\n", " ")
     headers = dict(re.findall(r"gen_([\w-]+)_h_CFLAGS\s*=\s*'-DTABLE_H=\"([\w.-]+)\"'", mk))
+    sources = dict(re.findall(r"gen_([\w-]+)_h_SOURCES\s*=\s*\.\./lib/(gen_tables\w*)\.c", mk))
     runs = {}
     for m in re.finditer(r"\./gen_([\w-]+?)(?:_h)?((?:\s+--[\w-]+)*)\s+(\w+)\s*>", mk):
         prog, flags, prefix = m.group(1), set(m.group(2).split()), m.group(3)
         # automake spells `-` in a program name as `_` in its variables.
-        if prog.replace("-", "_") in headers:
-            runs[prefix] = (headers[prog.replace("-", "_")], flags)
+        key = prog.replace("-", "_")
+        if key in headers:
+            runs[prefix] = (headers[key], flags, sources.get(key))
     return runs
 
 
+def c_int32(v):
+    """A value as the C int gen_tables.c stores it (two's complement wrap)."""
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
 def interp_tables(src, defined, macros):
-    """The interpretation tables, each as (stem, kind, rows)."""
+    """The interpretation tables, each as (stem, kind, header, rows): kind
+    "i2s" rows are (C int, name) by number, first name of each; "transtab"
+    rows are (bits, name) in file order, 32-bit tables cut to their C int's
+    32 bits (the printers AND them with a 32-bit value)."""
     runs = auparse_runs(src)
     out = []
-    for prefix, stem, kind in INTERP_TABLES:
-        header, flags = runs[prefix]
-        want = "--i2s-transtab" if kind == "transtab" else "--i2s"
-        if want not in flags:
-            die(f"{header}: auparse reads it with {sorted(flags)}, expected {want}")
+    for prefix, stem in INTERP_TABLES:
+        if prefix not in runs:
+            die(f"auparse/Makefile.am builds no table {prefix!r}")
+        header, flags, gen = runs[prefix]
+        wide = "--64bit" in flags
+        if wide != (gen == "gen_tables64"):
+            die(f"{header}: --64bit and the generator source ({gen}) disagree")
+        if "--i2s-transtab" in flags:
+            kind = "transtab"
+        elif "--i2s" in flags:
+            kind = "i2s"
+        else:
+            die(f"{header}: built with {sorted(flags)}, neither --i2s nor --i2s-transtab")
+        if kind == "i2s" and wide:
+            die(f"{header}: a 64-bit i2s table is not supported")
         path = src.path(src.us / "auparse" / header)
         text = preprocess(path.read_text(), defined, path.name)
         entries = [(macros.eval(m.group(1)), m.group(2))
                    for m in re.finditer(r"_S\(\s*([^,]+?)\s*,\s*\"([^\"]*)\"\s*\)", text)]
         if not entries:
             die(f"{header}: no entries")
-        table = Table(prefix, entries, flags)
-        rows = table.entries if kind == "transtab" else table.by_number()
+        if kind == "i2s":
+            entries = [(c_int32(v), n) for v, n in entries]
+            rows = Table(prefix, entries, flags, unique_names=False).by_number()
+        else:
+            mask = (1 << 64) - 1 if wide else 0xFFFFFFFF
+            rows = [(v & mask, n) for v, n in Table(prefix, entries, flags, unique_names=False).entries]
         out.append((stem, kind, header, rows))
     return out
 
@@ -535,6 +617,12 @@ def generate(cache):
     if not GLIBC_SOCKET_H.exists():
         die(f"missing {GLIBC_SOCKET_H} (Debian's libc6-dev)")
     macros.add_file(GLIBC_SOCKET_H, "bits/socket.h")
+    for rel in INTERP_HEADERS:
+        macros.add_file(src.path(src.inc / rel), rel)
+    macros.add_file(src.path(src.inc / "linux/in.h"), "linux/in.h")
+    macros.add_enums(src.path(src.inc / "linux/in.h"), "linux/in.h")
+    # SEMOP..DIPC of ipctab.h are #defines of the table generator itself.
+    macros.add_file(src.lib("gen_tables.c"), "lib/gen_tables.c")
     interp = interp_tables(src, defined, macros)
 
     # Consistency checks that the hand-written API relies on.
@@ -676,12 +764,16 @@ def generate(cache):
                "Index into `MSGTYPES`, sorted by name bytes.")
 
     for stem, kind, header, rows in interp:
-        doc = (f"`auparse/{header}`, in file order (auparse walks it as flags)." if kind == "transtab"
-               else f"`auparse/{header}`: the first name of each number, by number.")
-        emit_pairs(out, f"INTERP_{stem}", "(u64, &str)",
-                   [(hexnum(v), rs_str(n)) for v, n in rows], doc)
-    for name in ("PER_MASK", "ADDR_NO_RANDOMIZE", "O_ACCMODE"):
-        out.append(f"/// `{name}` from the kernel's UAPI headers.")
+        if kind == "transtab":
+            emit_pairs(out, f"INTERP_{stem}", "(u64, &str)",
+                       [(hexnum(v), rs_str(n)) for v, n in rows],
+                       f"`auparse/{header}`, in file order (auparse walks it as flags).")
+        else:
+            emit_pairs(out, f"INTERP_{stem}", "(i32, &str)",
+                       [(hexnum(v) if v >= 0 else str(v), rs_str(n)) for v, n in rows],
+                       f"`auparse/{header}`: the first name of each number (a C int), by number.")
+    for name in INTERP_CONSTANTS:
+        out.append(f"/// `{name}` from `{macros.origin(name)}`.")
         out.append(f"pub(super) const {name}: u64 = {hexnum(macros.value(name))};")
         out.append("")
 

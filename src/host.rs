@@ -28,6 +28,7 @@ enum Names {
         users: HashMap<String, u32>,
         groups: HashMap<String, u32>,
         dirs: Vec<String>,
+        protocols: Vec<(String, i32)>,
     },
 }
 
@@ -81,8 +82,18 @@ impl Host {
                 users: users.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
                 groups: groups.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
                 dirs: dirs.iter().map(|d| d.to_string()).collect(),
+                protocols: Vec::new(),
             },
         }
+    }
+
+    /// This fixed host with these IP protocol names (as `/etc/protocols`
+    /// lists them, first match wins); a system host ignores this.
+    pub fn with_protocols(mut self, names: &[(&str, i32)]) -> Host {
+        if let Names::Fixed { protocols, .. } = &mut self.names {
+            *protocols = names.iter().map(|(n, i)| (n.to_string(), *i)).collect();
+        }
+        self
     }
 
     /// This host, speaking the kernel's full language (see [`Host::extended`]).
@@ -124,4 +135,58 @@ impl Host {
             Names::Fixed { dirs, .. } => dirs.iter().any(|d| d.as_bytes() == path),
         }
     }
+}
+
+/// The names `auditctl -l -i` prints for user, group and protocol numbers
+/// (auparse asks `getpwuid`, `getgrgid` and `getprotobynumber`).
+impl tables::HostNames for Host {
+    fn user_name(&self, uid: u32) -> Option<String> {
+        match &self.names {
+            Names::System => nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name),
+            Names::Fixed { users, .. } => first_name(users.iter().map(|(n, i)| (n, *i)), uid),
+        }
+    }
+
+    fn group_name(&self, gid: u32) -> Option<String> {
+        match &self.names {
+            Names::System => nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map(|g| g.name),
+            Names::Fixed { groups, .. } => first_name(groups.iter().map(|(n, i)| (n, *i)), gid),
+        }
+    }
+
+    fn protocol_name(&self, number: i32) -> Option<String> {
+        match &self.names {
+            // glibc's "files" source: the first /etc/protocols line whose
+            // second field is the number; `#` starts a comment.
+            Names::System => {
+                let text = std::fs::read("/etc/protocols").ok()?;
+                String::from_utf8_lossy(&text).lines().find_map(|line| {
+                    let mut words = line.split('#').next()?.split_whitespace();
+                    let name = words.next()?;
+                    (words.next()?.parse::<i64>().ok()? == i64::from(number))
+                        .then(|| name.to_string())
+                })
+            }
+            Names::Fixed { protocols, .. } => protocols
+                .iter()
+                .find(|(_, n)| *n == number)
+                .map(|(name, _)| name.clone()),
+        }
+    }
+}
+
+/// A fixed host's name for an id: the alphabetically first, so that two
+/// names for one id give a stable answer.
+fn first_name<'a>(names: impl Iterator<Item = (&'a String, u32)>, id: u32) -> Option<String> {
+    names
+        .filter(|(_, i)| *i == id)
+        .map(|(n, _)| n)
+        .min()
+        .cloned()
 }

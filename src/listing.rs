@@ -94,6 +94,7 @@ impl<'h> Printer<'h> {
             }
             self.syscalls(r, out);
         }
+        let (mut a0, mut a1) = (0, 0);
         for f in &r.fields {
             if f.number == field::ARCH {
                 continue;
@@ -185,12 +186,24 @@ impl<'h> Printer<'h> {
                     }
                 }
                 (Value::Num(v), field::ARG0..=field::ARG3) => {
+                    // Some printers look at the a0/a1 printed before.
+                    match f.number {
+                        field::ARG0 => a0 = u64::from(*v),
+                        field::ARG1 => a1 = u64::from(*v),
+                        _ => {}
+                    }
                     // auditctl interprets a0..a3 only with -i and at most one
                     // syscall (none counts as syscall 0), through auparse.
                     let (count, last) = syscall_count(r);
                     if self.interpret && count <= 1 {
                         let arg = (f.number - field::ARG0) as u8;
-                        let shown = tables::interpret_arg(arch_machine(r), last, arg, *v);
+                        let call = tables::CallContext {
+                            machine: arch_machine(r),
+                            syscall: last,
+                            a0,
+                            a1,
+                        };
+                        let shown = tables::interpret_arg(&call, arg, *v, self.host);
                         let _ = write!(out, " -F {name}{op}{shown}");
                     } else {
                         let _ = write!(out, " -F {name}{op}0x{v:X}");

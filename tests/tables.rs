@@ -310,29 +310,132 @@ fn socket_family_limit() {
 
 #[test]
 fn a0_to_a3_are_interpreted_as_auparse_does() {
-    use kaudit::tables::{interpret_arg, Machine};
-    let x = Some(Machine::X86_64);
-    let nr = |name| kaudit::tables::syscall_by_name(Machine::X86_64, name).unwrap() as u32;
+    use kaudit::host::Host;
+    use kaudit::tables::{interpret_arg, CallContext, Machine};
+    // A fixed host: user, group and protocol names are the host's facts.
+    let host = Host::fixed(
+        Machine::X86_64,
+        &[("alice", 1000), ("root", 0)],
+        &[("staff", 50)],
+        &[],
+    )
+    .with_protocols(&[("tcp", 6), ("udp", 17)]);
+    let nr = |name: &str| syscall_by_name(Machine::X86_64, name).unwrap();
+    let at = |name: &str, a0: u64, a1: u64| CallContext {
+        machine: Some(Machine::X86_64),
+        syscall: nr(name),
+        a0,
+        a1,
+    };
+    let show = |name: &str, arg: u8, v: u32| interpret_arg(&at(name, 0, 0), arg, v, &host);
     // The measured examples, and each printer's fallback.
-    assert_eq!(interpret_arg(x, nr("openat"), 2, 0x41), "O_WRONLY|O_CREAT");
-    assert_eq!(interpret_arg(x, nr("openat"), 2, 0), "O_RDONLY");
-    assert_eq!(interpret_arg(x, nr("openat"), 0, 0xffff_ff9c), "AT_FDCWD");
-    assert_eq!(interpret_arg(x, nr("openat"), 0, 3), "0x3");
-    assert_eq!(interpret_arg(x, nr("kill"), 1, 9), "SIGKILL");
-    assert_eq!(interpret_arg(x, nr("kill"), 1, 40), "unknown-signal(0x28)");
-    assert_eq!(interpret_arg(x, nr("socket"), 0, 2), "inet");
+    assert_eq!(show("openat", 2, 0x41), "O_WRONLY|O_CREAT");
+    assert_eq!(show("openat", 2, 0), "O_RDONLY");
+    assert_eq!(show("openat", 0, 0xffff_ff9c), "AT_FDCWD");
+    assert_eq!(show("openat", 0, 3), "0x3");
+    assert_eq!(show("kill", 1, 9), "SIGKILL");
+    assert_eq!(show("kill", 1, 40), "unknown-signal(0x28)");
+    assert_eq!(show("socket", 0, 2), "inet");
+    assert_eq!(show("socket", 0, 99), "unknown-family(0x63)");
+    assert_eq!(show("socket", 1, 0x80801), "SOCK_STREAM");
+    assert_eq!(show("socket", 1, 0x3f), "unknown-type(3f)");
+    assert_eq!(show("personality", 0, 8), "PER_LINUX32");
     assert_eq!(
-        interpret_arg(x, nr("socket"), 0, 99),
-        "unknown-family(0x63)"
-    );
-    assert_eq!(interpret_arg(x, nr("socket"), 1, 0x80801), "SOCK_STREAM");
-    assert_eq!(interpret_arg(x, nr("socket"), 1, 0x3f), "unknown-type(3f)");
-    assert_eq!(interpret_arg(x, nr("personality"), 0, 8), "PER_LINUX32");
-    assert_eq!(
-        interpret_arg(x, nr("personality"), 0, 0x40008),
+        show("personality", 0, 0x40008),
         "PER_LINUX32|~ADDR_NO_RANDOMIZE"
     );
-    assert_eq!(interpret_arg(x, nr("write"), 0, 0x1A), "0x1a");
+    assert_eq!(show("write", 0, 0x1A), "0x1a");
+    // Host names: root without asking, -1 as unset, unknown ids as C ints.
+    assert_eq!(show("setuid", 0, 1000), "alice");
+    assert_eq!(show("setuid", 0, 0), "root");
+    assert_eq!(show("setuid", 0, u32::MAX), "unset");
+    assert_eq!(show("setuid", 0, 0x8000_0000), "unknown(-2147483648)");
+    assert_eq!(show("setgid", 0, 50), "staff");
+    assert_eq!(show("chown", 2, 50), "staff");
+    assert_eq!(show("socket", 2, 6), "tcp");
+    assert_eq!(show("socket", 2, 7), "unknown-proto(7)");
+    assert_eq!(show("setsockopt", 1, 17), "udp");
+    assert_eq!(show("setsockopt", 1, 1), "SOL_SOCKET");
+    assert_eq!(show("setsockopt", 1, 41), "SOL_IPV6");
+    // auparse tests 'f' names first: fchown's a1 and lchown's a2 stay hex.
+    assert_eq!(show("chown", 1, 1000), "alice");
+    assert_eq!(show("fchown", 1, 1000), "0x3e8");
+    assert_eq!(show("lchown", 2, 50), "0x32");
+    // Modes, flags and the other printers.
+    assert_eq!(show("chmod", 1, 0o4755), "suid,0755");
+    assert_eq!(show("mknod", 1, 0o100644), "file,644");
+    assert_eq!(show("mknod", 1, 0o170644), "017,644");
+    assert_eq!(
+        show("clone", 0, 0x1200011),
+        "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"
+    );
+    assert_eq!(show("clone", 0, 0), "0x0");
+    assert_eq!(show("mmap", 2, 0), "PROT_NONE");
+    assert_eq!(show("mmap", 2, 0xb), "PROT_READ|PROT_WRITE|PROT_SEM");
+    assert_eq!(show("mprotect", 2, 0xb), "PROT_READ|PROT_WRITE");
+    assert_eq!(show("mmap", 3, 0x22), "MAP_PRIVATE|MAP_ANONYMOUS");
+    assert_eq!(show("mmap", 3, 0x20), "MAP_FILE|MAP_ANONYMOUS");
+    assert_eq!(show("access", 1, 0), "F_OK");
+    assert_eq!(show("access", 1, 8), "0x8");
+    assert_eq!(show("fcntl", 1, 0x406), "F_DUPFD_CLOEXEC");
+    assert_eq!(
+        show("fcntl", 1, 0x8000_0000),
+        "unknown-fcntl-command(-2147483648)"
+    );
+    assert_eq!(show("lseek", 2, 0x102), "SEEK_END");
+    assert_eq!(show("lseek", 2, 9), "unknown-whence(9)");
+    assert_eq!(show("shmget", 2, 0o3600), "IPC_CREAT|IPC_EXCL|0600");
+    assert_eq!(show("ioctl", 1, 0x5401), "TCGETS");
+    assert_eq!(show("ioctl", 1, 0xdead), "0xdead");
+    assert_eq!(show("exit_group", 0, 1), "EXIT_FAILURE");
+    assert_eq!(show("exit", 0, 2), "UNKNOWN");
+    assert_eq!(show("fsopen", 1, 1), "FSOPEN_CLOEXEC");
+    assert_eq!(show("fsopen", 1, 2), "0x2");
+    assert_eq!(
+        show("sched_setscheduler", 1, 0x4000_0001),
+        "SCHED_FIFO|SCHED_RESET_ON_FORK"
+    );
+    assert_eq!(
+        show("umount2", 1, 0x8000_0003),
+        "MNT_FORCE|MNT_DETACH|UMOUNT_UNUSED"
+    );
+    assert_eq!(show("getrlimit", 0, 7), "RLIMIT_NOFILE");
+    assert_eq!(show("getrlimit", 0, 17), "unknown-rlimit(0x11)");
+    assert_eq!(show("bpf", 0, 5), "BPF_PROG_LOAD");
+    assert_eq!(show("bpf", 0, 0x999), "unknown-bpf-cmd(999)");
+    assert_eq!(show("clock_settime", 0, 7), "unknown-clk_id(0x7)");
+    // Printers that read the a0 or a1 printed before.
+    let with = |name: &str, a0, a1, arg, v| interpret_arg(&at(name, a0, a1), arg, v, &host);
+    assert_eq!(with("prctl", 23, 0, 1, 21), "sys_admin");
+    assert_eq!(with("prctl", 1, 0, 1, 9), "SIGKILL");
+    assert_eq!(with("prctl", 0, 0, 1, 9), "0x9");
+    assert_eq!(with("fcntl", 0, 8, 2, 1000), "alice");
+    assert_eq!(with("fcntl", 0, 2, 2, 1), "FD_CLOEXEC");
+    assert_eq!(with("fcntl", 0, 2, 2, 3), "0x3");
+    assert_eq!(with("open", 0, 0x41, 2, 0o644), "0644");
+    assert_eq!(with("open", 0, 1, 2, 0o644), "0x1a4");
+    assert_eq!(with("setsockopt", 0, 6, 2, 1), "TCP_NODELAY");
+    assert_eq!(with("setsockopt", 0, 1, 2, 2), "SO_REUSEADDR");
+    assert_eq!(with("setsockopt", 0, 17, 2, 100), "UDP_ENCAP");
+    assert_eq!(with("setsockopt", 0, 99, 2, 1), "0x1");
+    // PowerPC numbers SO_RCVLOWAT and its neighbours differently.
+    let ppc = CallContext {
+        machine: Some(Machine::Ppc64),
+        syscall: syscall_by_name(Machine::Ppc64, "setsockopt").unwrap(),
+        a0: 0,
+        a1: 1,
+    };
+    assert_eq!(interpret_arg(&ppc, 2, 16, &host), "SO_RCVLOWAT");
+    assert_eq!(with("setsockopt", 0, 1, 2, 18), "SO_RCVLOWAT");
     // Without an arch field auparse knows no syscall name: hex.
-    assert_eq!(interpret_arg(None, nr("kill"), 1, 9), "0x9");
+    let no_arch = CallContext {
+        machine: None,
+        syscall: nr("kill"),
+        a0: 0,
+        a1: 0,
+    };
+    assert_eq!(interpret_arg(&no_arch, 1, 9, &host), "0x9");
+    // A control byte in a host's name is escaped as auditctl does for a tty.
+    let odd = Host::fixed(Machine::X86_64, &[("a\x1bb", 5)], &[], &[]);
+    assert_eq!(interpret_arg(&at("setuid", 0, 0), 0, 5, &odd), "a\\033b");
 }

@@ -51,12 +51,50 @@
 //   src/audit-userspace-4.2.1/lib/libaudit.c
 //   src/audit-userspace-4.2.1/src/auditctl-listing.c
 //   root/usr/include/linux/personality.h
+//   root/usr/include/linux/mount.h
+//   root/usr/include/linux/net.h
+//   root/usr/include/linux/prctl.h
+//   root/usr/include/linux/sched.h
+//   root/usr/include/asm-generic/socket.h
+//   root/usr/include/linux/in.h
+//   src/audit-userspace-4.2.1/lib/gen_tables.c
 //   src/audit-userspace-4.2.1/auparse/Makefile.am
 //   src/audit-userspace-4.2.1/auparse/signaltab.h
 //   src/audit-userspace-4.2.1/auparse/open-flagtab.h
 //   src/audit-userspace-4.2.1/auparse/persontab.h
 //   src/audit-userspace-4.2.1/auparse/socktypetab.h
 //   src/audit-userspace-4.2.1/auparse/famtab.h
+//   src/audit-userspace-4.2.1/auparse/accesstab.h
+//   src/audit-userspace-4.2.1/auparse/access-flagtab.h
+//   src/audit-userspace-4.2.1/auparse/captab.h
+//   src/audit-userspace-4.2.1/auparse/clocktab.h
+//   src/audit-userspace-4.2.1/auparse/clone-flagtab.h
+//   src/audit-userspace-4.2.1/auparse/epoll_ctl.h
+//   src/audit-userspace-4.2.1/auparse/fcntl-cmdtab.h
+//   src/audit-userspace-4.2.1/auparse/fsconfig.h
+//   src/audit-userspace-4.2.1/auparse/ioctlreqtab.h
+//   src/audit-userspace-4.2.1/auparse/ipctab.h
+//   src/audit-userspace-4.2.1/auparse/ipccmdtab.h
+//   src/audit-userspace-4.2.1/auparse/ipoptnametab.h
+//   src/audit-userspace-4.2.1/auparse/ip6optnametab.h
+//   src/audit-userspace-4.2.1/auparse/mmaptab.h
+//   src/audit-userspace-4.2.1/auparse/mounttab.h
+//   src/audit-userspace-4.2.1/auparse/prctl-opt-tab.h
+//   src/audit-userspace-4.2.1/auparse/pktoptnametab.h
+//   src/audit-userspace-4.2.1/auparse/prottab.h
+//   src/audit-userspace-4.2.1/auparse/recvtab.h
+//   src/audit-userspace-4.2.1/auparse/rlimittab.h
+//   src/audit-userspace-4.2.1/auparse/ptracetab.h
+//   src/audit-userspace-4.2.1/auparse/schedtab.h
+//   src/audit-userspace-4.2.1/auparse/seektab.h
+//   src/audit-userspace-4.2.1/auparse/shm_modetab.h
+//   src/audit-userspace-4.2.1/auparse/sockleveltab.h
+//   src/audit-userspace-4.2.1/auparse/sockoptnametab.h
+//   src/audit-userspace-4.2.1/auparse/socktab.h
+//   src/audit-userspace-4.2.1/auparse/tcpoptnametab.h
+//   src/audit-userspace-4.2.1/auparse/umounttab.h
+//   src/audit-userspace-4.2.1/auparse/bpftab.h
+//   src/audit-userspace-4.2.1/auparse/xattr-atflagtab.h
 //   root/usr/lib/x86_64-linux-gnu/libaudit.so.1
 // and /usr/include/x86_64-linux-gnu/bits/socket.h (the AF_* numbers of famtab.h).
 
@@ -10021,8 +10059,8 @@ pub(super) static MSGTYPE_BY_NAME: &[(&str, usize)] = &[
     ("WATCH_REM", 8),
 ];
 
-/// `auparse/signaltab.h`: the first name of each number, by number.
-pub(super) static INTERP_SIGNAL: &[(u64, &str)] = &[
+/// `auparse/signaltab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SIGNAL: &[(i32, &str)] = &[
     (0, "SIG0"),
     (1, "SIGHUP"),
     (2, "SIGINT"),
@@ -10079,8 +10117,8 @@ pub(super) static INTERP_OPEN_FLAG: &[(u64, &str)] = &[
     (0x00400000, "__O_TMPFILE"),
 ];
 
-/// `auparse/persontab.h`: the first name of each number, by number.
-pub(super) static INTERP_PERSON: &[(u64, &str)] = &[
+/// `auparse/persontab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_PERSON: &[(i32, &str)] = &[
     (0, "PER_LINUX"),
     (6, "PER_BSD"),
     (8, "PER_LINUX32"),
@@ -10104,8 +10142,8 @@ pub(super) static INTERP_PERSON: &[(u64, &str)] = &[
     (0x08000008, "PER_LINUX32_3GB"),
 ];
 
-/// `auparse/socktypetab.h`: the first name of each number, by number.
-pub(super) static INTERP_SOCK_TYPE: &[(u64, &str)] = &[
+/// `auparse/socktypetab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SOCK_TYPE: &[(i32, &str)] = &[
     (1, "SOCK_STREAM"),
     (2, "SOCK_DGRAM"),
     (3, "SOCK_RAW"),
@@ -10115,8 +10153,8 @@ pub(super) static INTERP_SOCK_TYPE: &[(u64, &str)] = &[
     (10, "SOCK_PACKET"),
 ];
 
-/// `auparse/famtab.h`: the first name of each number, by number.
-pub(super) static INTERP_FAM: &[(u64, &str)] = &[
+/// `auparse/famtab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_FAM: &[(i32, &str)] = &[
     (1, "local"),
     (2, "inet"),
     (3, "ax25"),
@@ -10162,14 +10200,954 @@ pub(super) static INTERP_FAM: &[(u64, &str)] = &[
     (45, "mctp"),
 ];
 
-/// `PER_MASK` from the kernel's UAPI headers.
+/// `auparse/accesstab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_ACCESS: &[(u64, &str)] = &[(1, "X_OK"), (2, "W_OK"), (4, "R_OK")];
+
+/// `auparse/access-flagtab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_ACCESS_FLAG: &[(u64, &str)] = &[
+    (256, "AT_SYMLINK_NOFOLLOW"),
+    (512, "AT_EACCESS"),
+    (4096, "AT_EMPTY_PATH"),
+];
+
+/// `auparse/captab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_CAP: &[(i32, &str)] = &[
+    (0, "chown"),
+    (1, "dac_override"),
+    (2, "dac_read_search"),
+    (3, "fowner"),
+    (4, "fsetid"),
+    (5, "kill"),
+    (6, "setgid"),
+    (7, "setuid"),
+    (8, "setpcap"),
+    (9, "linux_immutable"),
+    (10, "net_bind_service"),
+    (11, "net_broadcast"),
+    (12, "net_admin"),
+    (13, "net_raw"),
+    (14, "ipc_lock"),
+    (15, "ipc_owner"),
+    (16, "sys_module"),
+    (17, "sys_rawio"),
+    (18, "sys_chroot"),
+    (19, "sys_ptrace"),
+    (20, "sys_pacct"),
+    (21, "sys_admin"),
+    (22, "sys_boot"),
+    (23, "sys_nice"),
+    (24, "sys_resource"),
+    (25, "sys_time"),
+    (26, "sys_tty_config"),
+    (27, "mknod"),
+    (28, "lease"),
+    (29, "audit_write"),
+    (30, "audit_control"),
+    (31, "setfcap"),
+    (32, "mac_override"),
+    (33, "mac_admin"),
+    (34, "syslog"),
+    (35, "wake_alarm"),
+    (36, "block_suspend"),
+    (37, "audit_read"),
+    (38, "perfmon"),
+    (39, "bpf"),
+    (40, "checkpoint_restore"),
+];
+
+/// `auparse/clocktab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_CLOCK: &[(i32, &str)] = &[
+    (0, "CLOCK_REALTIME"),
+    (1, "CLOCK_MONOTONIC"),
+    (2, "CLOCK_PROCESS_CPUTIME_ID"),
+    (3, "CLOCK_THREAD_CPUTIME_ID"),
+    (4, "CLOCK_MONOTONIC_RAW"),
+    (5, "CLOCK_REALTIME_COARSE"),
+    (6, "CLOCK_MONOTONIC_COARSE"),
+    (7, "CLOCK_BOOTTIME"),
+    (8, "CLOCK_REALTIME_ALARM"),
+    (9, "CLOCK_BOOTTIME_ALARM"),
+    (10, "CLOCK_SGI_CYCLE"),
+    (11, "CLOCK_TAI"),
+];
+
+/// `auparse/clone-flagtab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_CLONE_FLAG: &[(u64, &str)] = &[
+    (256, "CLONE_VM"),
+    (512, "CLONE_FS"),
+    (1024, "CLONE_FILES"),
+    (2048, "CLONE_SIGHAND"),
+    (8192, "CLONE_PTRACE"),
+    (16384, "CLONE_VFORK"),
+    (32768, "CLONE_PARENT"),
+    (0x00010000, "CLONE_THREAD"),
+    (0x00020000, "CLONE_NEWNS"),
+    (0x00040000, "CLONE_SYSVSEM"),
+    (0x00080000, "CLONE_SETTLS"),
+    (0x00100000, "CLONE_PARENT_SETTID"),
+    (0x00200000, "CLONE_CHILD_CLEARTID"),
+    (0x00400000, "CLONE_DETACHED"),
+    (0x00800000, "CLONE_UNTRACED"),
+    (0x01000000, "CLONE_CHILD_SETTID"),
+    (0x02000000, "CLONE_STOPPED"),
+    (0x04000000, "CLONE_NEWUTS"),
+    (0x08000000, "CLONE_NEWIPC"),
+    (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"),
+    (0x40000000, "CLONE_NEWNET"),
+    (0x80000000, "CLONE_IO"),
+    (0x100000000, "CLONE_CLEAR_SIGHAND"),
+    (0x200000000, "CLONE_INTO_CGROUP"),
+];
+
+/// `auparse/epoll_ctl.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_EPOLL_CTL: &[(i32, &str)] = &[
+    (1, "EPOLL_CTL_ADD"),
+    (2, "EPOLL_CTL_DEL"),
+    (3, "EPOLL_CTL_MOD"),
+];
+
+/// `auparse/fcntl-cmdtab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_FCNTL: &[(i32, &str)] = &[
+    (0, "F_DUPFD"),
+    (1, "F_GETFD"),
+    (2, "F_SETFD"),
+    (3, "F_GETFL"),
+    (4, "F_SETFL"),
+    (5, "F_GETLK"),
+    (6, "F_SETLK"),
+    (7, "F_SETLKW"),
+    (8, "F_SETOWN"),
+    (9, "F_GETOWN"),
+    (10, "F_SETSIG"),
+    (11, "F_GETSIG"),
+    (12, "F_GETLK64"),
+    (13, "F_SETLK64"),
+    (14, "F_SETLKW64"),
+    (15, "F_SETOWN_EX"),
+    (16, "F_GETOWN_EX"),
+    (17, "F_GETOWNER_UIDS"),
+    (1024, "F_SETLEASE"),
+    (1025, "F_GETLEASE"),
+    (1026, "F_NOTIFY"),
+    (1029, "F_CANCELLK"),
+    (1030, "F_DUPFD_CLOEXEC"),
+    (1031, "F_SETPIPE_SZ"),
+    (1032, "F_GETPIPE_SZ"),
+    (1033, "F_ADD_SEALS"),
+    (1034, "F_GET_SEALS"),
+    (1035, "F_GET_RW_HINT"),
+    (1036, "F_SET_RW_HINT"),
+    (1037, "F_GET_FILE_RW_HINT"),
+    (1038, "F_SET_FILE_RW_HINT"),
+];
+
+/// `auparse/fsconfig.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_FSCONFIG: &[(i32, &str)] = &[
+    (0, "FSCONFIG_SET_FLAG"),
+    (1, "FSCONFIG_SET_STRING"),
+    (2, "FSCONFIG_SET_BINARY"),
+    (3, "FSCONFIG_SET_PATH"),
+    (4, "FSCONFIG_SET_PATH_EMPTY"),
+    (5, "FSCONFIG_SET_FD"),
+    (6, "FSCONFIG_CMD_CREATE"),
+    (7, "FSCONFIG_CMD_RECONFIGURE"),
+    (8, "FSCONFIG_CMD_CREATE_EXCL"),
+];
+
+/// `auparse/ioctlreqtab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_IOCTLREQ: &[(i32, &str)] = &[
+    (-2147199952, "TIOCGPTN"),
+    (-2147199951, "TIOCSPTLCK"),
+    (-1072143184, "DRM_IOCTL_MODE_PAGE_FLIP"),
+    (-1072143183, "DRM_IOCTL_MODE_DIRTYFB"),
+    (-1071881053, "DRM_IOCTL_MODE_CURSOR"),
+    (19258, "KDSETMODE"),
+    (19259, "KDGETMODE"),
+    (21257, "CDROMEJECT"),
+    (21263, "CDROMEJECT_SW"),
+    (21265, "CDROM_GET_UPC"),
+    (21270, "CDROMSEEK"),
+    (21505, "TCGETS"),
+    (21506, "TCSETS"),
+    (21507, "TCSETSW"),
+    (21508, "TCSETSF"),
+    (21513, "TCSBRK"),
+    (21515, "TCFLSH"),
+    (21518, "TIOCSCTTY"),
+    (21519, "TIOCGPGRP"),
+    (21520, "TIOCSPGRP"),
+    (21523, "TIOCGWINSZ"),
+    (21524, "TIOCSWINSZ"),
+    (21531, "TIOCINQ"),
+    (21537, "FIONBIO"),
+    (21538, "TIOCNOTTY"),
+    (35073, "FIOSETOWN"),
+    (35075, "FIOGETOWN"),
+    (35088, "SIOCGIFNAME"),
+    (35111, "SIOCGIFHWADDR"),
+    (35123, "SIOCGIFINDEX"),
+    (35234, "SIOCBRADDIF"),
+    (0x40045431, "TIOCSPTLCK"),
+];
+
+/// `auparse/ipctab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_IPC: &[(i32, &str)] = &[
+    (1, "semop"),
+    (2, "semget"),
+    (3, "semctl"),
+    (4, "semtimedop"),
+    (11, "msgsnd"),
+    (12, "msgrcv"),
+    (13, "msgget"),
+    (14, "msgctl"),
+    (21, "shmat"),
+    (22, "shmdt"),
+    (23, "shmget"),
+    (24, "shmctl"),
+    (25, "dipc"),
+];
+
+/// `auparse/ipccmdtab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_IPCCMD: &[(u64, &str)] =
+    &[(512, "IPC_CREAT"), (1024, "IPC_EXCL"), (2048, "IPC_NOWAIT")];
+
+/// `auparse/ipoptnametab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_IPOPTNAME: &[(i32, &str)] = &[
+    (1, "IP_TOS"),
+    (2, "IP_TTL"),
+    (3, "IP_HDRINCL"),
+    (4, "IP_OPTIONS"),
+    (5, "IP_ROUTER_ALERT"),
+    (6, "IP_RECVOPTS"),
+    (7, "IP_RETOPTS"),
+    (8, "IP_PKTINFO"),
+    (9, "IP_PKTOPTIONS"),
+    (10, "IP_MTU_DISCOVER"),
+    (11, "IP_RECVERR"),
+    (12, "IP_RECVTTL"),
+    (13, "IP_RECVTOS"),
+    (14, "IP_MTU"),
+    (15, "IP_FREEBIND"),
+    (16, "IP_IPSEC_POLICY"),
+    (17, "IP_XFRM_POLICY"),
+    (18, "IP_PASSSEC"),
+    (19, "IP_TRANSPARENT"),
+    (20, "IP_ORIGDSTADDR"),
+    (21, "IP_MINTTL"),
+    (22, "IP_NODEFRAG"),
+    (23, "IP_CHECKSUM"),
+    (24, "IP_BIND_ADDRESS_NO_PORT"),
+    (25, "IP_RECVFRAGSIZE"),
+    (32, "IP_MULTICAST_IF"),
+    (33, "IP_MULTICAST_TTL"),
+    (34, "IP_MULTICAST_LOOP"),
+    (35, "IP_ADD_MEMBERSHIP"),
+    (36, "IP_DROP_MEMBERSHIP"),
+    (37, "IP_UNBLOCK_SOURCE"),
+    (38, "IP_BLOCK_SOURCE"),
+    (39, "IP_ADD_SOURCE_MEMBERSHIP"),
+    (40, "IP_DROP_SOURCE_MEMBERSHIP"),
+    (41, "IP_MSFILTER"),
+    (42, "MCAST_JOIN_GROUP"),
+    (43, "MCAST_BLOCK_SOURCE"),
+    (44, "MCAST_UNBLOCK_SOURCE"),
+    (45, "MCAST_LEAVE_GROUP"),
+    (46, "MCAST_JOIN_SOURCE_GROUP"),
+    (47, "MCAST_LEAVE_SOURCE_GROUP"),
+    (48, "MCAST_MSFILTER"),
+    (49, "IP_MULTICAST_ALL"),
+    (50, "IP_UNICAST_IF"),
+    (51, "IP_LOCAL_PORT_RANGE"),
+    (52, "IP_PROTOCOL"),
+    (64, "IPT_SO_SET_REPLACE"),
+    (65, "IPT_SO_SET_ADD_COUNTERS"),
+    (66, "IPT_SO_GET_REVISION_TARGET"),
+];
+
+/// `auparse/ip6optnametab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_IP6OPTNAME: &[(i32, &str)] = &[
+    (1, "IPV6_ADDRFORM"),
+    (2, "IPV6_2292PKTINFO"),
+    (3, "IPV6_2292HOPOPTS"),
+    (4, "IPV6_2292DSTOPTS"),
+    (5, "IPV6_2292RTHDR"),
+    (6, "IPV6_2292PKTOPTIONS"),
+    (7, "IPV6_CHECKSUM"),
+    (8, "IPV6_2292HOPLIMIT"),
+    (9, "IPV6_NEXTHOP"),
+    (10, "IPV6_AUTHHDR"),
+    (11, "IPV6_FLOWINFO"),
+    (16, "IPV6_UNICAST_HOPS"),
+    (17, "IPV6_MULTICAST_IF"),
+    (18, "IPV6_MULTICAST_HOPS"),
+    (19, "IPV6_MULTICAST_LOOP"),
+    (20, "IPV6_ADD_MEMBERSHIP"),
+    (21, "IPV6_DROP_MEMBERSHIP"),
+    (22, "IPV6_ROUTER_ALERT"),
+    (23, "IPV6_MTU_DISCOVER"),
+    (24, "IPV6_MTU"),
+    (25, "IPV6_RECVERR"),
+    (26, "IPV6_V6ONLY"),
+    (27, "IPV6_JOIN_ANYCAST"),
+    (28, "IPV6_LEAVE_ANYCAST"),
+    (29, "IPV6_MULTICAST_ALL"),
+    (30, "IPV6_ROUTER_ALERT_ISOLATE"),
+    (31, "IPV6_RECVERR_RFC4884"),
+    (32, "IPV6_FLOWLABEL_MGR"),
+    (33, "IPV6_FLOWINFO_SEND"),
+    (34, "IPV6_IPSEC_POLICY"),
+    (35, "IPV6_XFRM_POLICY"),
+    (36, "IPV6_HDRINCL"),
+    (42, "MCAST_JOIN_GROUP"),
+    (43, "MCAST_BLOCK_SOURCE"),
+    (44, "MCAST_UNBLOCK_SOURCE"),
+    (45, "MCAST_LEAVE_GROUP"),
+    (46, "MCAST_JOIN_SOURCE_GROUP"),
+    (47, "MCAST_LEAVE_SOURCE_GROUP"),
+    (48, "MCAST_MSFILTER"),
+    (49, "IPV6_RECVPKTINFO"),
+    (50, "IPV6_PKTINFO"),
+    (51, "IPV6_RECVHOPLIMIT"),
+    (52, "IPV6_HOPLIMIT"),
+    (53, "IPV6_RECVHOPOPTS"),
+    (54, "IPV6_HOPOPTS"),
+    (55, "IPV6_RTHDRDSTOPTS"),
+    (56, "IPV6_RECVRTHDR"),
+    (57, "IPV6_RTHDR"),
+    (58, "IPV6_RECVDSTOPTS"),
+    (59, "IPV6_DSTOPTS"),
+    (60, "IPV6_RECVPATHMTU"),
+    (61, "IPV6_PATHMTU"),
+    (62, "IPV6_DONTFRAG"),
+    (63, "IPV6_USE_MIN_MTU"),
+    (64, "IP6T_SO_SET_REPLACE"),
+    (65, "IP6T_SO_SET_ADD_COUNTERS"),
+    (66, "IPV6_RECVTCLASS"),
+    (67, "IPV6_TCLASS"),
+    (68, "IP6T_SO_GET_REVISION_MATCH"),
+    (69, "IP6T_SO_GET_REVISION_TARGET"),
+    (70, "IPV6_AUTOFLOWLABEL"),
+    (72, "IPV6_ADDR_PREFERENCES"),
+    (73, "IPV6_MINHOPCOUNT"),
+    (74, "IPV6_ORIGDSTADDR"),
+    (75, "IPV6_TRANSPARENT"),
+    (76, "IPV6_UNICAST_IF"),
+    (77, "IPV6_RECVFRAGSIZE"),
+    (78, "IPV6_FREEBIND"),
+    (80, "IP6T_SO_ORIGINAL_DST"),
+];
+
+/// `auparse/mmaptab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_MMAP: &[(u64, &str)] = &[
+    (1, "MAP_SHARED"),
+    (2, "MAP_PRIVATE"),
+    (16, "MAP_FIXED"),
+    (32, "MAP_ANONYMOUS"),
+    (64, "MAP_32BIT"),
+    (256, "MAP_GROWSDOWN"),
+    (2048, "MAP_DENYWRITE"),
+    (4096, "MAP_EXECUTABLE"),
+    (8192, "MAP_LOCKED"),
+    (16384, "MAP_NORESERVE"),
+    (32768, "MAP_POPULATE"),
+    (0x00010000, "MAP_NONBLOCK"),
+    (0x00020000, "MAP_STACK"),
+    (0x00040000, "MAP_HUGETLB"),
+    (0x00080000, "MAP_SYNC"),
+    (0x00100000, "MAP_FIXED_NOREPLACE"),
+    (0x04000000, "MAP_UNINITIALIZED"),
+];
+
+/// `auparse/mounttab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_MOUNT: &[(u64, &str)] = &[
+    (1, "MS_RDONLY"),
+    (2, "MS_NOSUID"),
+    (4, "MS_NODEV"),
+    (8, "MS_NOEXEC"),
+    (16, "MS_SYNCHRONOUS"),
+    (32, "MS_REMOUNT"),
+    (64, "MS_MANDLOCK"),
+    (128, "MS_DIRSYNC"),
+    (1024, "MS_NOATIME"),
+    (2048, "MS_NODIRATIME"),
+    (4096, "MS_BIND"),
+    (8192, "MS_MOVE"),
+    (16384, "MS_REC"),
+    (32768, "MS_SILENT"),
+    (0x00010000, "MS_POSIXACL"),
+    (0x00020000, "MS_UNBINDABLE"),
+    (0x00040000, "MS_PRIVATE"),
+    (0x00080000, "MS_SLAVE"),
+    (0x00100000, "MS_SHARED"),
+    (0x00200000, "MS_RELATIME"),
+    (0x00400000, "MS_KERNMOUNT"),
+    (0x00800000, "MS_I_VERSION"),
+    (0x01000000, "MS_STRICTATIME"),
+    (0x02000000, "MS_LAZYTIME"),
+    (0x04000000, "MS_SUBMOUNT"),
+    (0x08000000, "MS_SNAP_STABLE"),
+    (0x10000000, "MS_NOSEC"),
+    (0x20000000, "MS_BORN"),
+    (0x40000000, "MS_ACTIVE"),
+    (0x80000000, "MS_NOUSER"),
+];
+
+/// `auparse/prctl-opt-tab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_PRCTL_OPT: &[(i32, &str)] = &[
+    (1, "PR_SET_PDEATHSIG"),
+    (2, "PR_GET_PDEATHSIG"),
+    (3, "PR_GET_DUMPABLE"),
+    (4, "PR_SET_DUMPABLE"),
+    (5, "PR_GET_UNALIGN"),
+    (6, "PR_SET_UNALIGN"),
+    (7, "PR_GET_KEEPCAPS"),
+    (8, "PR_SET_KEEPCAPS"),
+    (9, "PR_GET_FPEMU"),
+    (10, "PR_SET_FPEMU"),
+    (11, "PR_GET_FPEXC"),
+    (12, "PR_SET_FPEXC"),
+    (13, "PR_GET_TIMING"),
+    (14, "PR_SET_TIMING"),
+    (15, "PR_SET_NAME"),
+    (16, "PR_GET_NAME"),
+    (19, "PR_GET_ENDIAN"),
+    (20, "PR_SET_ENDIAN"),
+    (21, "PR_GET_SECCOMP"),
+    (22, "PR_SET_SECCOMP"),
+    (23, "PR_CAPBSET_READ"),
+    (24, "PR_CAPBSET_DROP"),
+    (25, "PR_GET_TSC"),
+    (26, "PR_SET_TSC"),
+    (27, "PR_GET_SECUREBITS"),
+    (28, "PR_SET_SECUREBITS"),
+    (29, "PR_SET_TIMERSLACK"),
+    (30, "PR_GET_TIMERSLACK"),
+    (31, "PR_TASK_PERF_EVENTS_DISABLE"),
+    (32, "PR_TASK_PERF_EVENTS_ENABLE"),
+    (33, "PR_MCE_KILL"),
+    (34, "PR_MCE_KILL_GET"),
+    (35, "PR_SET_MM"),
+    (36, "PR_SET_CHILD_SUBREAPER"),
+    (37, "PR_GET_CHILD_SUBREAPER"),
+    (38, "PR_SET_NO_NEW_PRIVS"),
+    (39, "PR_GET_NO_NEW_PRIVS"),
+    (40, "PR_GET_TID_ADDRESS"),
+    (41, "PR_SET_THP_DISABLE"),
+    (42, "PR_GET_THP_DISABLE"),
+    (43, "PR_MPX_ENABLE_MANAGEMENT"),
+    (44, "PR_MPX_DISABLE_MANAGEMENT"),
+    (45, "PR_SET_FP_MODE"),
+    (46, "PR_GET_FP_MODE"),
+    (47, "PR_CAP_AMBIENT"),
+    (50, "PR_SVE_SET_VL"),
+    (51, "PR_SVE_GET_VL"),
+    (52, "PR_GET_SPECULATION_CTRL"),
+    (53, "PR_SET_SPECULATION_CTRL"),
+    (54, "PR_PAC_RESET_KEYS"),
+    (55, "PR_SET_TAGGED_ADDR_CTRL"),
+    (56, "PR_GET_TAGGED_ADDR_CTRL"),
+    (57, "PR_SET_IO_FLUSHER"),
+    (58, "PR_GET_IO_FLUSHER"),
+    (59, "PR_SET_SYSCALL_USER_DISPATCH"),
+    (60, "PR_PAC_SET_ENABLED_KEYS"),
+    (61, "PR_PAC_GET_ENABLED_KEYS"),
+    (62, "PR_SCHED_CORE"),
+    (63, "PR_SME_SET_VL"),
+    (64, "PR_SME_GET_VL"),
+    (65, "PR_SET_MDWE"),
+    (66, "PR_GET_MDWE"),
+    (67, "PR_SET_MEMORY_MERGE"),
+    (68, "PR_GET_MEMORY_MERGE"),
+    (69, "PR_RISCV_V_SET_CONTROL"),
+    (70, "PR_RISCV_V_GET_CONTROL"),
+];
+
+/// `auparse/pktoptnametab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_PKTOPTNAME: &[(i32, &str)] = &[
+    (1, "PACKET_ADD_MEMBERSHIP"),
+    (2, "PACKET_DROP_MEMBERSHIP"),
+    (3, "PACKET_RECV_OUTPUT"),
+    (5, "PACKET_RX_RING"),
+    (6, "PACKET_STATISTICS"),
+    (7, "PACKET_COPY_THRESH"),
+    (8, "PACKET_AUXDATA"),
+    (9, "PACKET_ORIGDEV"),
+    (10, "PACKET_VERSION"),
+    (11, "PACKET_HDRLEN"),
+    (12, "PACKET_RESERVE"),
+    (13, "PACKET_TX_RING"),
+    (14, "PACKET_LOSS"),
+    (15, "PACKET_VNET_HDR"),
+    (16, "PACKET_TX_TIMESTAMP"),
+    (17, "PACKET_TIMESTAMP"),
+    (18, "PACKET_FANOUT"),
+    (19, "PACKET_TX_HAS_OFF"),
+    (20, "PACKET_QDISC_BYPASS"),
+    (21, "PACKET_ROLLOVER_STATS"),
+    (22, "PACKET_FANOUT_DATA"),
+    (23, "PACKET_IGNORE_OUTGOING"),
+    (24, "PACKET_VNET_HDR_SZ"),
+];
+
+/// `auparse/prottab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_PROT: &[(u64, &str)] = &[
+    (1, "PROT_READ"),
+    (2, "PROT_WRITE"),
+    (4, "PROT_EXEC"),
+    (8, "PROT_SEM"),
+    (0x01000000, "PROT_GROWSDOWN"),
+    (0x02000000, "PROT_GROWSUP"),
+];
+
+/// `auparse/recvtab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_RECV: &[(u64, &str)] = &[
+    (1, "MSG_OOB"),
+    (2, "MSG_PEEK"),
+    (4, "MSG_DONTROUTE"),
+    (8, "MSG_CTRUNC"),
+    (16, "MSG_PROXY"),
+    (32, "MSG_TRUNC"),
+    (64, "MSG_DONTWAIT"),
+    (128, "MSG_EOR"),
+    (256, "MSG_WAITALL"),
+    (512, "MSG_FIN"),
+    (1024, "MSG_SYN"),
+    (2048, "MSG_CONFIRM"),
+    (4096, "MSG_RST"),
+    (8192, "MSG_ERRQUEUE"),
+    (16384, "MSG_NOSIGNAL"),
+    (32768, "MSG_MORE"),
+    (0x00010000, "MSG_WAITFORONE"),
+    (0x00020000, "MSG_SENDPAGE_NOTLAST"),
+    (0x00040000, "MSG_BATCH"),
+    (0x20000000, "MSG_FASTOPEN"),
+    (0x40000000, "MSG_CMSG_CLOEXEC"),
+    (0x80000000, "MSG_CMSG_COMPAT"),
+];
+
+/// `auparse/rlimittab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_RLIMIT: &[(i32, &str)] = &[
+    (0, "RLIMIT_CPU"),
+    (1, "RLIMIT_FSIZE"),
+    (2, "RLIMIT_DATA"),
+    (3, "RLIMIT_STACK"),
+    (4, "RLIMIT_CORE"),
+    (5, "RLIMIT_RSS"),
+    (6, "RLIMIT_NPROC"),
+    (7, "RLIMIT_NOFILE"),
+    (8, "RLIMIT_MEMLOCK"),
+    (9, "RLIMIT_AS"),
+    (10, "RLIMIT_LOCKS"),
+    (11, "RLIMIT_SIGPENDING"),
+    (12, "RLIMIT_MSGQUEUE"),
+    (13, "RLIMIT_NICE"),
+    (14, "RLIMIT_RTPRIO"),
+    (15, "RLIMIT_RTTIME"),
+];
+
+/// `auparse/ptracetab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_PTRACE: &[(i32, &str)] = &[
+    (0, "PTRACE_TRACEME"),
+    (1, "PTRACE_PEEKTEXT"),
+    (2, "PTRACE_PEEKDATA"),
+    (3, "PTRACE_PEEKUSER"),
+    (4, "PTRACE_POKETEXT"),
+    (5, "PTRACE_POKEDATA"),
+    (6, "PTRACE_POKEUSER"),
+    (7, "PTRACE_CONT"),
+    (8, "PTRACE_KILL"),
+    (9, "PTRACE_SINGLESTEP"),
+    (12, "PTRACE_GETREGS"),
+    (13, "PTRACE_SETREGS"),
+    (14, "PTRACE_GETFPREGS"),
+    (15, "PTRACE_SETFPREGS"),
+    (16, "PTRACE_ATTACH"),
+    (17, "PTRACE_DETACH"),
+    (18, "PTRACE_GETFPXREGS"),
+    (19, "PTRACE_SETFPXREGS"),
+    (24, "PTRACE_SYSCALL"),
+    (25, "PTRACE_GET_THREAD_AREA"),
+    (26, "PTRACE_SET_THREAD_AREA"),
+    (30, "PTRACE_ARCH_PRCTL"),
+    (31, "PTRACE_SYSEMU"),
+    (32, "PTRACE_SYSEMU_SINGLESTEP"),
+    (33, "PTRACE_SINGLEBLOCK"),
+    (16896, "PTRACE_SETOPTIONS"),
+    (16897, "PTRACE_GETEVENTMSG"),
+    (16898, "PTRACE_GETSIGINFO"),
+    (16899, "PTRACE_SETSIGINFO"),
+    (16900, "PTRACE_GETREGSET"),
+    (16901, "PTRACE_SETREGSET"),
+    (16902, "PTRACE_SEIZE"),
+    (16903, "PTRACE_INTERRUPT"),
+    (16904, "PTRACE_LISTEN"),
+    (16905, "PTRACE_PEEKSIGINFO"),
+    (16906, "PTRACE_GETSIGMASK"),
+    (16907, "PTRACE_SETSIGMASK"),
+    (16908, "PTRACE_SECCOMP_GET_FILTER"),
+    (16909, "PTRACE_SECCOMP_GET_METADATA"),
+    (16910, "PTRACE_GET_SYSCALL_INFO"),
+    (16911, "PTRACE_GET_RSEQ_CONFIGURATION"),
+    (16912, "PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG"),
+    (16913, "PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG"),
+];
+
+/// `auparse/schedtab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SCHED: &[(i32, &str)] = &[
+    (0, "SCHED_OTHER"),
+    (1, "SCHED_FIFO"),
+    (2, "SCHED_RR"),
+    (3, "SCHED_BATCH"),
+    (5, "SCHED_IDLE"),
+    (6, "SCHED_DEADLINE"),
+];
+
+/// `auparse/seektab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SEEK: &[(i32, &str)] = &[
+    (0, "SEEK_SET"),
+    (1, "SEEK_CUR"),
+    (2, "SEEK_END"),
+    (3, "SEEK_DATA"),
+    (4, "SEEK_HOLE"),
+];
+
+/// `auparse/shm_modetab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_SHM_MODE: &[(u64, &str)] = &[
+    (512, "SHM_DEST"),
+    (1024, "SHM_LOCKED"),
+    (2048, "SHM_HUGETLB"),
+    (4096, "SHM_NORESERVE"),
+];
+
+/// `auparse/sockleveltab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SOCKLEVEL: &[(i32, &str)] = &[
+    (0, "SOL_IP"),
+    (6, "SOL_TCP"),
+    (17, "SOL_UDP"),
+    (41, "SOL_IPV6"),
+    (58, "SOL_ICMPV6"),
+    (132, "SOL_SCTP"),
+    (136, "SOL_UDPLITE"),
+    (255, "SOL_RAW"),
+    (256, "SOL_IPX"),
+    (257, "SOL_AX25"),
+    (258, "SOL_ATALK"),
+    (259, "SOL_NETROM"),
+    (260, "SOL_ROSE"),
+    (261, "SOL_DECNET"),
+    (263, "SOL_PACKET"),
+    (264, "SOL_ATM"),
+    (265, "SOL_AAL"),
+    (266, "SOL_IRDA"),
+    (267, "SOL_NETBEUI"),
+    (268, "SOL_LLC"),
+    (269, "SOL_DCCP"),
+    (270, "SOL_NETLINK"),
+    (271, "SOL_TIPC"),
+    (272, "SOL_RXRPC"),
+    (273, "SOL_PPPOL2TP"),
+    (274, "SOL_BLUETOOTH"),
+    (275, "SOL_PNPIPE"),
+    (276, "SOL_RDS"),
+    (277, "SOL_IUCV"),
+    (278, "SOL_CAIF"),
+    (279, "SOL_ALG"),
+    (280, "SOL_NFC"),
+    (281, "SOL_KCM"),
+    (282, "SOL_TLS"),
+    (283, "SOL_XDP"),
+    (284, "SOL_MPTCP"),
+    (285, "SOL_MCTP"),
+    (286, "SOL_SMC"),
+    (287, "SOL_VSOCK"),
+];
+
+/// `auparse/sockoptnametab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SOCKOPTNAME: &[(i32, &str)] = &[
+    (1, "SO_DEBUG"),
+    (2, "SO_REUSEADDR"),
+    (3, "SO_TYPE"),
+    (4, "SO_ERROR"),
+    (5, "SO_DONTROUTE"),
+    (6, "SO_BROADCAST"),
+    (7, "SO_SNDBUF"),
+    (8, "SO_RCVBUF"),
+    (9, "SO_KEEPALIVE"),
+    (10, "SO_OOBINLINE"),
+    (11, "SO_NO_CHECK"),
+    (12, "SO_PRIORITY"),
+    (13, "SO_LINGER"),
+    (14, "SO_BSDCOMPAT"),
+    (15, "SO_REUSEPORT"),
+    (16, "SO_PASSCRED"),
+    (17, "SO_PEERCRED"),
+    (18, "SO_RCVLOWAT"),
+    (19, "SO_SNDLOWAT"),
+    (20, "SO_RCVTIMEO"),
+    (21, "SO_SNDTIMEO"),
+    (22, "SO_SECURITY_AUTHENTICATION"),
+    (23, "SO_SECURITY_ENCRYPTION_TRANSPORT"),
+    (24, "SO_SECURITY_ENCRYPTION_NETWORK"),
+    (25, "SO_BINDTODEVICE"),
+    (26, "SO_ATTACH_FILTER"),
+    (27, "SO_DETACH_FILTER"),
+    (28, "SO_PEERNAME"),
+    (29, "SO_TIMESTAMP"),
+    (30, "SO_ACCEPTCONN"),
+    (31, "SO_PEERSEC"),
+    (32, "SO_SNDBUFFORCE"),
+    (33, "SO_RCVBUFFORCE"),
+    (34, "SO_PASSSEC"),
+    (35, "SO_TIMESTAMPNS"),
+    (36, "SO_MARK"),
+    (37, "SO_TIMESTAMPING"),
+    (38, "SO_PROTOCOL"),
+    (39, "SO_DOMAIN"),
+    (40, "SO_RXQ_OVFL"),
+    (41, "SO_WIFI_STATUS"),
+    (42, "SO_PEEK_OFF"),
+    (43, "SO_NOFCS"),
+    (44, "SO_LOCK_FILTER"),
+    (45, "SO_SELECT_ERR_QUEUE"),
+    (46, "SO_BUSY_POLL"),
+    (47, "SO_MAX_PACING_RATE"),
+    (48, "SO_BPF_EXTENSIONS"),
+    (49, "SO_INCOMING_CPU"),
+    (50, "SO_ATTACH_BPF"),
+    (51, "SO_ATTACH_REUSEPORT_CBPF"),
+    (52, "SO_ATTACH_REUSEPORT_EBPF"),
+    (53, "SO_CNX_ADVICE"),
+    (54, "SCM_TIMESTAMPING_OPT_STATS"),
+    (55, "SO_MEMINFO"),
+    (56, "SO_INCOMING_NAPI_ID"),
+    (57, "SO_COOKIE"),
+    (58, "SCM_TIMESTAMPING_PKTINFO"),
+    (59, "SO_PEERGROUPS"),
+    (60, "SO_ZEROCOPY"),
+    (61, "SO_TXTIME"),
+    (62, "SO_BINDTOIFINDEX"),
+    (63, "SO_TIMESTAMP_NEW"),
+    (64, "SO_TIMESTAMPNS_NEW"),
+    (65, "SO_TIMESTAMPING_NEW"),
+    (66, "SO_RCVTIMEO_NEW"),
+    (67, "SO_SNDTIMEO_NEW"),
+    (68, "SO_DETACH_REUSEPORT_BPF"),
+    (69, "SO_PREFER_BUSY_POLL"),
+    (70, "SO_BUSY_POLL_BUDGET"),
+    (71, "SO_NETNS_COOKIE"),
+    (72, "SO_BUF_LOCK"),
+    (73, "SO_RESERVE_MEM"),
+    (74, "SO_TXREHASH"),
+    (75, "SO_RCVMARK"),
+    (76, "SO_PASSPIDFD"),
+    (77, "SO_PEERPIDFD"),
+    (116, "SO_RCVLOWAT"),
+    (117, "SO_SNDLOWAT"),
+    (118, "SO_RCVTIMEO"),
+    (119, "SO_SNDTIMEO"),
+    (120, "SO_PASSCRED"),
+    (121, "SO_PEERCRED"),
+];
+
+/// `auparse/socktab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_SOCK: &[(i32, &str)] = &[
+    (1, "socket"),
+    (2, "bind"),
+    (3, "connect"),
+    (4, "listen"),
+    (5, "accept"),
+    (6, "getsockname"),
+    (7, "getpeername"),
+    (8, "socketpair"),
+    (9, "send"),
+    (10, "recv"),
+    (11, "sendto"),
+    (12, "recvfrom"),
+    (13, "shutdown"),
+    (14, "setsockopt"),
+    (15, "getsockopt"),
+    (16, "sendmsg"),
+    (17, "recvmsg"),
+    (18, "accept4"),
+    (19, "recvmmsg"),
+    (20, "sendmmsg"),
+];
+
+/// `auparse/tcpoptnametab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_TCPOPTNAME: &[(i32, &str)] = &[
+    (1, "TCP_NODELAY"),
+    (2, "TCP_MAXSEG"),
+    (3, "TCP_CORK"),
+    (4, "TCP_KEEPIDLE"),
+    (5, "TCP_KEEPINTVL"),
+    (6, "TCP_KEEPCNT"),
+    (7, "TCP_SYNCNT"),
+    (8, "TCP_LINGER2"),
+    (9, "TCP_DEFER_ACCEPT"),
+    (10, "TCP_WINDOW_CLAMP"),
+    (11, "TCP_INFO"),
+    (12, "TCP_QUICKACK"),
+    (13, "TCP_CONGESTION"),
+    (14, "TCP_MD5SIG"),
+    (15, "TCP_COOKIE_TRANSACTIONS"),
+    (16, "TCP_THIN_LINEAR_TIMEOUTS"),
+    (17, "TCP_THIN_DUPACK"),
+    (18, "TCP_USER_TIMEOUT"),
+    (19, "TCP_REPAIR"),
+    (20, "TCP_REPAIR_QUEUE"),
+    (21, "TCP_QUEUE_SEQ"),
+    (22, "TCP_REPAIR_OPTIONS"),
+    (23, "TCP_FASTOPEN"),
+    (24, "TCP_TIMESTAMP"),
+    (25, "TCP_NOTSENT_LOWAT"),
+    (26, "TCP_CC_INFO"),
+    (27, "TCP_SAVE_SYN"),
+    (28, "TCP_SAVED_SYN"),
+    (29, "TCP_REPAIR_WINDOW"),
+    (30, "TCP_FASTOPEN_CONNECT"),
+    (31, "TCP_ULP"),
+    (32, "TCP_MD5SIG_EXT"),
+    (33, "TCP_FASTOPEN_KEY"),
+    (34, "TCP_FASTOPEN_NO_COOKIE"),
+    (35, "TCP_ZEROCOPY_RECEIVE"),
+    (36, "TCP_INQ"),
+    (37, "TCP_TX_DELAY"),
+    (38, "TCP_AO_ADD_KEY"),
+    (39, "TCP_AO_DEL_KEY"),
+    (40, "TCP_AO_INFO"),
+    (41, "TCP_AO_GET_KEYS"),
+    (42, "TCP_AO_REPAIR"),
+];
+
+/// `auparse/umounttab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_UMOUNT: &[(u64, &str)] = &[
+    (1, "MNT_FORCE"),
+    (2, "MNT_DETACH"),
+    (4, "MNT_EXPIRE"),
+    (8, "UMOUNT_NOFOLLOW"),
+    (0x80000000, "UMOUNT_UNUSED"),
+];
+
+/// `auparse/bpftab.h`: the first name of each number (a C int), by number.
+pub(super) static INTERP_BPF: &[(i32, &str)] = &[
+    (0, "BPF_MAP_CREATE"),
+    (1, "BPF_MAP_LOOKUP_ELEM"),
+    (2, "BPF_MAP_UPDATE_ELEM"),
+    (3, "BPF_MAP_DELETE_ELEM"),
+    (4, "BPF_MAP_GET_NEXT_KEY"),
+    (5, "BPF_PROG_LOAD"),
+    (6, "BPF_OBJ_PIN"),
+    (7, "BPF_OBJ_GET"),
+    (8, "BPF_PROG_ATTACH"),
+    (9, "BPF_PROG_DETACH"),
+    (10, "BPF_PROG_TEST_RUN"),
+    (11, "BPF_PROG_GET_NEXT_ID"),
+    (12, "BPF_MAP_GET_NEXT_ID"),
+    (13, "BPF_PROG_GET_FD_BY_ID"),
+    (14, "BPF_MAP_GET_FD_BY_ID"),
+    (15, "BPF_OBJ_GET_INFO_BY_FD"),
+    (16, "BPF_PROG_QUERY"),
+    (17, "BPF_RAW_TRACEPOINT_OPEN"),
+    (18, "BPF_BTF_LOAD"),
+    (19, "BPF_BTF_GET_FD_BY_ID"),
+    (20, "BPF_TASK_FD_QUERY"),
+    (21, "BPF_MAP_LOOKUP_AND_DELETE_ELEM"),
+    (22, "BPF_MAP_FREEZE"),
+    (23, "BPF_BTF_GET_NEXT_ID"),
+    (24, "BPF_MAP_LOOKUP_BATCH"),
+    (25, "BPF_MAP_LOOKUP_AND_DELETE_BATCH"),
+    (26, "BPF_MAP_UPDATE_BATCH"),
+    (27, "BPF_MAP_DELETE_BATCH"),
+    (28, "BPF_LINK_CREATE"),
+    (29, "BPF_LINK_UPDATE"),
+    (30, "BPF_LINK_GET_FD_BY_ID"),
+    (31, "BPF_LINK_GET_NEXT_ID"),
+    (32, "BPF_ENABLE_STATS"),
+    (33, "BPF_ITER_CREATE"),
+    (34, "BPF_LINK_DETACH"),
+    (35, "BPF_PROG_BIND_MAP"),
+];
+
+/// `auparse/xattr-atflagtab.h`, in file order (auparse walks it as flags).
+pub(super) static INTERP_XATTR_ATFLAG: &[(u64, &str)] = &[
+    (256, "AT_SYMLINK_NOFOLLOW"),
+    (2048, "AT_NO_AUTOMOUNT"),
+    (4096, "AT_EMPTY_PATH"),
+    (32768, "AT_RECURSIVE"),
+];
+
+/// `PER_MASK` from `linux/personality.h`.
 pub(super) const PER_MASK: u64 = 255;
 
-/// `ADDR_NO_RANDOMIZE` from the kernel's UAPI headers.
+/// `ADDR_NO_RANDOMIZE` from `linux/personality.h`.
 pub(super) const ADDR_NO_RANDOMIZE: u64 = 0x00040000;
 
-/// `O_ACCMODE` from the kernel's UAPI headers.
+/// `O_ACCMODE` from `asm-generic/fcntl.h`.
 pub(super) const O_ACCMODE: u64 = 3;
+
+/// `O_CREAT` from `asm-generic/fcntl.h`.
+pub(super) const O_CREAT: u64 = 64;
+
+/// `S_IFMT` from `linux/stat.h`.
+pub(super) const S_IFMT: u64 = 61440;
+
+/// `S_ISUID` from `linux/stat.h`.
+pub(super) const S_ISUID: u64 = 2048;
+
+/// `S_ISGID` from `linux/stat.h`.
+pub(super) const S_ISGID: u64 = 1024;
+
+/// `S_ISVTX` from `linux/stat.h`.
+pub(super) const S_ISVTX: u64 = 512;
+
+/// `S_IRWXU` from `linux/stat.h`.
+pub(super) const S_IRWXU: u64 = 448;
+
+/// `S_IRWXG` from `linux/stat.h`.
+pub(super) const S_IRWXG: u64 = 56;
+
+/// `S_IRWXO` from `linux/stat.h`.
+pub(super) const S_IRWXO: u64 = 7;
+
+/// `SCHED_RESET_ON_FORK` from `linux/sched.h`.
+pub(super) const SCHED_RESET_ON_FORK: u64 = 0x40000000;
+
+/// `PR_SET_PDEATHSIG` from `linux/prctl.h`.
+pub(super) const PR_SET_PDEATHSIG: u64 = 1;
+
+/// `PR_CAPBSET_READ` from `linux/prctl.h`.
+pub(super) const PR_CAPBSET_READ: u64 = 23;
+
+/// `PR_CAPBSET_DROP` from `linux/prctl.h`.
+pub(super) const PR_CAPBSET_DROP: u64 = 24;
+
+/// `F_SETFD` from `asm-generic/fcntl.h`.
+pub(super) const F_SETFD: u64 = 2;
+
+/// `F_SETOWN` from `asm-generic/fcntl.h`.
+pub(super) const F_SETOWN: u64 = 8;
+
+/// `FD_CLOEXEC` from `asm-generic/fcntl.h`.
+pub(super) const FD_CLOEXEC: u64 = 1;
+
+/// `SOL_SOCKET` from `asm-generic/socket.h`.
+pub(super) const SOL_SOCKET: u64 = 1;
+
+/// `SOL_PACKET` from `bits/socket.h`.
+pub(super) const SOL_PACKET: u64 = 263;
+
+/// `IPPROTO_IP` from `linux/in.h`.
+pub(super) const IPPROTO_IP: u64 = 0;
+
+/// `IPPROTO_TCP` from `linux/in.h`.
+pub(super) const IPPROTO_TCP: u64 = 6;
+
+/// `IPPROTO_UDP` from `linux/in.h`.
+pub(super) const IPPROTO_UDP: u64 = 17;
+
+/// `IPPROTO_IPV6` from `linux/in.h`.
+pub(super) const IPPROTO_IPV6: u64 = 41;
 
 /// `enum io_uring_op` of the kernel header, by number.
 pub(super) static URING_OPS_KERNEL: &[UringOp] = &[
