@@ -713,10 +713,14 @@ fn upstream_sample_workflow() {
 /// `-l -i` decodes a0..a3 of single-syscall rules as the reference does
 /// (auparse's printers): for every syscall of the b64 and b32 tables whose
 /// arguments kaudit decodes (`tables::interprets`), rules with each of a set
-/// of values in every decoded argument, plus rules whose arguments auparse
-/// prints in lower-case hex (an undecoded argument, no arch field) and in
-/// upper-case hex (two syscalls), loaded with the reference's `-R` and
-/// listed by both; the listings must be byte-identical.
+/// of values in every decoded argument, rules whose a1 or a2 printer depends
+/// on the a0 or a1 before it (prctl, fcntl, open, mq_open, setsockopt; and
+/// a1 written before a0, which auditctl prints without that context), plus
+/// rules whose arguments auparse prints in lower-case hex (an undecoded
+/// argument, no arch field) and in upper-case hex (two syscalls), loaded
+/// with the reference's `-R` and listed by both; the listings must be
+/// byte-identical. (`tests/interpret.rs` covers every machine and many more
+/// values against the reference's ausearch, without a kernel.)
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
 #[test]
 fn interpreted_arguments_match_the_reference() {
@@ -734,7 +738,10 @@ fn interpreted_arguments_match_the_reference() {
     };
     let mut kernel = Kernel(transport);
     let key = format!("i11b-interp-{}", std::process::id());
-    const VALUES: [&str; 8] = ["0", "2", "9", "0x41", "-100", "0x80801", "0x40008", "99"];
+    const VALUES: [&str; 13] = [
+        "0", "1", "2", "9", "0x41", "0x1ed", "0x3e8", "0x5401", "-100", "-1", "0x80801", "0x40008",
+        "99",
+    ];
     let mut lines = Vec::new();
     let mut decoded = 0;
     for (arch, machine) in [("b64", Machine::X86_64), ("b32", Machine::X86)] {
@@ -755,12 +762,39 @@ fn interpreted_arguments_match_the_reference() {
             }
         }
     }
-    for fallback in [
-        "-F arch=b64 -S write -F a0=0x1A -F a2=26",
-        "-S kill -F a1=9",
-        "-F arch=b64 -S open,openat -F a1=0x41",
-        "-F arch=b64 -S all -F a0=0xAB",
-    ] {
+    let mut fallbacks = vec![
+        "-F arch=b64 -S write -F a0=0x1A -F a2=26".to_string(),
+        "-S kill -F a1=9".to_string(),
+        "-F arch=b64 -S open,openat -F a1=0x41".to_string(),
+        "-F arch=b64 -S all -F a0=0xAB".to_string(),
+    ];
+    // Printers that read the a0 or a1 printed before them.
+    for arch in ["b64", "b32"] {
+        for (call, context, args) in [
+            ("prctl", "-F a0=23", "-F a1=21"),
+            ("prctl", "-F a0=24", "-F a1=99"),
+            ("prctl", "-F a0=1", "-F a1=9"),
+            ("prctl", "-F a0=2", "-F a1=9"),
+            ("prctl", "", "-F a1=21 -F a0=23"),
+            ("fcntl", "-F a1=8", "-F a2=0x3e8"),
+            ("fcntl", "-F a1=2", "-F a2=1"),
+            ("fcntl", "-F a1=2", "-F a2=3"),
+            ("open", "-F a1=0x41", "-F a2=0x1a4"),
+            ("open", "-F a1=1", "-F a2=0x1a4"),
+            ("mq_open", "-F a1=0x42", "-F a2=0x180"),
+            ("setsockopt", "-F a1=0", "-F a2=1"),
+            ("setsockopt", "-F a1=1", "-F a2=2"),
+            ("setsockopt", "-F a1=6", "-F a2=1"),
+            ("setsockopt", "-F a1=17", "-F a2=100"),
+            ("setsockopt", "-F a1=41", "-F a2=26"),
+            ("setsockopt", "-F a1=263", "-F a2=1"),
+            ("setsockopt", "-F a1=99", "-F a2=1"),
+        ] {
+            let fields = [context, args].join(" ");
+            fallbacks.push(format!("-F arch={arch} -S {call} {}", fields.trim()));
+        }
+    }
+    for fallback in &fallbacks {
         lines.push(format!("-a always,exit {fallback} -k {key}"));
     }
     let dir = std::env::temp_dir().join(format!("kaudit-interp-{}", std::process::id()));
@@ -818,7 +852,9 @@ fn interpreted_arguments_match_the_reference() {
     assert_eq!(plain.1, plain_ref.1, "-l without -i differs");
     let _ = writeln!(
         std::io::stderr(),
-        "cli_auditctl -l -i: {listed} rules ({decoded} decoded syscall arguments, 8 values each, plus 4 hex cases) identical to the reference, {:.1} s",
+        "cli_auditctl -l -i: {listed} rules ({decoded} decoded syscall arguments, {} values each, plus {} context and hex cases) identical to the reference, {:.1} s",
+        VALUES.len(),
+        fallbacks.len(),
         start.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);
