@@ -9,18 +9,6 @@ use crate::tables::{self, Machine};
 use crate::uapi::AUDIT_FEATURE_BITMAP_ALL;
 use std::collections::HashMap;
 
-/// Audit feature bits (`AUDIT_FEATURE_BITMAP_*`) reported by `AUDIT_GET`,
-/// under their former short names, for the module still being split
-/// (compile) until it imports them from [`crate::uapi`].
-#[doc(hidden)]
-pub mod feature {
-    pub use crate::uapi::{
-        AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH as EXECUTABLE_PATH,
-        AUDIT_FEATURE_BITMAP_FILTER_FS as FILTER_FS,
-        AUDIT_FEATURE_BITMAP_SESSIONID_FILTER as SESSIONID_FILTER,
-    };
-}
-
 #[derive(Clone, Debug)]
 enum Names {
     System,

@@ -8,8 +8,9 @@
 use super::Pair;
 use crate::cnum;
 use crate::diag::Diagnostic;
-use crate::host::{feature, Host};
+use crate::host::Host;
 use crate::model::{FilterList, Value};
+use crate::uapi::AUDIT_FEATURE_BITMAP_SESSIONID_FILTER;
 
 /// Which kind of id a field holds.
 #[derive(Clone, Copy, Debug)]
@@ -63,7 +64,7 @@ pub(super) fn value(p: &Pair, id: Id, host: &Host) -> Result<Value, Diagnostic> 
 /// filesystem lists; any text that is not a number is 0, as auditctl
 /// silently stores it.
 pub(super) fn session(p: &Pair, features: u32) -> Result<Value, Diagnostic> {
-    p.needs_feature(features, feature::SESSIONID_FILTER)?;
+    p.needs_feature(features, AUDIT_FEATURE_BITMAP_SESSIONID_FILTER)?;
     p.only_on_saying(
         &[FilterList::Exit, FilterList::Exclude, FilterList::User],
         format!("{} must be used with exclude, user, or exit filter", p.name),
@@ -89,8 +90,8 @@ fn uid_number(value: &str) -> Option<u32> {
 mod tests {
     use super::super::test_support::{read, refusal};
     use super::*;
-    use crate::host::feature;
     use crate::tables::Machine;
+    use crate::uapi::AUDIT_FEATURE_BITMAP_ALL;
 
     fn host() -> Host {
         Host::fixed(Machine::X86_64, &[("alice", 1000)], &[("staff", 50)], &[])
@@ -139,7 +140,7 @@ mod tests {
 
     #[test]
     fn session_ids_need_the_feature_and_a_list_that_has_sessions() {
-        let all = feature::MAINLINE;
+        let all = AUDIT_FEATURE_BITMAP_ALL;
         let on = |text: &str, list: FilterList, features: u32| {
             read(text, list, |p| session(p, features))
         };
@@ -163,7 +164,7 @@ mod tests {
             refusal(on(
                 "sessionid=5",
                 FilterList::Exit,
-                all & !feature::SESSIONID_FILTER
+                all & !AUDIT_FEATURE_BITMAP_SESSIONID_FILTER
             )),
             (
                 "Field option not supported by kernel: sessionid=5".into(),

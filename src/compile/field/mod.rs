@@ -36,10 +36,10 @@ mod string;
 use super::options::Builder;
 use super::{err, Step, FIELD_LIMIT};
 use crate::diag::Diagnostic;
-use crate::host::feature;
 use crate::model::{field, Field, FilterList, Operator, Value};
 use crate::syntax::{FieldExpr, Span, Word};
 use crate::tables;
+use crate::uapi::AUDIT_FEATURE_BITMAP_FILTER_FS;
 
 /// One field expression, split at its operator, with the field it names.
 #[derive(Debug)]
@@ -183,7 +183,7 @@ impl<'a> Pair<'a> {
     }
 
     /// Refuses the field unless the kernel has `feature` (a
-    /// [`crate::host::feature`] bit).
+    /// `AUDIT_FEATURE_BITMAP_*` bit of [`crate::uapi`]).
     pub fn needs_feature(&self, features: u32, feature: u32) -> Result<(), Diagnostic> {
         if features & feature != 0 {
             return Ok(());
@@ -232,7 +232,9 @@ impl Builder<'_> {
             )));
         }
         let p = Pair::split(whole, list)?;
-        if p.on(&[FilterList::Filesystem]) && self.host.features & feature::FILTER_FS == 0 {
+        if p.on(&[FilterList::Filesystem])
+            && self.host.features & AUDIT_FEATURE_BITMAP_FILTER_FS == 0
+        {
             return Err(err(
                 p.name_span,
                 format!("{} filter is not supported by the kernel", p.name),

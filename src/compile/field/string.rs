@@ -5,9 +5,9 @@
 use super::super::PATH_MAX;
 use super::{err, Pair};
 use crate::diag::Diagnostic;
-use crate::host::feature;
 use crate::model::{field, Value, MAX_KEY_LEN};
 use crate::syntax::Span;
+use crate::uapi::AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH;
 
 /// A string field's value: the value's bytes as written.
 ///
@@ -22,7 +22,7 @@ pub(super) fn value(p: &Pair, features: u32, key_allowed: bool) -> Result<Value,
         p.exit_only()?;
     }
     if number == field::EXE {
-        p.needs_feature(features, feature::EXECUTABLE_PATH)?;
+        p.needs_feature(features, AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH)?;
         p.equality_only()?;
     }
     if number == field::FILTERKEY && !key_allowed {
@@ -55,9 +55,12 @@ mod tests {
     use super::super::test_support::{read, refusal};
     use super::*;
     use crate::model::FilterList;
+    use crate::uapi::AUDIT_FEATURE_BITMAP_ALL;
 
     fn on(text: &str, list: FilterList, key_allowed: bool) -> Result<Value, Diagnostic> {
-        read(text, list, |p| value(p, feature::MAINLINE, key_allowed))
+        read(text, list, |p| {
+            value(p, AUDIT_FEATURE_BITMAP_ALL, key_allowed)
+        })
     }
 
     fn bytes(b: &[u8]) -> Result<Value, Diagnostic> {
@@ -98,7 +101,11 @@ mod tests {
             ("exe only takes = or != operators".into(), (0, 10))
         );
         let without = read("exe=/bin/x", FilterList::Exit, |p| {
-            value(p, feature::MAINLINE & !feature::EXECUTABLE_PATH, false)
+            value(
+                p,
+                AUDIT_FEATURE_BITMAP_ALL & !AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH,
+                false,
+            )
         });
         assert_eq!(
             refusal(without),
