@@ -10,15 +10,21 @@
 //! middle of a batch in stop mode is followed by undoing the requests of the
 //! same batch that came after it, so the kernel ends as if the load had
 //! stopped at the refused line, exactly as a line-by-line load would.
+//!
+//! Pure apart from what it is given: the kernel is the [`Transport`], and
+//! the machine (the sender a `-m` message names) is the [`Host`]; signalling
+//! auditd for `--signal` is [`crate::signal`]'s, listings are
+//! [`crate::listing`]'s, status text is [`crate::status`]'s.
 
 use crate::codec::encode;
 use crate::compile::{Compiled, RuleOp};
-use crate::host::Host;
-use crate::listing::list_bytes_with;
+use crate::host::{Host, Sender};
+use crate::listing::{contains, kernel_rules, listing_noting};
 use crate::model::{Control, Rule};
 use crate::netlink::{AuditStatus, Request, Transport, TransportError};
+use crate::output::strerror;
 use crate::rulefile::{Entry, Origin};
-use crate::status::{feature_line, status_block};
+use crate::status::status_block;
 use crate::uapi::{
     field, AUDIT_MAKE_EQUIV, AUDIT_STATUS_BACKLOG_LIMIT, AUDIT_STATUS_BACKLOG_WAIT_TIME,
     AUDIT_STATUS_BACKLOG_WAIT_TIME_ACTUAL, AUDIT_STATUS_ENABLED, AUDIT_STATUS_FAILURE,
@@ -71,11 +77,6 @@ pub struct Outcome {
     /// A line that ends the whole run at once with this exit code, whatever
     /// `-i`/`-c` say (auditctl exits from inside `--signal`).
     pub abort: Option<u8>,
-}
-
-/// `strerror` for the errnos the kernel returns to rule requests.
-pub fn strerror(errno: i32) -> String {
-    crate::output::reason(&std::io::Error::from_raw_os_error(errno))
 }
 
 fn rule_request(op: RuleOp, rule: &Rule) -> Request {
@@ -327,81 +328,6 @@ fn set_status(
     Ok(transport.execute(&[Request::set_status(&s)])?[0])
 }
 
-/// The kernel's rules as `-l` prints them, filtered by key as auditctl
-/// filters: a substring of the raw key; nothing at all (not `No rules`) when
-/// rules exist but none match.
-pub fn listing(
-    transport: &mut dyn Transport,
-    host: &Host,
-    key: Option<&[u8]>,
-    interpret: bool,
-) -> Result<Vec<u8>, TransportError> {
-    listing_noting(transport, host, key, interpret, &mut Vec::new())
-}
-
-/// The kernel's rules with their bytes, each read with
-/// [`crate::codec::decode_lossy`]: a rule kaudit cannot fully decode is kept
-/// (the fields it can read, the rest as numbers) with a warning in `notes`,
-/// so every command lists it and can delete it by its bytes.
-pub fn kernel_rules(
-    transport: &mut dyn Transport,
-    notes: &mut Vec<String>,
-) -> Result<Vec<(Vec<u8>, Rule)>, TransportError> {
-    Ok(transport
-        .list_rules()?
-        .into_iter()
-        .map(|b| {
-            let (rule, problem) = crate::codec::decode_lossy(&b);
-            if let Some(p) = problem {
-                notes.push(crate::codec::undecodable_warning(&p));
-            }
-            (b, rule)
-        })
-        .collect())
-}
-
-/// [`listing`], with a warning in `notes` for each rule kaudit cannot fully
-/// decode (listed with what could be read, never dropped).
-pub fn listing_noting(
-    transport: &mut dyn Transport,
-    host: &Host,
-    key: Option<&[u8]>,
-    interpret: bool,
-    notes: &mut Vec<String>,
-) -> Result<Vec<u8>, TransportError> {
-    let rules: Vec<Rule> = kernel_rules(transport, notes)?
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
-    Ok(match key {
-        Some(k) if !rules.is_empty() => {
-            let shown: Vec<Rule> = rules
-                .into_iter()
-                .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k)))
-                .collect();
-            if shown.is_empty() {
-                Vec::new()
-            } else {
-                list_bytes_with(&shown, host, interpret)
-            }
-        }
-        _ => list_bytes_with(&rules, host, interpret),
-    })
-}
-
-/// `-s`: the status block and the loginuid_immutable line.
-pub fn status_report(
-    transport: &mut dyn Transport,
-    interpret: bool,
-) -> Result<String, TransportError> {
-    let s = transport.get_status()?;
-    let mut text = status_block(&s, interpret);
-    if let Ok(f) = transport.get_features() {
-        text.push_str(&feature_line(&f));
-    }
-    Ok(text)
-}
-
 fn control(
     c: &Control,
     transport: &mut dyn Transport,
@@ -458,11 +384,12 @@ fn control(
         }
         Control::Status { interpret } => {
             out.stdout
-                .extend_from_slice(status_report(transport, *interpret)?.as_bytes());
+                .extend_from_slice(crate::status::status_report(transport, *interpret)?.as_bytes());
             return Ok(ControlResult::Done);
         }
         Control::Version => {
-            out.stdout.extend_from_slice(version_line().as_bytes());
+            out.stdout
+                .extend_from_slice(crate::usage::version_line().as_bytes());
             return Ok(ControlResult::Done);
         }
         Control::Help => {
@@ -521,7 +448,7 @@ fn control(
             });
         }
         Control::UserMessage(text) => {
-            transport.execute(&[Request::new(AUDIT_USER, user_message(text))])?[0]
+            transport.execute(&[Request::new(AUDIT_USER, user_message(text, &host.sender()))])?[0]
         }
         Control::MakeEquivalent { mount, subtree } => {
             let mut payload = Vec::with_capacity(8 + mount.len() + subtree.len());
@@ -562,36 +489,6 @@ fn control(
     })
 }
 
-/// `-v`. kaudit reports itself, and the auditctl release whose behaviour it
-/// reproduces.
-pub fn version_line() -> String {
-    format!(
-        "auditctl version {} (kaudit {})\n",
-        crate::REFERENCE_VERSION,
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
-/// The text of an `AUDIT_USER` message for `-m`, with the fields libaudit's
-/// user-message helper adds.
-fn user_message(text: &str) -> Vec<u8> {
-    let exe = std::fs::read_link("/proc/self/exe")
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "?".into());
-    let host = nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "?".into());
-    let tty = std::fs::read_link("/proc/self/fd/0")
-        .ok()
-        .map(|p| p.display().to_string())
-        .filter(|p| p.starts_with("/dev/"))
-        .map(|p| p.trim_start_matches("/dev/").to_string())
-        .unwrap_or_else(|| "?".into());
-    format!("text={text} exe=\"{exe}\" hostname={host} addr=? terminal={tty} res=success")
-        .into_bytes()
-}
-
 fn describe(c: &Control) -> &'static str {
     match c {
         Control::SetEnabled(_) => "enable",
@@ -617,13 +514,6 @@ fn describe(c: &Control) -> &'static str {
     }
 }
 
-/// Whether `needle` occurs in `haystack` (auditctl's key match for `-k`
-/// with `-l` and `-D`: a substring of the raw key bytes, separators
-/// included; an empty needle matches).
-pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 /// The path of a rule's path or dir field.
 fn watched_path(rule: &Rule) -> Option<String> {
     rule.fields.iter().find_map(|f| match (&f.value, f.number) {
@@ -634,17 +524,12 @@ fn watched_path(rule: &Rule) -> Option<String> {
     })
 }
 
-/// `--signal`: find auditd through AUDIT_GET and signal it with a pidfd.
-/// Failures end the run (auditctl exits from here): 1, or 2 when auditd is
-/// not running.
+/// `--signal`: find auditd through AUDIT_GET and signal it
+/// ([`crate::signal`]). Failures end the run (auditctl exits from here): 1,
+/// or 2 when auditd is not running.
 fn signal(name: &str, transport: &mut dyn Transport) -> ControlResult {
-    let sig = match name.to_ascii_lowercase().as_str() {
-        "term" | "stop" => libc::SIGTERM,
-        "hup" | "reload" => libc::SIGHUP,
-        "usr1" | "rotate" => libc::SIGUSR1,
-        "usr2" | "resume" => libc::SIGUSR2,
-        "cont" | "state" => libc::SIGCONT,
-        _ => return ControlResult::Abort(1, format!("{name} is an unsupported signal")),
+    let Some(sig) = crate::signal::by_name(name) else {
+        return ControlResult::Abort(1, format!("{name} is an unsupported signal"));
     };
     let status = match transport.get_status() {
         Ok(s) => s,
@@ -656,33 +541,59 @@ fn signal(name: &str, transport: &mut dyn Transport) -> ControlResult {
     if status.pid == 0 {
         return ControlResult::Abort(2, "Auditd is not running".into());
     }
-    match send_signal(status.pid as i32, sig) {
+    match crate::signal::send(status.pid as i32, sig) {
         Ok(()) => ControlResult::Done,
         Err(e) => ControlResult::Abort(1, format!("Failed sending signal to auditd ({e})")),
     }
 }
 
-/// Signals `pid` through a pidfd (so a recycled pid is never hit); for TERM,
-/// waits up to 4 s for the process to exit.
-fn send_signal(pid: i32, sig: i32) -> Result<(), String> {
-    use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
-    let pid = Pid::from_raw(pid).ok_or("no such process")?;
-    let signal = Signal::from_named_raw(sig).ok_or("not a signal")?;
-    // A pidfd names this process even if the pid is reused meanwhile.
-    let reason = |e: rustix::io::Errno| strerror(e.raw_os_error());
-    let pidfd = pidfd_open(pid, PidfdFlags::empty()).map_err(reason)?;
-    pidfd_send_signal(&pidfd, signal).map_err(reason)?;
-    if sig != libc::SIGTERM {
-        return Ok(());
+/// The text of an `AUDIT_USER` message for `-m`, with the fields libaudit's
+/// user-message helper adds about the sender.
+fn user_message(text: &str, sender: &Sender) -> Vec<u8> {
+    let Sender {
+        exe,
+        hostname,
+        terminal,
+    } = sender;
+    format!("text={text} exe=\"{exe}\" hostname={hostname} addr=? terminal={terminal} res=success")
+        .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netlink::fake::FakeKernel;
+    use crate::tables::Machine;
+
+    #[test]
+    fn a_user_message_names_its_sender_as_libaudit_does() {
+        let sender = Sender {
+            exe: "/usr/sbin/kaudit".into(),
+            hostname: "box".into(),
+            terminal: "pts/0".into(),
+        };
+        assert_eq!(
+            user_message("hello world", &sender),
+            b"text=hello world exe=\"/usr/sbin/kaudit\" hostname=box addr=? terminal=pts/0 res=success"
+        );
+        // A fixed host knows no sender; the message still goes out.
+        let host = Host::fixed(Machine::X86_64, &[], &[], &[]);
+        let entries = crate::rulefile::compile_text("t.rules", "-m hi\n", &host).0;
+        let out = apply(&entries, &mut FakeKernel::new(), &host).unwrap();
+        assert!(out.failures.is_empty() && !out.failed, "{out:?}");
     }
-    // The pidfd becomes readable when the process exits.
-    let mut fds = [nix::poll::PollFd::new(
-        std::os::fd::AsFd::as_fd(&pidfd),
-        nix::poll::PollFlags::POLLIN,
-    )];
-    match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(4000u16)) {
-        Ok(0) => Err("timeout".into()),
-        Ok(_) => Ok(()),
-        Err(e) => Err(strerror(e as i32)),
+
+    #[test]
+    fn an_unknown_signal_name_ends_the_run() {
+        let host = Host::fixed(Machine::X86_64, &[], &[], &[]);
+        let entries = crate::rulefile::compile_text("t.rules", "--signal kill\n", &host).0;
+        let out = apply(&entries, &mut FakeKernel::new(), &host).unwrap();
+        assert_eq!(out.abort, Some(1));
+        assert_eq!(out.failures[0].message, "kill is an unsupported signal");
+        // The fake kernel has no auditd registered: exit 2, nothing sent.
+        let entries = crate::rulefile::compile_text("t.rules", "--signal hup\n", &host).0;
+        let out = apply(&entries, &mut FakeKernel::new(), &host).unwrap();
+        assert_eq!(out.abort, Some(2));
+        assert_eq!(out.failures[0].message, "Auditd is not running");
     }
 }

@@ -2,12 +2,51 @@
 //! (`b32`/`b64` and the default syscall table), the kernel's audit feature
 //! bitmap, user and group names, and whether a watched path is a directory.
 //!
+//! It also knows who is sending: the program, host name and terminal that
+//! an `AUDIT_USER` message (`-m`) names ([`Host::sender`]).
+//!
 //! [`Host::detect`] reads the real machine; [`Host::fixed`] makes a host for
 //! tests, so that compiling rules stays a pure function of its inputs.
 
 use crate::tables::{self, Machine};
 use crate::uapi::AUDIT_FEATURE_BITMAP_ALL;
 use std::collections::HashMap;
+
+/// The process sending an `AUDIT_USER` message, as libaudit's
+/// `audit_log_user_message` names it; `?` for what cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sender {
+    /// This program's path (`/proc/self/exe`).
+    pub exe: String,
+    /// The host name (`gethostname`).
+    pub hostname: String,
+    /// Standard input's terminal without `/dev/` (`pts/0`), if it is one.
+    pub terminal: String,
+}
+
+impl Sender {
+    /// This process.
+    fn current() -> Sender {
+        let exe = std::fs::read_link("/proc/self/exe")
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        let hostname = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "?".into());
+        let terminal = std::fs::read_link("/proc/self/fd/0")
+            .ok()
+            .map(|p| p.display().to_string())
+            .filter(|p| p.starts_with("/dev/"))
+            .map(|p| p.trim_start_matches("/dev/").to_string())
+            .unwrap_or_else(|| "?".into());
+        Sender {
+            exe,
+            hostname,
+            terminal,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 enum Names {
@@ -109,6 +148,19 @@ impl Host {
                 .flatten()
                 .map(|g| g.gid.as_raw()),
             Names::Fixed { groups, .. } => groups.get(name).copied(),
+        }
+    }
+
+    /// Who sends a user message from this host: this process on the real
+    /// machine; nobody known (`?` everywhere) on a fixed host.
+    pub fn sender(&self) -> Sender {
+        match &self.names {
+            Names::System => Sender::current(),
+            Names::Fixed { .. } => Sender {
+                exe: "?".into(),
+                hostname: "?".into(),
+                terminal: "?".into(),
+            },
         }
     }
 

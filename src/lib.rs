@@ -8,12 +8,17 @@
 //! kernel bytes ─► codec::decode ─► model ─► listing (`auditctl -l` text)
 //! ```
 //!
+//! The kernel's numbers (message types, lists, fields, status bits, struct
+//! sizes) are named once, in [`uapi`].
+//!
 //! Pure and testable without root: everything but [`netlink::socket`] (the
-//! kernel connection), [`host`] (users, groups, `stat` of watched paths),
-//! the machine-wide side effects ([`lock`], [`expedite`]'s
-//! `rcu_expedited`, [`interrupt`]'s signal handlers, [`atomic_file`]),
-//! [`output`] (stdout and stderr), and the parts of [`apply`] that read
-//! `/proc` for `-m` and signal auditd for `--signal`. Commands take a
+//! kernel connection), [`host`] (users, groups, `stat` of watched paths,
+//! and the `/proc` facts a `-m` message carries), [`signal`] (signals
+//! auditd for `--signal`), the machine-wide side effects ([`lock`],
+//! [`expedite`]'s `rcu_expedited`, [`interrupt`]'s signal handlers,
+//! [`atomic_file`]), and [`output`] (stdout and stderr). [`apply`] reaches
+//! these only through the [`host::Host`] and the transport it is given.
+//! Commands take a
 //! [`netlink::Transport`] (the native ones through [`cli::native::Env`],
 //! where [`cli::native::System`] binds the real kernel, root and the machine
 //! lock), so they also run against the in-memory kernel ([`netlink::fake`]).
@@ -41,6 +46,7 @@ pub mod netlink;
 pub mod output;
 pub mod plan;
 pub mod rulefile;
+pub mod signal;
 pub mod status;
 pub mod stored_rule;
 pub mod sync;

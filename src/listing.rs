@@ -13,9 +13,13 @@
 //! - syscalls are named from the table of the arch of the *previous* rule
 //!   printed when a rule has no arch field of its own (auditctl keeps that
 //!   state across rules of one listing); this "sticky arch" is reproduced.
+//!
+//! [`listing`] reads the rules through a [`Transport`] (the kernel, or the
+//! in-memory one in tests) and filters them by key as `-l -k` does.
 
 use crate::host::Host;
 use crate::model::{perm, FilterList, Operator, Rule, Value};
+use crate::netlink::{Transport, TransportError};
 use crate::tables::{self, Machine};
 use crate::uapi::{field, AUDIT_ARCH_64BIT, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR};
 use std::io::Write;
@@ -30,6 +34,75 @@ pub fn list_text(rules: &[Rule], host: &Host) -> String {
 /// `auditctl -l` for a rule table: one line per rule, or `No rules`.
 pub fn list_bytes(rules: &[Rule], host: &Host) -> Vec<u8> {
     list_bytes_with(rules, host, false)
+}
+
+/// The kernel's rules as `-l` prints them, filtered by key as auditctl
+/// filters: a substring of the raw key; nothing at all (not `No rules`) when
+/// rules exist but none match.
+pub fn listing(
+    transport: &mut dyn Transport,
+    host: &Host,
+    key: Option<&[u8]>,
+    interpret: bool,
+) -> Result<Vec<u8>, TransportError> {
+    listing_noting(transport, host, key, interpret, &mut Vec::new())
+}
+
+/// The kernel's rules with their bytes, each read with
+/// [`crate::codec::decode_lossy`]: a rule kaudit cannot fully decode is kept
+/// (the fields it can read, the rest as numbers) with a warning in `notes`,
+/// so every command lists it and can delete it by its bytes.
+pub fn kernel_rules(
+    transport: &mut dyn Transport,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(Vec<u8>, Rule)>, TransportError> {
+    Ok(transport
+        .list_rules()?
+        .into_iter()
+        .map(|b| {
+            let (rule, problem) = crate::codec::decode_lossy(&b);
+            if let Some(p) = problem {
+                notes.push(crate::codec::undecodable_warning(&p));
+            }
+            (b, rule)
+        })
+        .collect())
+}
+
+/// [`listing`], with a warning in `notes` for each rule kaudit cannot fully
+/// decode (listed with what could be read, never dropped).
+pub fn listing_noting(
+    transport: &mut dyn Transport,
+    host: &Host,
+    key: Option<&[u8]>,
+    interpret: bool,
+    notes: &mut Vec<String>,
+) -> Result<Vec<u8>, TransportError> {
+    let rules: Vec<Rule> = kernel_rules(transport, notes)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    Ok(match key {
+        Some(k) if !rules.is_empty() => {
+            let shown: Vec<Rule> = rules
+                .into_iter()
+                .filter(|r| r.key_bytes().is_some_and(|rk| contains(rk, k)))
+                .collect();
+            if shown.is_empty() {
+                Vec::new()
+            } else {
+                list_bytes_with(&shown, host, interpret)
+            }
+        }
+        _ => list_bytes_with(&rules, host, interpret),
+    })
+}
+
+/// Whether `needle` occurs in `haystack` (auditctl's key match for `-k`
+/// with `-l` and `-D`: a substring of the raw key bytes, separators
+/// included; an empty needle matches).
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// One rule's `-l` line, without its newline.

@@ -36,6 +36,12 @@ pub fn reason(e: &io::Error) -> String {
     }
 }
 
+/// `strerror(errno)`: the C library's words for an errno the kernel or a
+/// system call returned (`Rule exists` is the caller's, not this).
+pub fn strerror(errno: i32) -> String {
+    reason(&io::Error::from_raw_os_error(errno))
+}
+
 #[derive(Debug)]
 enum State {
     Open,
@@ -227,5 +233,10 @@ mod tests {
     fn reasons_have_no_rust_suffix() {
         let e = io::Error::from_raw_os_error(libc::ENOENT);
         assert_eq!(reason(&e), "No such file or directory");
+    }
+
+    #[test]
+    fn strerror_is_the_c_librarys_words() {
+        assert_eq!(strerror(libc::EEXIST), "File exists");
     }
 }

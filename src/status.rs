@@ -1,7 +1,7 @@
 //! Kernel status as text: the `auditctl -s` block and the shorter block
 //! auditctl prints after a setting changes.
 
-use crate::netlink::{AuditFeatures, AuditStatus};
+use crate::netlink::{AuditFeatures, AuditStatus, Transport, TransportError};
 use crate::uapi::{
     AUDIT_FAIL_PANIC, AUDIT_FAIL_PRINTK, AUDIT_FAIL_SILENT, AUDIT_LOCKED, AUDIT_OFF, AUDIT_ON,
     LOGINUID_IMMUTABLE_BIT,
@@ -67,6 +67,19 @@ pub fn feature_line(f: &AuditFeatures) -> String {
             "unlocked"
         }
     )
+}
+
+/// `-s`: the status block and the loginuid_immutable line.
+pub fn status_report(
+    transport: &mut dyn Transport,
+    interpret: bool,
+) -> Result<String, TransportError> {
+    let s = transport.get_status()?;
+    let mut text = status_block(&s, interpret);
+    if let Ok(f) = transport.get_features() {
+        text.push_str(&feature_line(&f));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The auditctl personality's usage text (kaudit's own words; the options
-//! are auditctl's).
+//! The auditctl personality's usage and version text (kaudit's own words;
+//! the options are auditctl's).
 
 /// The usage text (`-h`, and no arguments).
 pub fn usage() -> &'static str {
@@ -34,4 +34,14 @@ pub fn usage() -> &'static str {
      \x20   -t                        trim dead subtree watches\n\
      \x20   --signal <sig>            signal auditd (TERM HUP USR1 USR2 CONT or stop reload rotate resume state)\n\
      \x20   -v, -h, --help            version, this help\n"
+}
+
+/// `-v`. kaudit reports itself, and the auditctl release whose behaviour it
+/// reproduces.
+pub fn version_line() -> String {
+    format!(
+        "auditctl version {} (kaudit {})\n",
+        crate::REFERENCE_VERSION,
+        env!("CARGO_PKG_VERSION")
+    )
 }

@@ -12,7 +12,7 @@ use kaudit::apply;
 use kaudit::codec::{decode, encode};
 use kaudit::compile::{compile_line, Compiled};
 use kaudit::host::Host;
-use kaudit::listing::list_text;
+use kaudit::listing::{self, list_text};
 use kaudit::netlink::fake::FakeKernel;
 use kaudit::netlink::Transport;
 use kaudit::rulefile::compile_text;
@@ -84,7 +84,8 @@ fn contid_loads_where_the_kernel_has_the_feature() {
     assert!(diags.is_empty());
     let out = apply::apply(&entries, &mut k, &host()).unwrap();
     assert_eq!((out.added, out.failures.len()), (1, 0));
-    let listed = String::from_utf8(apply::listing(&mut k, &host(), None, false).unwrap()).unwrap();
+    let listed =
+        String::from_utf8(listing::listing(&mut k, &host(), None, false).unwrap()).unwrap();
     assert_eq!(
         listed,
         "-a always,exit -F arch=b64 -S all -F contid=42 -F key=ck\n"

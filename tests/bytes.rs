@@ -102,7 +102,7 @@ fn non_utf8_name_path_and_key_survive_the_merge_and_list_back_in_memory() {
     let mut k = FakeKernel::new();
     let out = kaudit::apply::apply(&entries, &mut k, &host()).unwrap();
     assert_eq!((out.added, out.failures.len()), (2, 0));
-    let shown = kaudit::apply::listing(&mut k, &host(), None, false).unwrap();
+    let shown = kaudit::listing::listing(&mut k, &host(), None, false).unwrap();
     assert_eq!(
         shown,
         listed,

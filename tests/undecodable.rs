@@ -7,8 +7,8 @@
 mod fake_kernel;
 
 use fake_kernel::{Run, SharedKernel};
-use kaudit::apply;
 use kaudit::host::Host;
+use kaudit::listing;
 use kaudit::netlink::fake::FakeKernel;
 use kaudit::netlink::Transport;
 use kaudit::rulefile::compile_text;
@@ -75,13 +75,13 @@ fn auditctl(k: &SharedKernel, args: &[&str]) -> Run {
 fn listed_with_what_can_be_read_and_a_warning() {
     let mut k = kernel();
     // The native commands (`kaudit list`, `list --json`, `delete --key`,
-    // `list --watches`) read the kernel through apply::kernel_rules.
+    // `list --watches`) read the kernel through listing::kernel_rules.
     let mut notes = Vec::new();
-    let rules = apply::kernel_rules(&mut k, &mut notes).unwrap();
+    let rules = listing::kernel_rules(&mut k, &mut notes).unwrap();
     assert_eq!(rules.len(), 3);
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].contains("cannot fully decode"), "{notes:?}");
-    let text = String::from_utf8(apply::listing(&mut k, &host(), None, false).unwrap()).unwrap();
+    let text = String::from_utf8(listing::listing(&mut k, &host(), None, false).unwrap()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(
@@ -151,7 +151,7 @@ fn managed_by_sync_like_any_other_rule() {
     let mut k = kernel();
     let scope = Scope::KeyPrefix("i12-undec-".into());
     sync::apply(&mut k, &want, &scope, &host()).unwrap();
-    let left: Vec<String> = apply::kernel_rules(&mut k, &mut Vec::new())
+    let left: Vec<String> = listing::kernel_rules(&mut k, &mut Vec::new())
         .unwrap()
         .into_iter()
         .map(|(_, r)| kaudit::listing::list_text(&[r], &host()))

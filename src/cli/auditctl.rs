@@ -172,7 +172,9 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
             // has printed its text before a later word fails.
             match args[0] {
                 b"-v" => {
-                    let _ = env.stdout.write_all(apply::version_line().as_bytes());
+                    let _ = env
+                        .stdout
+                        .write_all(crate::usage::version_line().as_bytes());
                 }
                 b"-h" | b"--help" => {
                     let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
@@ -206,7 +208,9 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
             return 0;
         }
         [Control::Version] => {
-            let _ = env.stdout.write_all(apply::version_line().as_bytes());
+            let _ = env
+                .stdout
+                .write_all(crate::usage::version_line().as_bytes());
             return 0;
         }
         [Control::IgnoreErrors] | [Control::ContinueOnErrors] => return 0,
@@ -298,7 +302,7 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         Err(e) => {
             env.err(&format!(
                 "Error opening {path} ({})",
-                apply::strerror(e.raw_os_error().unwrap_or(0))
+                crate::output::strerror(e.raw_os_error().unwrap_or(0))
             ));
             return 1;
         }

@@ -58,7 +58,7 @@ fn send(
                 err,
                 &format!(
                     "kaudit: Error sending delete rule data request ({})",
-                    crate::apply::strerror(*e)
+                    crate::output::strerror(*e)
                 ),
             );
             code = exit::FAILED;

@@ -3,9 +3,9 @@
 //! watches.
 
 use super::native::{kernel_rules, Env};
-use crate::apply::contains;
 use crate::error::{exit, Error};
 use crate::json;
+use crate::listing::contains;
 use crate::listing::list_bytes;
 use crate::model::{field, perm, Rule, Value};
 

@@ -148,7 +148,7 @@ pub(crate) fn kernel_rules(
     err: &mut dyn Write,
 ) -> Result<Vec<(Vec<u8>, Rule)>, Error> {
     let mut notes = Vec::new();
-    let rules = crate::apply::kernel_rules(t, &mut notes)?;
+    let rules = crate::listing::kernel_rules(t, &mut notes)?;
     for n in notes {
         say(err, &format!("kaudit: {n}"));
     }

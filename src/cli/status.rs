@@ -11,7 +11,7 @@ pub fn run(env: &mut Env, json: bool) -> Result<u8, Error> {
     let text = if json {
         crate::json::line(&crate::json::Status::from(&s))
     } else {
-        crate::apply::status_report(t.as_mut(), false)?
+        crate::status::status_report(t.as_mut(), false)?
     };
     let _ = env.stdout.write_all(text.as_bytes());
     Ok(exit::OK)

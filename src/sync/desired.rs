@@ -172,7 +172,7 @@ fn build_desired(
                     let doomed = |r: &StoredRule| {
                         r.rule()
                             .key_bytes()
-                            .is_some_and(|rk| crate::apply::contains(rk, k))
+                            .is_some_and(|rk| crate::listing::contains(rk, k))
                     };
                     d.rules.retain(|(r, _)| !doomed(r));
                     seen.retain(|r, _| !doomed(r));

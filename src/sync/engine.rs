@@ -269,7 +269,7 @@ impl Failed {
                 SyncError::Refused {
                     what,
                     origin,
-                    reason: crate::apply::strerror(errno),
+                    reason: crate::output::strerror(errno),
                     rollback,
                     foreign,
                 }
@@ -449,7 +449,7 @@ fn rollback(
             (Step::Delete(_), Ok(_)) => rb.moved.push(text),
             (_, Ok(_)) if net.get(s.rule()) == Some(&false) => rb.readded.push(text),
             (_, Ok(_)) => {}
-            (_, Err(e)) => rb.failed.push((text, crate::apply::strerror(e))),
+            (_, Err(e)) => rb.failed.push((text, crate::output::strerror(e))),
         }
     }
     for &(setting, from, _) in run.settings.iter().rev() {
@@ -457,7 +457,7 @@ fn rollback(
             Ok(_) => rb.settings_restored.push((setting, from)),
             Err(e) => rb
                 .settings_failed
-                .push((setting, from, crate::apply::strerror(e))),
+                .push((setting, from, crate::output::strerror(e))),
         }
     }
     let after = managed(t, scope)?;
