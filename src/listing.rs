@@ -21,7 +21,9 @@ use crate::host::Host;
 use crate::model::{perm, FilterList, Operator, Rule, Value};
 use crate::netlink::{Transport, TransportError};
 use crate::tables::{self, Machine};
-use crate::uapi::{field, AUDIT_ARCH_64BIT, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR};
+use crate::uapi::{
+    field, AUDIT_ARCH_64BIT, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR, AUDIT_UID_UNSET,
+};
 use std::io::Write;
 
 /// `auditctl -l` for a rule table, as text: [`list_bytes`] with any byte
@@ -302,7 +304,7 @@ impl<'h> Printer<'h> {
                     }
                 },
                 (Value::Num(v), field::LOGINUID | field::SESSIONID)
-                    if self.interpret && *v == u32::MAX =>
+                    if self.interpret && *v == AUDIT_UID_UNSET =>
                 {
                     let _ = write!(out, " -F {name}{op}unset");
                 }

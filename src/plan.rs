@@ -259,7 +259,7 @@ mod tests {
     use super::*;
 
     fn r(list: u32, id: u8) -> StoredRule {
-        let mut b = vec![0u8; 1040];
+        let mut b = vec![0u8; crate::uapi::AUDIT_RULE_DATA_LEN];
         b[..4].copy_from_slice(&list.to_ne_bytes());
         b[12] = id;
         StoredRule::from_kernel(b)

@@ -6,11 +6,16 @@ mod common;
 
 use std::time::Instant;
 
-use common::{exit_rule, kernel, key_prefix, key_rule, rule_key, test_key, ACTION_ALWAYS};
+use common::{
+    exit_rule, kernel, key_prefix, key_rule, rule_key, test_key, ACTION_ALWAYS, LIST_EXIT,
+};
 use kaudit::netlink::fake::FakeKernel;
 use kaudit::netlink::message::push_message;
 use kaudit::netlink::{Ack, AuditStatus, Request, Transport};
-use kaudit::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_STATUS_RATE_LIMIT, NLMSG_ERROR};
+use kaudit::uapi::{
+    AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FILTER_PREPEND, AUDIT_POSSIBLE, AUDIT_STATUS_RATE_LIMIT,
+    NLMSG_ERROR,
+};
 
 const EEXIST: i32 = libc::EEXIST;
 const ENOENT: i32 = libc::ENOENT;
@@ -23,7 +28,7 @@ const EINVAL: i32 = libc::EINVAL;
 /// mask the expansion adds nothing, so only those bits differ.
 fn kernel_normalised(rule: &[u8]) -> Vec<u8> {
     let mut out = rule.to_vec();
-    out[0] &= !0x10;
+    out[0] &= !(AUDIT_FILTER_PREPEND as u8);
     let w = 12 + 63 * 4;
     let word = u32::from_ne_bytes(out[w..w + 4].try_into().unwrap()) & 0x0000_ffff;
     out[w..w + 4].copy_from_slice(&word.to_ne_bytes());
@@ -131,7 +136,7 @@ fn batch_with_invalid_request_in_the_middle() {
     let Some(mut k) = kernel() else { return };
     let t = k.transport();
     let a = exit_rule(&test_key("mid-a"));
-    let bad = key_rule(4, 1, &test_key("mid-bad")); // action 1 ("possible")
+    let bad = key_rule(LIST_EXIT, AUDIT_POSSIBLE, &test_key("mid-bad"));
     let c = exit_rule(&test_key("mid-c"));
     let before = t.stats().datagrams_sent;
     let acks = t
@@ -201,11 +206,11 @@ fn scenario(t: &mut dyn Transport) -> (Vec<Ack>, Vec<String>) {
     let a = exit_rule(&test_key("diff-a"));
     let b = exit_rule(&test_key("diff-b"));
     let c = exit_rule(&test_key("diff-c"));
-    let bad = key_rule(4, 1, &test_key("diff-bad"));
+    let bad = key_rule(LIST_EXIT, AUDIT_POSSIBLE, &test_key("diff-bad"));
     let mut pre_b = b.clone();
-    pre_b[0] |= 0x10;
+    pre_b[0] |= AUDIT_FILTER_PREPEND as u8;
     let mut pre_a = a.clone();
-    pre_a[0] |= 0x10;
+    pre_a[0] |= AUDIT_FILTER_PREPEND as u8;
     let mut acks = t
         .execute(&[
             Request::add_rule(a.clone()),
@@ -356,7 +361,7 @@ fn larger_datagrams_on_request() {
 fn guard_removes_leftover_rules() {
     let Some(mut k) = kernel() else { return };
     let mut pre = exit_rule(&test_key("leftover"));
-    pre[0] |= 0x10;
+    pre[0] |= AUDIT_FILTER_PREPEND as u8;
     // Two identical copies (the second via prepend), deliberately not deleted.
     let acks = k
         .transport()

@@ -42,8 +42,9 @@ mod watch;
 
 use crate::diag::Diagnostic;
 use crate::host::Host;
-use crate::model::{Control, Rule, MAX_FIELDS};
+use crate::model::{Control, Rule};
 use crate::syntax::{self, ParsedLine, Span};
+use crate::uapi::AUDIT_MAX_FIELDS;
 use options::Builder;
 
 /// What a rule line asks for.
@@ -95,7 +96,7 @@ const PATH_MAX: usize = 4096;
 /// `NAME_MAX`: the longest last component of a watched path.
 const NAME_MAX: usize = 255;
 /// auditctl keeps one field free (`AUDIT_MAX_FIELDS - 1`).
-const FIELD_LIMIT: usize = MAX_FIELDS - 1;
+const FIELD_LIMIT: usize = AUDIT_MAX_FIELDS - 1;
 
 /// Compiles one line of the rule language (a rules-file line, or a command
 /// line joined with [`syntax::join_argv`]).

@@ -12,9 +12,9 @@ use crate::diag::Diagnostic;
 use crate::host::Host;
 use crate::kernel_rules;
 use crate::model::{Action, Control, Field, FilterList, Rule, SyscallMask};
-use crate::model::{KEY_SEPARATOR, MAX_KEY_LEN};
 use crate::syntax::{self, Flag, Opt, OptKind, RuleLetter, Span, ValueLetter, Word};
 use crate::tables;
+use crate::uapi::{AUDIT_KEY_SEPARATOR, AUDIT_MAX_KEY_LEN};
 
 /// The list state auditctl keeps in its `add`/`del` variables: unset, a
 /// known list, or a list word that did not resolve (reported as bad keyword).
@@ -449,19 +449,19 @@ impl<'h> Builder<'h> {
     /// auditctl's `process_key_option`: keys accumulate, joined by 0x01.
     pub(super) fn append_key(&mut self, key: &[u8], span: Span) -> Step {
         let sep = usize::from(!self.key.is_empty());
-        if key.len() + self.key.len() + sep > MAX_KEY_LEN {
+        if key.len() + self.key.len() + sep > AUDIT_MAX_KEY_LEN {
             return Err(err(span, "key option exceeds size limit").with_help(format!(
-                "all keys of a rule together, with one separator byte between keys, may be at most {MAX_KEY_LEN} bytes"
+                "all keys of a rule together, with one separator byte between keys, may be at most {AUDIT_MAX_KEY_LEN} bytes"
             )));
         }
-        if key.contains(&KEY_SEPARATOR) {
+        if key.contains(&AUDIT_KEY_SEPARATOR) {
             return Err(err(
                 span,
                 format!("key {} has illegal character", syntax::shadow(key)),
             ));
         }
         if !self.key.is_empty() {
-            self.key.push(KEY_SEPARATOR);
+            self.key.push(AUDIT_KEY_SEPARATOR);
         }
         self.key.extend_from_slice(key);
         if self.key_span == Span::default() {
@@ -631,7 +631,10 @@ mod tests {
             last.value,
             crate::model::Value::Bytes(b"a\x01b\x01c".to_vec())
         );
-        let long = format!("-a always,exit -S open -k {}", "k".repeat(MAX_KEY_LEN + 1));
+        let long = format!(
+            "-a always,exit -S open -k {}",
+            "k".repeat(AUDIT_MAX_KEY_LEN + 1)
+        );
         assert_eq!(refusal(&long), "key option exceeds size limit");
     }
 }

@@ -11,11 +11,3 @@ mod rule;
 
 pub use control::Control;
 pub use rule::*;
-
-// The kernel limits' former names, for the module still being split
-// (compile) until it imports them from `crate::uapi`.
-#[doc(hidden)]
-pub use crate::uapi::{
-    AUDIT_KEY_SEPARATOR as KEY_SEPARATOR, AUDIT_MAX_FIELDS as MAX_FIELDS,
-    AUDIT_MAX_KEY_LEN as MAX_KEY_LEN,
-};

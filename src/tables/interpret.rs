@@ -505,7 +505,7 @@ fn signal(v: u32) -> String {
 /// the id as a C `int`.
 fn account(id: u32, lookup: impl Fn(u32) -> Option<String>) -> String {
     match id {
-        u32::MAX => "unset".to_string(),
+        crate::uapi::AUDIT_UID_UNSET => "unset".to_string(),
         0 => "root".to_string(),
         _ => match lookup(id) {
             Some(mut name) => {

@@ -457,4 +457,7 @@ pub fn uring_op_name_kernel(number: u32) -> Option<&'static str> {
 /// The record types of the audit container ID patches (ghak90, never
 /// merged). CONTAINER_ID's number, 1336, is mainline's URINGOP, so a number
 /// 1336 always prints as URINGOP.
-pub const GHAK90_MSGTYPES: &[(&str, u32)] = &[("CONTAINER_OP", 1020), ("CONTAINER_ID", 1336)];
+pub const GHAK90_MSGTYPES: &[(&str, u32)] = &[
+    ("CONTAINER_OP", crate::uapi::AUDIT_CONTAINER_OP),
+    ("CONTAINER_ID", crate::uapi::AUDIT_CONTAINER_ID),
+];

@@ -23,16 +23,18 @@ use kaudit::lock::MachineLock;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{AuditStatus, Request, Transport, TransportError};
 
+// The kernel's numbers the hand-written encoder below uses, from
+// kaudit::uapi (the encoder itself stays independent of kaudit's codec).
 /// Field number of the rule key (`AUDIT_FILTERKEY`).
-pub const FIELD_FILTERKEY: u32 = 210;
-/// Operator `=` (`Audit_equal`).
-pub const OP_EQUAL: u32 = 0x4000_0000;
-/// The exit filter list.
-pub const LIST_EXIT: u32 = 4;
-/// Action `always`.
-pub const ACTION_ALWAYS: u32 = 2;
+pub const FIELD_FILTERKEY: u32 = kaudit::uapi::field::FILTERKEY;
+/// Operator `=` (`AUDIT_EQUAL`).
+pub const OP_EQUAL: u32 = kaudit::uapi::AUDIT_EQUAL;
+/// The exit filter list (`AUDIT_FILTER_EXIT`).
+pub const LIST_EXIT: u32 = kaudit::uapi::AUDIT_FILTER_EXIT;
+/// Action `always` (`AUDIT_ALWAYS`).
+pub const ACTION_ALWAYS: u32 = kaudit::uapi::AUDIT_ALWAYS;
 /// Size of the fixed part of `struct audit_rule_data`.
-pub const RULE_HEADER_LEN: usize = 1040;
+pub const RULE_HEADER_LEN: usize = kaudit::uapi::AUDIT_RULE_DATA_LEN;
 
 /// Key prefix of every rule this test process adds.
 pub fn key_prefix() -> String {

@@ -10,7 +10,7 @@ use crate::cnum;
 use crate::diag::Diagnostic;
 use crate::host::Host;
 use crate::model::{FilterList, Value};
-use crate::uapi::AUDIT_FEATURE_BITMAP_SESSIONID_FILTER;
+use crate::uapi::{AUDIT_FEATURE_BITMAP_SESSIONID_FILTER, AUDIT_UID_UNSET};
 
 /// Which kind of id a field holds.
 #[derive(Clone, Copy, Debug)]
@@ -80,7 +80,7 @@ fn uid_number(value: &str) -> Option<u32> {
     } else if cnum::is_negative_number(value) {
         Some(cnum::l32(value))
     } else if value == "unset" {
-        Some(u32::MAX)
+        Some(AUDIT_UID_UNSET)
     } else {
         None
     }

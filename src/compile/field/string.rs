@@ -5,9 +5,10 @@
 use super::super::PATH_MAX;
 use super::{err, Pair};
 use crate::diag::Diagnostic;
-use crate::model::{field, Value, MAX_KEY_LEN};
+use crate::model::{field, Value};
 use crate::syntax::Span;
 use crate::uapi::AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH;
+use crate::uapi::AUDIT_MAX_KEY_LEN;
 
 /// A string field's value: the value's bytes as written.
 ///
@@ -29,7 +30,7 @@ pub(super) fn value(p: &Pair, features: u32, key_allowed: bool) -> Result<Value,
         return Err(key_dependency(p.span));
     }
     let limit = if number == field::FILTERKEY {
-        MAX_KEY_LEN
+        AUDIT_MAX_KEY_LEN
     } else {
         PATH_MAX
     };
@@ -125,7 +126,7 @@ mod tests {
                 (0, 5)
             )
         );
-        let long = format!("key={}", "k".repeat(MAX_KEY_LEN + 1));
+        let long = format!("key={}", "k".repeat(AUDIT_MAX_KEY_LEN + 1));
         assert_eq!(
             refusal(on(&long, FilterList::Exit, true)),
             ("String value too long".into(), (4, long.len()))
