@@ -1,6 +1,6 @@
 //! The kernel's audit ABI, named once: the numbers of `linux/audit.h`,
-//! `linux/netlink.h` and the few that libaudit adds, that kaudit sends,
-//! reads or checks.
+//! `linux/netlink.h` and `linux/limits.h`, and the few that libaudit and the
+//! unmerged ghak90 patches add, that kaudit sends, reads or checks.
 //!
 //! Every other module takes these numbers from here and writes no bare
 //! literal for them. Each constant's doc names its `#define` (and the header
@@ -273,6 +273,13 @@ pub mod perm {
     /// All four, the default of a watch.
     pub const ALL: u32 = EXEC | WRITE | READ | ATTR;
 }
+
+/// `PATH_MAX` (`linux/limits.h`): the longest string value the kernel takes
+/// in a rule (`audit_unpack_string`), and the longest watched path.
+pub const PATH_MAX: usize = 4096;
+/// `NAME_MAX` (`linux/limits.h`): the longest last component of a watched
+/// path.
+pub const NAME_MAX: usize = 255;
 
 /// `AUDIT_UID_UNSET`: the uid (and `AUDIT_SID_UNSET`, the session id) of
 /// no one, `(unsigned int)-1`: `auid=unset`.

@@ -1,8 +1,8 @@
 //! `kaudit::uapi` against the C headers it transcribes: every constant has
 //! the value its `#define` has in the reference build's `linux/audit.h`,
-//! `linux/netlink.h` and libaudit's `lib/libaudit.h` (the reference cache,
-//! `scripts/fetch-reference.sh`). Without the cache this is skipped loudly,
-//! except in CI, where it fails.
+//! `linux/netlink.h`, `linux/limits.h` and libaudit's `lib/libaudit.h` (the
+//! reference cache, `scripts/fetch-reference.sh`). Without the cache this is
+//! skipped loudly, except in CI, where it fails.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -124,6 +124,7 @@ fn constants_match_the_kernel_headers() {
     let mut defs = HashMap::new();
     defines(&include.join("netlink.h"), &mut defs);
     defines(&include.join("audit.h"), &mut defs);
+    defines(&include.join("limits.h"), &mut defs);
     let mut lib = HashMap::new();
     defines(&libaudit, &mut lib);
 
@@ -211,6 +212,8 @@ fn constants_match_the_kernel_headers() {
         AUDIT_FEATURE_VERSION,
         AUDIT_FEATURE_ONLY_UNSET_LOGINUID,
         AUDIT_FEATURE_LOGINUID_IMMUTABLE,
+        PATH_MAX,
+        NAME_MAX,
     );
     check(&defs, "__AUDIT_ARCH_64BIT", uapi::AUDIT_ARCH_64BIT as u64);
     module!(field: PID, UID, EUID, SUID, FSUID, GID, EGID, SGID, FSGID, LOGINUID, PERS, ARCH,
@@ -236,7 +239,7 @@ fn constants_match_the_kernel_headers() {
         "constants differ from the headers:\n{}",
         wrong.join("\n")
     );
-    assert_eq!(checked, 118);
+    assert_eq!(checked, 120);
 
     // What no #define spells as a number: the header sizes, the unset id.
     assert_eq!(uapi::NLMSG_HDRLEN, std::mem::size_of::<libc::nlmsghdr>());

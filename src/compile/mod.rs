@@ -91,10 +91,6 @@ pub enum Compiled {
 pub const KERNEL_REFUSAL_HELP: &str =
     "auditctl would send this rule and the kernel would refuse it (EINVAL)";
 
-/// `PATH_MAX`: the longest string value the kernel takes.
-const PATH_MAX: usize = 4096;
-/// `NAME_MAX`: the longest last component of a watched path.
-const NAME_MAX: usize = 255;
 /// auditctl keeps one field free (`AUDIT_MAX_FIELDS - 1`).
 const FIELD_LIMIT: usize = AUDIT_MAX_FIELDS - 1;
 

@@ -7,9 +7,10 @@
 //! auditctl's.
 
 use super::options::{Builder, ListSlot};
-use super::{err, warning, Step, FIELD_LIMIT, NAME_MAX, PATH_MAX};
+use super::{err, warning, Step, FIELD_LIMIT};
 use crate::model::{field, perm, Action, Field, FilterList, Operator, SyscallMask, Value};
 use crate::syntax::{Span, Word};
+use crate::uapi::{NAME_MAX, PATH_MAX};
 
 impl Builder<'_> {
     pub(super) fn watch_option(&mut self, path: &Word, span: Span, remove: bool) -> Step {

@@ -2,13 +2,12 @@
 //! Paths (`path`, `dir`; exit list), LSM labels (`subj_*`, `obj_*`), the
 //! executable (`exe`) and the key (`key`, from `-k` and `-F key=`).
 
-use super::super::PATH_MAX;
 use super::{err, Pair};
 use crate::diag::Diagnostic;
 use crate::model::{field, Value};
 use crate::syntax::Span;
 use crate::uapi::AUDIT_FEATURE_BITMAP_EXECUTABLE_PATH;
-use crate::uapi::AUDIT_MAX_KEY_LEN;
+use crate::uapi::{AUDIT_MAX_KEY_LEN, PATH_MAX};
 
 /// A string field's value: the value's bytes as written.
 ///
