@@ -426,11 +426,7 @@ fn control(
                     out.settings += 1;
                     ControlResult::Done
                 }
-                Err(e) => ControlResult::Refused(format!(
-                    "Error sending {} request ({})",
-                    describe(c),
-                    strerror(e)
-                )),
+                Err(e) => refused(c, e),
             });
         }
         Control::LoginuidImmutable => {
@@ -440,11 +436,7 @@ fn control(
                     out.settings += 1;
                     ControlResult::Done
                 }
-                Err(e) => ControlResult::Refused(format!(
-                    "Error sending {} request ({})",
-                    describe(c),
-                    strerror(e)
-                )),
+                Err(e) => refused(c, e),
             });
         }
         Control::UserMessage(text) => {
@@ -467,11 +459,7 @@ fn control(
         }
     };
     Ok(match ack {
-        Err(e) => ControlResult::Refused(format!(
-            "Error sending {} request ({})",
-            describe(c),
-            strerror(e)
-        )),
+        Err(e) => refused(c, e),
         Ok(_)
             if matches!(
                 c,
@@ -487,6 +475,15 @@ fn control(
         }
         Ok(_) => ControlResult::Done,
     })
+}
+
+/// The kernel refused control `c` with `errno`, in auditctl's words.
+fn refused(c: &Control, errno: i32) -> ControlResult {
+    ControlResult::Refused(format!(
+        "Error sending {} request ({})",
+        describe(c),
+        strerror(errno)
+    ))
 }
 
 fn describe(c: &Control) -> &'static str {

@@ -217,48 +217,49 @@ impl FakeKernel {
         self.status.enabled == AUDIT_LOCKED
     }
 
-    /// Splits a rule payload into its list number and the bytes to store
-    /// (prepend bit and class bits cleared).
-    fn file(payload: &[u8]) -> Result<(usize, bool, Vec<u8>), i32> {
+    /// Reads a rule request's payload as the kernel does before it acts on
+    /// it: refused when the configuration is locked or the list is not
+    /// one; else the list, whether to prepend, the bytes to store (prepend
+    /// flag and class bits cleared) and the bytes to compare with the
+    /// stored rules (class bits cleared, flags as sent).
+    fn file(&self, payload: &[u8]) -> Result<Filed, i32> {
+        if self.locked() {
+            return Err(libc::EPERM);
+        }
         let flags = read_u32(payload, 0).ok_or(libc::EINVAL)?;
         let list = (flags & !AUDIT_FILTER_PREPEND) as usize;
         if list >= AUDIT_NR_FILTERS {
             return Err(libc::EINVAL);
         }
-        let mut stored = without_class_bits(payload);
+        let compared = without_class_bits(payload);
+        let mut stored = compared.clone();
         stored[0..4].copy_from_slice(&(list as u32).to_ne_bytes());
-        Ok((list, flags & AUDIT_FILTER_PREPEND != 0, stored))
+        Ok(Filed {
+            list,
+            prepend: flags & AUDIT_FILTER_PREPEND != 0,
+            stored,
+            compared,
+        })
     }
 
     fn add_rule(&mut self, payload: &[u8]) -> Ack {
-        if self.locked() {
-            return Err(libc::EPERM);
-        }
-        let (list, prepend, stored) = Self::file(payload)?;
-        // Flags as sent, class bits expanded (cleared) as the kernel does
-        // before it compares.
-        let new = without_class_bits(payload);
-        let rules = &mut self.lists[list];
-        if rules.contains(&new) {
+        let f = self.file(payload)?;
+        let rules = &mut self.lists[f.list];
+        if rules.contains(&f.compared) {
             return Err(libc::EEXIST);
         }
-        if prepend {
-            rules.insert(0, stored);
+        if f.prepend {
+            rules.insert(0, f.stored);
         } else {
-            rules.push(stored);
+            rules.push(f.stored);
         }
         Ok(0)
     }
 
     fn del_rule(&mut self, payload: &[u8]) -> Ack {
-        if self.locked() {
-            return Err(libc::EPERM);
-        }
-        let (list, _, _) = Self::file(payload)?;
-        // Class bits are expanded before the kernel compares.
-        let wanted = without_class_bits(payload);
-        let rules = &mut self.lists[list];
-        match rules.iter().position(|r| *r == wanted) {
+        let f = self.file(payload)?;
+        let rules = &mut self.lists[f.list];
+        match rules.iter().position(|r| *r == f.compared) {
             Some(i) => {
                 rules.remove(i);
                 Ok(0)
@@ -351,6 +352,14 @@ impl FakeKernel {
             Err(errno) => Err(TransportError::from_nack(msg_type, errno)),
         }
     }
+}
+
+/// A rule request's payload, read by [`FakeKernel::file`].
+struct Filed {
+    list: usize,
+    prepend: bool,
+    stored: Vec<u8>,
+    compared: Vec<u8>,
 }
 
 /// The rule payload with the 16 syscall-class bits at the top of the
