@@ -116,6 +116,23 @@ fn unparsable_and_unreadable_input_is_exit_2() {
     );
     assert_eq!(found(&r, Code::UnreadableInput).len(), 1);
     std::fs::remove_dir_all(&d).unwrap();
+    // A directory without *.rules files: the reason is said once, as it is.
+    let d = tmpdir();
+    std::fs::create_dir_all(&d).unwrap();
+    let r = lint_paths(
+        &[d.to_string_lossy().into_owned()],
+        &host(),
+        &Options { machines: vec![] },
+    );
+    let messages: Vec<&str> = r.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "no *.rules files in this directory (only files named *.rules are read); \
+          refusing to treat it as an empty rule set"
+        ]
+    );
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]

@@ -502,7 +502,7 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
                 end_column: 2,
                 span: Span::default(),
                 source: None,
-                message: format!("cannot read the directory: {e}"),
+                message: e.to_string(),
                 related: Vec::new(),
             });
             return report;
