@@ -16,8 +16,8 @@ use crate::syntax::{self, Flag, Opt, OptKind, RuleLetter, Span, ValueLetter, Wor
 use crate::tables;
 use crate::uapi::{AUDIT_KEY_SEPARATOR, AUDIT_MAX_KEY_LEN};
 
-/// The list state auditctl keeps in its `add`/`del` variables: unset, a
-/// known list, or a list word that did not resolve (reported as bad keyword).
+/// The list auditctl keeps in its `add` or `del` variable: unset, or a
+/// list number (a word that names no list is refused on the spot).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum ListSlot {
     Unset,
@@ -26,14 +26,25 @@ pub(super) enum ListSlot {
 
 /// The state of one line being compiled (auditctl's globals for one line).
 pub(super) struct Builder<'h> {
+    /// What names, arches and features mean on the machine compiled for.
     pub(super) host: &'h Host,
+    /// The list of `-a`/`-A`/`-w`.
     pub(super) add: ListSlot,
+    /// `-A`: the rule goes to the head of its list.
     pub(super) prepend: bool,
+    /// The list of `-d`/`-W`.
     pub(super) del: ListSlot,
+    /// The rule's action, once `-a`/`-A`/`-d` or a watch gave one.
     pub(super) action: Option<u32>,
+    /// How many of `-a`/`-A`/`-d` the line had (more than one is refused).
     pub(super) multiple: u32,
+    /// The rule is on the exclude list (which takes no syscalls).
     pub(super) exclude: bool,
+    /// The rule as built so far.
     pub(super) rule: Rule,
+    /// What a key may follow (auditctl's `_audit_syscalladded`,
+    /// `_audit_permadded`, `_audit_exeadded`, `_audit_filterfsadded`); a
+    /// syscall also makes `arch` too late.
     pub(super) syscall_added: bool,
     pub(super) perm_added: bool,
     pub(super) exe_added: bool,
@@ -41,14 +52,19 @@ pub(super) struct Builder<'h> {
     /// The ELF audit arch that names syscalls (`_audit_elf`): set by
     /// `-F arch`, or by the first `-S` from the host machine.
     pub(super) elf: Option<u32>,
+    /// The keys so far, joined by [`KEY_SEPARATOR`]; the last field at the end.
     pub(super) key: Vec<u8>,
+    /// Where the first key was written.
     pub(super) key_span: Span,
     /// Where each field of `rule.fields` was written, for kernel checks.
     pub(super) field_spans: Vec<Span>,
     /// What auditctl says without failing (on stderr).
     pub(super) warnings: Vec<Diagnostic>,
+    /// Settings and requests, in the order given.
     pub(super) controls: Vec<Control>,
+    /// Some option asked for a rule to be sent.
     pub(super) rule_requested: bool,
+    /// The action was `possible`: auditctl skips the line.
     pub(super) deprecated: bool,
 }
 
