@@ -2,32 +2,14 @@
 //! typed set, so every command maps its errors to exit codes the same way.
 //!
 //! The message (the error's `Display`) goes to standard error after
-//! `kaudit: `; [`Error::exit_code`] is the process's exit code. The codes
-//! (README, "Commands") are the constants in [`exit`]. The `auditctl` and
-//! `augenrules` personalities keep their own tables (the reference's), in
-//! their modules.
+//! `kaudit: `; [`Error::exit_code`] is the process's exit code, one of
+//! [`crate::exit`]'s. The `auditctl` and `augenrules` personalities keep
+//! their own tables (the reference's), in their modules.
 
+use crate::exit;
 use crate::netlink::TransportError;
 use crate::output::reason;
 use crate::sync::SyncError;
-
-/// kaudit's exit codes.
-pub mod exit {
-    /// Success; for `diff`, `check` and `lint`: no difference, no finding.
-    pub const OK: u8 = 0;
-    /// Bad input or a kernel refusal; for `diff` and `check`: the kernel
-    /// differs from the files; for `lint`: a finding at or above `--deny`.
-    pub const FAILED: u8 = 1;
-    /// A usage error; for `diff`, `check` and `lint` (as for diff(1)): any
-    /// error.
-    pub const TROUBLE: u8 = 2;
-    /// The kernel's audit configuration is locked (`-e 2`).
-    pub const LOCKED: u8 = 3;
-    /// Not privileged.
-    pub const NOT_ROOT: u8 = 4;
-    /// The kernel was changed and its previous state could not be restored.
-    pub const NOT_RESTORED: u8 = 5;
-}
 
 /// Why a native command failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +20,7 @@ pub enum Error {
     Transport(#[from] TransportError),
     /// A sync did not complete (its own exit code: [`SyncError::exit_code`]).
     #[error("{0}")]
-    Sync(SyncError),
+    Sync(#[from] SyncError),
     /// `--scope` is not `key=PREFIX`.
     #[error(transparent)]
     Scope(#[from] crate::sync::ScopeError),
@@ -101,14 +83,6 @@ pub enum Error {
     /// that it is never mistaken for "different" (1).
     #[error(transparent)]
     Trouble(Box<Error>),
-}
-
-// By hand rather than `#[from]`: that would also make it the error's
-// source, which needs `SyncError: std::error::Error`.
-impl From<SyncError> for Error {
-    fn from(e: SyncError) -> Error {
-        Error::Sync(e)
-    }
 }
 
 impl Error {

@@ -32,6 +32,7 @@ pub mod codec;
 pub mod compile;
 pub mod diag;
 pub mod error;
+pub mod exit;
 pub mod expedite;
 pub mod filevercmp;
 pub mod host;

@@ -8,7 +8,7 @@
 use clap::{Parser, Subcommand};
 use kaudit::cli::native::{conclude, Env, System};
 use kaudit::cli::{after_signal, compare, delete, docs, lint, list, load, status, sync};
-use kaudit::error::exit;
+use kaudit::exit;
 use kaudit::host::Host;
 use kaudit::output::say;
 use std::process::ExitCode;

@@ -226,7 +226,7 @@ mod tests {
             e.to_string(),
             "cannot write to standard output: No space left on device"
         );
-        assert_eq!(e.exit_code(), crate::error::exit::FAILED);
+        assert_eq!(e.exit_code(), crate::exit::FAILED);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! any error (as diff(1)).
 
 use super::native::{desired_to_compare, scope_of, Env};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::json;
 use crate::sync as engine;
 

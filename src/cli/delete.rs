@@ -3,7 +3,8 @@
 
 use super::native::{kernel_rules, report, say, Env};
 use crate::compile::{compile_args, Compiled};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::netlink::{Request, Transport};
 
 /// Deletes every rule with exactly the key `key`, or else the rule written

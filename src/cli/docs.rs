@@ -2,7 +2,8 @@
 //! (`kaudit.8` and one per subcommand) and shell completions, all from the
 //! clap definitions of the binary, so they never disagree with `--help`.
 
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use std::path::Path;
 
 /// Writes `DIR/man8/*.8` and `DIR/completions/*` for the command line `cmd`.

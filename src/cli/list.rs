@@ -3,7 +3,8 @@
 //! watches.
 
 use super::native::{kernel_rules, Env};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::json;
 use crate::listing::contains;
 use crate::listing::list_bytes;

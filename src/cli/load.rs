@@ -4,7 +4,8 @@
 use super::native::{report, say, Env};
 use crate::compile::{Compiled, RuleOp};
 use crate::diag::Severity;
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::host::Host;
 use crate::listing::list_text;
 use crate::model::{Control, Rule};

@@ -2,7 +2,8 @@
 //! (or as JSON).
 
 use super::native::Env;
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 
 /// Prints the kernel's audit status.
 pub fn run(env: &mut Env, json: bool) -> Result<u8, Error> {

@@ -3,7 +3,8 @@
 //! prints the plan.
 
 use super::native::{desired, desired_to_compare, report, say, scope_of, Env};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::json;
 use crate::rulefile::Trust;
 use crate::sync::{self as engine, Scope};

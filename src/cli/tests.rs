@@ -4,7 +4,8 @@
 
 use super::native::{exit_code, Env};
 use super::{compare, delete, list, load, status, sync};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::host::Host;
 use crate::netlink::fake::FakeKernel;
 use crate::tables::Machine;

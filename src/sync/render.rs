@@ -1,7 +1,7 @@
 //! Sync's text: the dry-run plan, the unified diff, other writers' changes,
 //! the rollback and the error messages.
 
-use super::{ForeignChange, Report, Rollback, SyncError, MAX_ROUNDS};
+use super::{ForeignChange, Report, Rollback, MAX_ROUNDS};
 use crate::host::Host;
 use crate::listing::Printer;
 use crate::model::Rule;
@@ -80,46 +80,36 @@ impl Rollback {
     }
 }
 
-impl std::fmt::Display for SyncError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = |o: &Origin| format!("{}:{}: ", o.file, o.line);
-        match self {
-            SyncError::Locked => {
-                f.write_str("The audit system is in immutable mode, no rule changes allowed")
-            }
-            SyncError::Refused {
-                what,
-                origin,
-                reason,
-                rollback,
-                foreign,
-            } => {
-                let at = origin.as_ref().map(at).unwrap_or_default();
-                let mut text = format!("{at}error: the kernel refused: {what} ({reason})\n");
-                text.push_str(&foreign_text(foreign));
-                rollback.text(&mut text);
-                f.write_str(&text)
-            }
-            SyncError::Contended { foreign, rollback } => {
-                let mut text = format!(
-                    "error: other writers kept changing the rules in scope; after {MAX_ROUNDS} rounds the kernel still differed from the files\n"
-                );
-                text.push_str(&foreign_text(foreign));
-                rollback.text(&mut text);
-                f.write_str(&text)
-            }
-            SyncError::Unsupported { what, origin } => {
-                write!(f, "{}error: {what}; nothing was sent", at(origin))
-            }
-            SyncError::Transport(e) => write!(f, "{e}"),
-            SyncError::EmptyDesired { in_scope } => write!(
-                f,
-                "error: the files hold no rules, and the kernel holds {in_scope} rule(s) in scope: \
-                 a sync would delete them all; nothing was sent. If an empty rule set is meant, \
-                 say -D in the files or pass --allow-empty"
-            ),
-        }
-    }
+/// `FILE:LINE: ` before a message about a line.
+pub(super) fn at(o: &Origin) -> String {
+    format!("{}:{}: ", o.file, o.line)
+}
+
+/// [`super::SyncError::Refused`]'s message: the refusal, other writers' changes,
+/// then what the rollback did.
+pub(super) fn refused_text(
+    what: &str,
+    origin: Option<&Origin>,
+    reason: &str,
+    rollback: &Rollback,
+    foreign: &[ForeignChange],
+) -> String {
+    let at = origin.map(at).unwrap_or_default();
+    let mut text = format!("{at}error: the kernel refused: {what} ({reason})\n");
+    text.push_str(&foreign_text(foreign));
+    rollback.text(&mut text);
+    text
+}
+
+/// [`super::SyncError::Contended`]'s message: the rounds given up on, other
+/// writers' changes, then what the rollback did.
+pub(super) fn contended_text(foreign: &[ForeignChange], rollback: &Rollback) -> String {
+    let mut text = format!(
+        "error: other writers kept changing the rules in scope; after {MAX_ROUNDS} rounds the kernel still differed from the files\n"
+    );
+    text.push_str(&foreign_text(foreign));
+    rollback.text(&mut text);
+    text
 }
 
 /// The `-l` text of rules printed as one listing (the arch of one rule

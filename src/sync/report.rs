@@ -1,6 +1,7 @@
 //! What a sync did, or why it did not complete.
 
-use super::Setting;
+use super::{render, Setting};
+use crate::exit;
 use crate::netlink::TransportError;
 use crate::plan::Plan;
 use crate::rulefile::Origin;
@@ -76,12 +77,14 @@ impl Report {
     }
 }
 
-/// Why a sync did not complete.
-#[derive(Debug)]
+/// Why a sync did not complete. The messages are [`super::render`]'s.
+#[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The kernel's configuration is locked (`-e 2`); nothing was sent.
+    #[error("The audit system is in immutable mode, no rule changes allowed")]
     Locked,
     /// The kernel refused a step; the previous state was restored.
+    #[error("{}", render::refused_text(.what, .origin.as_ref(), .reason, .rollback, .foreign))]
     Refused {
         /// The refused rule's `-l` text, or the setting.
         what: String,
@@ -97,6 +100,7 @@ pub enum SyncError {
     /// Other writers kept changing the rules in scope: after
     /// [`MAX_ROUNDS`](super::MAX_ROUNDS) rounds the kernel still did not match; kaudit's own
     /// steps were rolled back.
+    #[error("{}", render::contended_text(.foreign, .rollback))]
     Contended {
         /// What other writers changed.
         foreign: Vec<ForeignChange>,
@@ -104,6 +108,7 @@ pub enum SyncError {
         rollback: Box<Rollback>,
     },
     /// A rule needs a kernel feature this kernel lacks; nothing was sent.
+    #[error("{}error: {what}; nothing was sent", render::at(.origin))]
     Unsupported {
         /// Why.
         what: String,
@@ -111,9 +116,15 @@ pub enum SyncError {
         origin: Origin,
     },
     /// Talking to the kernel failed.
-    Transport(TransportError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// The files hold no rules and do not say `-D`, while the kernel holds
     /// rules in scope; nothing was sent.
+    #[error(
+        "error: the files hold no rules, and the kernel holds {in_scope} rule(s) in scope: \
+         a sync would delete them all; nothing was sent. If an empty rule set is meant, \
+         say -D in the files or pass --allow-empty"
+    )]
     EmptyDesired {
         /// Rules in scope that a sync would delete.
         in_scope: usize,
@@ -121,26 +132,22 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// The exit code of `kaudit sync` for this error: 3 locked, 2 nothing
-    /// sent for a reason of input, 5 the kernel was changed and its previous
-    /// state could not be restored, 1 otherwise.
+    /// The exit code of `kaudit sync` for this error: [`exit::NOT_RESTORED`]
+    /// when the kernel was changed and its previous state could not be
+    /// restored, [`exit::LOCKED`], [`exit::TROUBLE`] when nothing was sent
+    /// for a reason of input, [`exit::NOT_ROOT`], [`exit::FAILED`]
+    /// otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             SyncError::Refused { rollback, .. } | SyncError::Contended { rollback, .. }
                 if !rollback.complete() =>
             {
-                5
+                exit::NOT_RESTORED
             }
-            SyncError::Locked => 3,
-            SyncError::Unsupported { .. } | SyncError::EmptyDesired { .. } => 2,
-            SyncError::Transport(TransportError::PermissionDenied(_)) => 4,
-            _ => 1,
+            SyncError::Locked => exit::LOCKED,
+            SyncError::Unsupported { .. } | SyncError::EmptyDesired { .. } => exit::TROUBLE,
+            SyncError::Transport(TransportError::PermissionDenied(_)) => exit::NOT_ROOT,
+            _ => exit::FAILED,
         }
-    }
-}
-
-impl From<TransportError> for SyncError {
-    fn from(e: TransportError) -> Self {
-        SyncError::Transport(e)
     }
 }

@@ -5,7 +5,7 @@ use crate::codec::decode;
 use crate::diag::Severity;
 use crate::host::Host;
 use crate::netlink::fake::FakeKernel;
-use crate::netlink::{Request, Transport};
+use crate::netlink::{Request, Transport, TransportError};
 use crate::rulefile::compile_text;
 use crate::tables::Machine;
 use crate::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_FILTER_EXIT, AUDIT_NR_FILTERS, AUDIT_SET};
@@ -229,7 +229,7 @@ fn a_rollback_undoes_only_kaudits_own_steps() {
     assert_eq!(rollback.removed.len(), 1);
     assert!(rollback.readded.is_empty() && rollback.moved.is_empty());
     assert!(rollback.complete(), "{rollback:?}");
-    assert_eq!(e.exit_code(), 1);
+    assert_eq!(e.exit_code(), crate::exit::FAILED);
     assert!(foreign
         .iter()
         .any(|f| matches!(f, ForeignChange::Deleted(t) if t.contains("s-a"))));
@@ -290,7 +290,7 @@ fn a_settings_change_refused_during_rollback_is_reported() {
     assert_eq!(rollback.removed.len(), 1);
     assert!(rollback.rules_exact);
     assert!(!rollback.complete());
-    assert_eq!(e.exit_code(), 5);
+    assert_eq!(e.exit_code(), crate::exit::NOT_RESTORED);
     assert_eq!(keys(&mut k), ["s-a"]);
     assert_eq!(k.status().failure, 0, "the fake did refuse the restore");
     let text = e.to_string();
@@ -400,4 +400,75 @@ fn duplicates_and_scope_violations_are_input_errors() {
     assert_eq!(errors.len(), 2);
     assert!(errors[0].message.contains("already at t.rules:1"));
     assert!(errors[1].message.contains("outside the --scope"));
+}
+
+#[test]
+fn sync_errors_say_exactly_what_they_said_before() {
+    let origin = || crate::rulefile::Origin {
+        file: "f.rules".into(),
+        line: 3,
+    };
+    let rollback = Rollback {
+        removed: vec!["-a always,exit -S open".into()],
+        rules_exact: true,
+        ..Rollback::default()
+    };
+    let refused = SyncError::Refused {
+        what: "-a always,exit -S close".into(),
+        origin: Some(origin()),
+        reason: "Invalid argument".into(),
+        rollback: Box::new(rollback.clone()),
+        foreign: vec![ForeignChange::Added("-w /x -p w".into())],
+    };
+    assert_eq!(
+        refused.to_string(),
+        "f.rules:3: error: the kernel refused: -a always,exit -S close (Invalid argument)\n\
+         kaudit: warning: another writer changed 1 rule(s) in scope during the sync:\n  \
+         added by another writer: -w /x -p w\n\
+         rollback: re-added 0 rule(s) kaudit had deleted, removed 1 rule(s) kaudit had added, moved 0 back into order, restored 0 setting(s)\n  \
+         removed: -a always,exit -S open\n\
+         the previous rules and settings are back"
+    );
+    let contended = SyncError::Contended {
+        foreign: Vec::new(),
+        rollback: Box::new(Rollback::default()),
+    };
+    assert_eq!(
+        contended.to_string(),
+        format!(
+            "error: other writers kept changing the rules in scope; after {MAX_ROUNDS} rounds the kernel still differed from the files\n\
+             rollback: re-added 0 rule(s) kaudit had deleted, removed 0 rule(s) kaudit had added, moved 0 back into order, restored 0 setting(s)\n\
+             THE PREVIOUS STATE COULD NOT BE RESTORED (the rules in scope differ from before); check `kaudit list` and `kaudit status`"
+        )
+    );
+    assert_eq!(contended.exit_code(), crate::exit::NOT_RESTORED);
+    let unsupported = SyncError::Unsupported {
+        what: "needs io_uring".into(),
+        origin: origin(),
+    };
+    assert_eq!(
+        unsupported.to_string(),
+        "f.rules:3: error: needs io_uring; nothing was sent"
+    );
+    assert_eq!(
+        SyncError::EmptyDesired { in_scope: 2 }.to_string(),
+        "error: the files hold no rules, and the kernel holds 2 rule(s) in scope: a sync would \
+         delete them all; nothing was sent. If an empty rule set is meant, say -D in the files or \
+         pass --allow-empty"
+    );
+    assert_eq!(
+        SyncError::Locked.to_string(),
+        "The audit system is in immutable mode, no rule changes allowed"
+    );
+    let denied = TransportError::PermissionDenied(std::io::Error::from_raw_os_error(libc::EPERM));
+    let text = denied.to_string();
+    let e = SyncError::from(denied);
+    assert_eq!(
+        (e.to_string(), e.exit_code()),
+        (text, crate::exit::NOT_ROOT)
+    );
+    // The native commands' error carries it, message and code unchanged.
+    let e = crate::error::Error::from(SyncError::Locked);
+    assert_eq!(e.exit_code(), crate::exit::LOCKED);
+    assert!(std::error::Error::source(&e).is_some());
 }
