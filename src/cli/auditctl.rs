@@ -26,6 +26,7 @@ use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::{Transport, TransportError};
 use crate::rulefile::{compile_text, Entry, Origin, CRLF_WARNING};
 use crate::syntax::join_argv_bytes;
+use crate::uapi::AUDIT_LOCKED;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -222,7 +223,7 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
     };
     if matches!(compiled, Compiled::Rule { .. } | Compiled::Mixed { .. }) {
         match transport.get_status() {
-            Ok(s) if s.enabled == 2 => {
+            Ok(s) if s.enabled == AUDIT_LOCKED => {
                 env.err("The audit system is in immutable mode, no rule changes allowed");
                 return 1;
             }
@@ -286,7 +287,7 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         Err(e) => return transport_failure(env, &e, 1),
     };
     match transport.get_status() {
-        Ok(s) if s.enabled == 2 => {
+        Ok(s) if s.enabled == AUDIT_LOCKED => {
             env.err("The audit system is in immutable mode, no rule changes allowed");
             return 1;
         }

@@ -22,13 +22,17 @@
 //!   never through a symlink;
 //! - `--check` also says whether the kernel's rules match the files.
 
+use super::native::open_for_change;
 use crate::diag::Severity;
+use crate::error::Error;
+use crate::exit;
 use crate::filevercmp::filevercmp;
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
 use crate::rulefile::{trust_problems, Trust};
 use crate::sync::{self, Scope};
+use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -271,7 +275,7 @@ fn install(output: &Path, merged: &[u8]) -> std::io::Result<()> {
 fn immutable() -> bool {
     NetlinkTransport::open()
         .and_then(|mut t| t.get_status())
-        .is_ok_and(|s| s.enabled == 2)
+        .is_ok_and(|s| s.enabled == AUDIT_LOCKED)
 }
 
 /// The scope `--load` and `--check` manage: every rule, or, for tests on a
@@ -364,10 +368,14 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
             return 1;
         }
     };
-    // Every change to the kernel holds the machine lock; without it, stop.
-    let _lock = match crate::lock::MachineLock::acquire() {
-        Ok(l) => l,
-        Err(e) => {
+    // The machine lock, then the kernel, as for every change (see
+    // native::open_for_change); a locked kernel was refused above, in the
+    // reference's words, and the sync refuses one that became locked since.
+    let refuse_immutable = false;
+    let expedite = !crate::expedite::disabled_by_env();
+    let mut t = match open_for_change(NetlinkTransport::open, refuse_immutable, expedite) {
+        Ok(t) => t,
+        Err(Error::Lock(e)) => {
             let _ = writeln!(
                 err,
                 "kaudit: cannot take the kaudit lock {}: {}; the kernel was not changed",
@@ -375,13 +383,6 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
                 crate::output::reason(&e)
             );
             return 1;
-        }
-    };
-    let mut t = match NetlinkTransport::open() {
-        Ok(t) => {
-            // Signals wait for the load to finish (see crate::interrupt).
-            crate::interrupt::defer();
-            crate::expedite::Expedited::new(t, !crate::expedite::disabled_by_env())
         }
         Err(e) => {
             let _ = writeln!(err, "kaudit: {e}");
@@ -435,9 +436,10 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
                     }
                 }
             }
-            // 5, as for `kaudit sync`, when the previous state is not back.
-            if e.exit_code() == 5 {
-                5
+            // As for `kaudit sync` when the previous state is not back;
+            // otherwise the reference's 1.
+            if e.exit_code() == exit::NOT_RESTORED {
+                exit::NOT_RESTORED
             } else {
                 1
             }

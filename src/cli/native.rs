@@ -21,6 +21,7 @@ use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, Transp
 use crate::output::Output;
 use crate::rulefile::{trust_problems_owned_by, Trust};
 use crate::sync::{self, Scope};
+use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
 
 /// Where a native command writes, how it reaches the kernel, and the
@@ -72,11 +73,36 @@ impl Connect for System {
         if !nix::unistd::geteuid().is_root() {
             return Err(Error::NotRoot);
         }
-        let lock = MachineLock::acquire().map_err(Error::Lock)?;
-        refuse_if_immutable(&mut t)?;
-        crate::interrupt::defer();
-        Ok(Box::new(Expedited::new(t, expedite).holding(lock)))
+        Ok(Box::new(open_for_change(|| Ok(t), true, expedite)?))
     }
+}
+
+/// How every command opens the real kernel for a change (the native ones
+/// through [`System`], the augenrules personality for `--load`): the
+/// machine lock first, waiting for it; then `open`'s connection (opened
+/// under the lock, or already open when the caller needed it to decide
+/// whether a change applies at all), refused when `refuse_immutable` and
+/// the kernel's configuration is locked; from then on SIGINT, SIGTERM and
+/// SIGHUP wait for the change to finish, and deletes expedite RCU grace
+/// periods when `expedite` says so. The lock is released after the
+/// connection is dropped and the knob restored ([`Expedited::holding`]).
+///
+/// The failures are typed ([`Error::Lock`], [`Error::Transport`],
+/// [`Error::Immutable`]) and nothing was sent when one comes: each caller
+/// says them in its own words (the native commands in [`Error`]'s, the
+/// augenrules personality in the reference-compatible ones).
+pub fn open_for_change<T: Transport>(
+    open: impl FnOnce() -> Result<T, TransportError>,
+    refuse_immutable: bool,
+    expedite: bool,
+) -> Result<Expedited<T>, Error> {
+    let lock = MachineLock::acquire().map_err(Error::Lock)?;
+    let mut t = open()?;
+    if refuse_immutable {
+        refuse_if_immutable(&mut t)?;
+    }
+    crate::interrupt::defer();
+    Ok(Expedited::new(t, expedite).holding(lock))
 }
 
 /// The in-memory kernel, for tests: nothing to lock, no privilege needed.
@@ -112,7 +138,7 @@ impl<T: Transport> Transport for Lent<'_, T> {
 
 /// [`Error::Immutable`] when the kernel's configuration is locked (`-e 2`).
 pub fn refuse_if_immutable(t: &mut dyn Transport) -> Result<(), Error> {
-    if t.get_status()?.enabled == 2 {
+    if t.get_status()?.enabled == AUDIT_LOCKED {
         return Err(Error::Immutable);
     }
     Ok(())
