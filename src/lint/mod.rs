@@ -28,6 +28,7 @@ pub mod reach;
 
 use crate::compile::{Compiled, RuleOp};
 use crate::diag::{Diagnostic, Severity};
+use crate::exit;
 use crate::host::Host;
 use crate::model::{FilterList, Rule};
 use crate::rulefile::Entry;
@@ -381,19 +382,20 @@ impl Report {
             .any(|f| matches!(f.code, Code::SyntaxError | Code::UnreadableInput))
     }
 
-    /// The exit code: 2 for unreadable or unparsable input, 1 when a finding
-    /// is at or above `deny`, else 0.
+    /// The exit code: [`exit::TROUBLE`] for unreadable or unparsable input,
+    /// [`exit::FAILED`] when a finding is at or above `deny`, else
+    /// [`exit::OK`].
     pub fn exit_code(&self, deny: Severity) -> u8 {
         if self.input_error() {
-            2
+            exit::TROUBLE
         } else if self
             .findings
             .iter()
             .any(|f| rank(f.severity()) >= rank(deny))
         {
-            1
+            exit::FAILED
         } else {
-            0
+            exit::OK
         }
     }
 

@@ -125,23 +125,41 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Why the fake kernel's state file could not be read.
+#[derive(Debug, thiserror::Error)]
+enum StateError {
+    /// A line that is not `KEY VALUE`, names no key, or holds a rule the
+    /// fake refuses.
+    #[error("line {number}: cannot read {text:?}")]
+    Line {
+        /// 1-based.
+        number: usize,
+        /// The line, trimmed.
+        text: String,
+    },
+    /// The fake kernel refused to be set up.
+    #[error("{0}")]
+    Kernel(#[from] TransportError),
+}
+
 /// Builds a fake kernel from the state file's text.
-fn parse_state(text: &str) -> Result<FakeKernel, String> {
+fn parse_state(text: &str) -> Result<FakeKernel, StateError> {
     let mut fake = FakeKernel::new();
-    let mut features = fake.get_features().map_err(|e| e.to_string())?;
+    let mut features = fake.get_features()?;
     let mut status = *fake.status();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = || format!("line {}: cannot read {line:?}", n + 1);
+        let bad = || StateError::Line {
+            number: n + 1,
+            text: line.to_string(),
+        };
         let (key, value) = line.split_once(' ').ok_or_else(bad)?;
         if key == "rule" {
             let rule = unhex(value.trim()).ok_or_else(bad)?;
-            let acks = fake
-                .execute(&[Request::add_rule(rule)])
-                .map_err(|e| e.to_string())?;
+            let acks = fake.execute(&[Request::add_rule(rule)])?;
             if acks[0].is_err() {
                 return Err(bad());
             }
@@ -165,8 +183,7 @@ fn parse_state(text: &str) -> Result<FakeKernel, String> {
         mask: u32::MAX,
         ..features
     };
-    fake.execute(&[Request::new(AUDIT_SET_FEATURE, set.to_bytes().to_vec())])
-        .map_err(|e| e.to_string())?;
+    fake.execute(&[Request::new(AUDIT_SET_FEATURE, set.to_bytes().to_vec())])?;
     // Set last: a locked status refuses the rule adds above.
     *fake.status_mut() = status;
     Ok(fake)
@@ -229,7 +246,7 @@ mod tests {
     #[test]
     fn bad_state_names_the_line() {
         let err = parse_state("enabled 0\nbogus 1\n").err().unwrap();
-        assert!(err.contains("line 2"), "{err}");
+        assert_eq!(err.to_string(), "line 2: cannot read \"bogus 1\"");
         assert!(parse_state("rule 0g\n").is_err());
         assert!(parse_state("").is_ok());
     }
