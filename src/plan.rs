@@ -203,9 +203,20 @@ pub fn plan(current: &[StoredRule], desired: &[StoredRule]) -> Plan {
     }
 }
 
+/// Why [`simulate`] stopped: a step the kernel would refuse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SimulateError {
+    /// An add of a rule the list already holds (`EEXIST`).
+    #[error("adding a rule that is already there")]
+    AddPresent,
+    /// A delete of a rule the list does not hold (`ENOENT`).
+    #[error("deleting a rule that is not there")]
+    DeleteAbsent,
+}
+
 /// Applies a plan to an in-memory rule table (kernel order), as the kernel
 /// would: for tests and for predicting the end state.
-pub fn simulate(table: &[StoredRule], steps: &[Step]) -> Result<Vec<StoredRule>, String> {
+pub fn simulate(table: &[StoredRule], steps: &[Step]) -> Result<Vec<StoredRule>, SimulateError> {
     // One vector per list keeps prepend/append semantics per list.
     let mut lists: Vec<(u32, Vec<StoredRule>)> = Vec::new();
     let slot = |lists: &mut Vec<(u32, Vec<StoredRule>)>, l: u32| -> usize {
@@ -227,7 +238,7 @@ pub fn simulate(table: &[StoredRule], steps: &[Step]) -> Result<Vec<StoredRule>,
         match s {
             Step::Append(b) | Step::Prepend(b) => {
                 if l.contains(b) {
-                    return Err("adding a rule that is already there".into());
+                    return Err(SimulateError::AddPresent);
                 }
                 if matches!(s, Step::Append(_)) {
                     l.push(b.clone());
@@ -239,7 +250,7 @@ pub fn simulate(table: &[StoredRule], steps: &[Step]) -> Result<Vec<StoredRule>,
                 Some(p) => {
                     l.remove(p);
                 }
-                None => return Err("deleting a rule that is not there".into()),
+                None => return Err(SimulateError::DeleteAbsent),
             },
         }
     }

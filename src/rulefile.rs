@@ -159,12 +159,10 @@ pub const MAX_FILE_BYTES: u64 = 8 << 20;
 
 /// Reads a rules file: a regular file (opened without waiting, so that a
 /// FIFO named `x.rules` cannot hang a boot), at most [`MAX_FILE_BYTES`].
-/// The error is the reason, in words, without the path (see
-/// [`Diagnostic::whole_file`]).
-pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let unreadable = |e: std::io::Error| format!("cannot read: {}", reason(&e));
+    let unreadable = ReadError::Unreadable;
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
     // writer; it changes nothing for a regular file.
     let file = std::fs::OpenOptions::new()
@@ -174,13 +172,10 @@ pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, String> {
         .map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(format!(
-            "not a regular file ({}); rules are read from regular files only",
-            file_kind(&meta)
-        ));
+        return Err(ReadError::NotRegular(file_kind(&meta)));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("the file has {} bytes; {LIMIT_TEXT}", meta.len()));
+        return Err(ReadError::TooLarge(meta.len()));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // The size can change while reading; the limit holds whatever it does.
@@ -188,9 +183,27 @@ pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("the file grew while being read; {LIMIT_TEXT}"));
+        return Err(ReadError::Grew);
     }
     Ok(bytes)
+}
+
+/// Why a rules file was not read: the reason in words, without the path
+/// (see [`Diagnostic::whole_file`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Opening, `fstat` or reading failed.
+    #[error("cannot read: {}", reason(.0))]
+    Unreadable(#[source] std::io::Error),
+    /// A directory, FIFO, device or socket (what it is, in words).
+    #[error("not a regular file ({0}); rules are read from regular files only")]
+    NotRegular(&'static str),
+    /// Larger than [`MAX_FILE_BYTES`] (its size).
+    #[error("the file has {0} bytes; {limit}", limit = LIMIT_TEXT)]
+    TooLarge(u64),
+    /// It passed [`MAX_FILE_BYTES`] while being read.
+    #[error("the file grew while being read; {limit}", limit = LIMIT_TEXT)]
+    Grew,
 }
 
 /// The limit, in words (a test checks it against [`MAX_FILE_BYTES`]).
@@ -373,7 +386,7 @@ pub fn compile_files<P: AsRef<std::path::Path>>(
                 entries.extend(e);
                 diags.extend(d);
             }
-            Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why)),
+            Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why.to_string())),
         }
     }
     (entries, diags)
@@ -459,6 +472,29 @@ mod tests {
         assert_eq!(
             diags[0].headline(),
             "t.rules:2:1: error: List must be given before field"
+        );
+    }
+
+    #[test]
+    fn read_errors_say_why_in_words() {
+        let dir = std::env::temp_dir();
+        assert_eq!(
+            read_rules_file(&dir).unwrap_err().to_string(),
+            "not a regular file (a directory); rules are read from regular files only"
+        );
+        assert_eq!(
+            read_rules_file(&dir.join("kaudit-no-such.rules"))
+                .unwrap_err()
+                .to_string(),
+            "cannot read: No such file or directory"
+        );
+        assert_eq!(
+            ReadError::TooLarge(MAX_FILE_BYTES + 1).to_string(),
+            "the file has 8388609 bytes; a rules file may have at most 8 MiB (8388608 bytes)"
+        );
+        assert_eq!(
+            ReadError::Grew.to_string(),
+            "the file grew while being read; a rules file may have at most 8 MiB (8388608 bytes)"
         );
     }
 

@@ -278,7 +278,7 @@ proptest! {
         use kaudit::plan::{kernel_order, plan, simulate, Step};
         let current = kernel_order(&current);
         let p = plan(&current, &desired);
-        let end = simulate(&current, &p.steps).map_err(TestCaseError::fail)?;
+        let end = simulate(&current, &p.steps).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&end, &kernel_order(&desired));
         let deleted: std::collections::HashSet<&[u8]> = p
             .steps
