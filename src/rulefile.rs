@@ -9,9 +9,12 @@
 
 use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
+use crate::filevercmp::filevercmp;
 use crate::host::Host;
 use crate::output::reason;
 use crate::syntax::Span;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// Where a line came from.
@@ -152,6 +155,20 @@ fn compile_lines(
     (entries, diags)
 }
 
+/// The names of a directory's rules files: those ending in `.rules`, not
+/// dotfiles, in the order augenrules reads them (GNU version order,
+/// [`filevercmp`]: `2-x` before `10-x`). Names are bytes: one that is not
+/// UTF-8 is a file like any other.
+pub fn rules_file_names(dir: &Path) -> std::io::Result<Vec<OsString>> {
+    let mut names: Vec<OsString> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
+        .collect();
+    names.sort_by(|a, b| filevercmp(a.as_bytes(), b.as_bytes()));
+    Ok(names)
+}
+
 /// The largest rules file kaudit reads: 8 MiB, about 80,000 typical rule
 /// lines. Anything bigger is a mistake (`/dev/zero`, a log file), and reading
 /// it whole would only exhaust memory.
@@ -286,7 +303,6 @@ pub fn trust_problems_owned_by<P: AsRef<Path>>(
     trust: Trust,
     owner: u32,
 ) -> Vec<Diagnostic> {
-    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
     let mut out = Vec::new();
     let mut problem = |path: &Path, what: String, help: &str| {
@@ -341,14 +357,10 @@ pub fn trust_problems_owned_by<P: AsRef<Path>>(
                 "chmod o-w on the directory",
             );
         }
-        let Ok(entries) = std::fs::read_dir(path) else {
+        let Ok(mut names) = rules_file_names(path) else {
             continue;
         };
-        let mut names: Vec<std::ffi::OsString> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name())
-            .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
-            .collect();
+        // Problems are reported in byte order of the names.
         names.sort();
         for n in names {
             check_file(&path.join(n), &mut problem);

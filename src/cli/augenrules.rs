@@ -26,11 +26,10 @@ use super::native::open_for_change;
 use crate::diag::Severity;
 use crate::error::Error;
 use crate::exit;
-use crate::filevercmp::filevercmp;
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
-use crate::rulefile::{trust_problems, Trust};
+use crate::rulefile::{rules_file_names, trust_problems, Trust};
 use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
@@ -87,12 +86,7 @@ pub type LineOrigin = Option<(String, usize)>;
 /// the rules.d file and line it came from (`None` for the header and the
 /// empty placeholder lines).
 pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigin>)> {
-    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name())
-        .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
-        .collect();
-    names.sort_by(|a, b| filevercmp(a.as_bytes(), b.as_bytes()));
+    let names = rules_file_names(dir)?;
     type Slot = (Vec<u8>, LineOrigin);
     let (mut minus_d, mut minus_b, mut minus_f, mut minus_e): (Slot, Slot, Slot, Slot) =
         Default::default();

@@ -1,10 +1,9 @@
 //! The files a sync reads: a file as is, a directory's `*.rules` files in
-//! GNU version order ([`filevercmp`]), compiled, with their errors.
+//! GNU version order ([`rules_file_names`]), compiled, with their errors.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::filevercmp::filevercmp;
 use crate::host::Host;
-use crate::rulefile::Entry;
+use crate::rulefile::{rules_file_names, Entry};
 use std::path::Path;
 
 /// Why a directory given as a path yields no rules files. The message is
@@ -44,25 +43,17 @@ impl RuleFilesError {
 /// (no dotfiles) in natural order (`2-x` before `10-x`), as augenrules
 /// orders them.
 pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, RuleFilesError> {
-    use std::os::unix::ffi::OsStrExt;
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
         if path.is_dir() {
-            // Names are bytes: a name that is not UTF-8 is a file like any other.
-            let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(path)
-                .map_err(|source| RuleFilesError::Unreadable {
-                    dir: p.clone(),
-                    source,
-                })?
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .filter(|n| n.as_bytes().ends_with(b".rules") && !n.as_bytes().starts_with(b"."))
-                .collect();
+            let names = rules_file_names(path).map_err(|source| RuleFilesError::Unreadable {
+                dir: p.clone(),
+                source,
+            })?;
             if names.is_empty() {
                 return Err(RuleFilesError::NoRulesFiles { dir: p.clone() });
             }
-            names.sort_by(|a, b| filevercmp(a.as_bytes(), b.as_bytes()));
             out.extend(names.into_iter().map(|n| path.join(n)));
         } else {
             out.push(path.to_path_buf());
