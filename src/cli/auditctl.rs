@@ -251,17 +251,11 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         text: line,
         compiled,
     };
-    let outcome = match apply::apply(std::slice::from_ref(&entry), transport.as_mut(), &env.host) {
+    let outcome = match apply_and_finish(env, std::slice::from_ref(&entry), transport.as_mut(), 255)
+    {
         Ok(o) => o,
-        Err(e) => return transport_failure(env, &e, 255),
+        Err(code) => return code,
     };
-    finish(env, &outcome);
-    if let Some(code) = outcome.abort {
-        for f in &outcome.failures {
-            env.err(&f.message);
-        }
-        return code;
-    }
     if outcome.failures.is_empty() {
         0
     } else {
@@ -271,6 +265,29 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         env.err("There was an error while processing parameters");
         255
     }
+}
+
+/// Sends `entries`, then writes what they printed; the outcome, or the exit
+/// code when the command ends here: a transport failure (`failure_code`
+/// unless the reference has its own) or an abort (its failures said).
+fn apply_and_finish(
+    env: &mut Env,
+    entries: &[Entry],
+    transport: &mut dyn Transport,
+    failure_code: u8,
+) -> Result<Outcome, u8> {
+    let outcome = match apply::apply(entries, transport, &env.host) {
+        Ok(o) => o,
+        Err(e) => return Err(transport_failure(env, &e, failure_code)),
+    };
+    finish(env, &outcome);
+    if let Some(code) = outcome.abort {
+        for f in &outcome.failures {
+            env.err(&f.message);
+        }
+        return Err(code);
+    }
+    Ok(outcome)
 }
 
 fn finish(env: &mut Env, outcome: &Outcome) {
@@ -376,17 +393,10 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let outcome = match apply::apply(&entries, transport.as_mut(), &env.host) {
+    let outcome = match apply_and_finish(env, &entries, transport.as_mut(), 1) {
         Ok(o) => o,
-        Err(e) => return transport_failure(env, &e, 1),
+        Err(code) => return code,
     };
-    finish(env, &outcome);
-    if let Some(code) = outcome.abort {
-        for f in &outcome.failures {
-            env.err(&f.message);
-        }
-        return code;
-    }
     for f in &outcome.failures {
         env.err(&format!(
             "{}:{}: error: {}",
