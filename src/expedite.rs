@@ -33,7 +33,6 @@ use crate::uapi::AUDIT_DEL_RULE;
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The kernel's switch for expedited RCU grace periods.
@@ -99,15 +98,7 @@ fn lock_state(path: &Path, create: bool) -> Option<Flock<File>> {
             }
         }
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(create)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
-        .ok()?;
+    let file = crate::lock::open_own_file(path, create).ok()?;
     // The lock goes with the descriptor: released when the Flock drops.
     Flock::lock(file, FlockArg::LockExclusiveNonblock).ok()
 }

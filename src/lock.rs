@@ -28,12 +28,15 @@ pub const DEFAULT_LOCK_PATH: &str = "/run/kaudit.lock";
 /// Environment variable that overrides [`DEFAULT_LOCK_PATH`].
 pub const LOCK_PATH_ENV: &str = "KAUDIT_LOCK_PATH";
 
-/// Opens (creating with mode 0600) the lock file, refusing a symlink.
-fn open_lock_file(path: &Path) -> io::Result<File> {
+/// Opens a file of kaudit's own for reading and writing (the lock file,
+/// [`crate::expedite`]'s state file), created with mode 0600 when `create`
+/// says so, refusing a symlink: a link planted at the path is never
+/// followed, so no other file is ever created or opened through it.
+pub(crate) fn open_own_file(path: &Path, create: bool) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
+        .create(create)
         .truncate(false)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -79,7 +82,7 @@ impl MachineLock {
     /// Takes the lock on `path` (created with mode 0600 if missing),
     /// waiting as long as another holder has it.
     pub fn acquire_at(path: &Path) -> io::Result<MachineLock> {
-        let mut file = open_lock_file(path)?;
+        let mut file = open_own_file(path, true)?;
         loop {
             match Flock::lock(file, FlockArg::LockExclusive) {
                 Ok(flock) => {
@@ -97,7 +100,7 @@ impl MachineLock {
     /// Tries to take the lock on `path` without waiting; `Ok(None)` if
     /// someone else holds it.
     pub fn try_acquire_at(path: &Path) -> io::Result<Option<MachineLock>> {
-        let file = open_lock_file(path)?;
+        let file = open_own_file(path, true)?;
         match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
             Ok(flock) => Ok(Some(MachineLock {
                 _flock: flock,
