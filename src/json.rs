@@ -351,6 +351,12 @@ impl ListedRule {
 }
 
 /// `status --json`: the kernel's `struct audit_status`.
+///
+/// A type of its own rather than [`AuditStatus`] with serde on it: the
+/// JSON is a documented contract with its own key order
+/// (`backlog_wait_time` before `feature_bitmap`, the kernel's struct has
+/// them the other way round) and without the request-only `mask`, so a
+/// change to the wire struct cannot change the output.
 #[derive(Debug, Serialize)]
 pub struct Status {
     /// 0 off, 1 on, 2 locked.

@@ -267,7 +267,7 @@ fn a_locked_kernel_exits_3_and_is_not_changed() {
     let files = Files::new("locked");
     let a = files.write("a.rules", WATCH);
     let mut k = FakeKernel::new();
-    k.status_mut().enabled = 2;
+    k.status_mut().enabled = crate::uapi::AUDIT_LOCKED;
     let locked = "kaudit: The audit system is in immutable mode, no rule changes allowed\n";
     let r = run(&mut k, |env| load::run(env, &strings(&[&a]), false, false));
     assert_eq!((r.code, r.stderr.as_str()), (exit::LOCKED, locked));

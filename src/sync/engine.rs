@@ -8,7 +8,7 @@ use crate::host::Host;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::plan::{kernel_order, plan, Step};
 use crate::stored_rule::StoredRule;
-use crate::uapi::LOGINUID_IMMUTABLE_BIT;
+use crate::uapi::{AUDIT_LOCKED, LOGINUID_IMMUTABLE_BIT};
 
 /// The kernel's rules, each decoded once, in kernel order.
 fn list_rules(t: &mut dyn Transport) -> Result<Vec<StoredRule>, TransportError> {
@@ -140,7 +140,7 @@ pub fn apply_state(
     host: &Host,
 ) -> Result<Report, SyncError> {
     let status = state.status;
-    if status.enabled == 2 {
+    if status.enabled == AUDIT_LOCKED {
         return Err(SyncError::Locked);
     }
     for (r, origin) in &desired.rules {

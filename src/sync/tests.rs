@@ -314,7 +314,7 @@ fn a_settings_change_refused_during_rollback_is_reported() {
 #[test]
 fn locked_kernels_are_refused_up_front() {
     let mut k = FakeKernel::new();
-    k.status_mut().enabled = 2;
+    k.status_mut().enabled = crate::uapi::AUDIT_LOCKED;
     let d = desired("-a always,exit -F arch=b64 -S open -k a\n");
     assert!(matches!(
         apply(&mut k, &d, &Scope::All, &host()),
