@@ -6,6 +6,15 @@
 //! and blank lines dropped, one trailing CR stripped, the last `-D` (alone),
 //! `-b` and `-f` lines hoisted to the top in that order, the last `-e` line
 //! moved to the end, absent ones left as empty lines, under a header line.
+//! Exit codes, the reference's (written as numbers here, as in
+//! [`super::auditctl`]: they are the drop-in's table, not [`crate::exit`]'s):
+//!
+//! | exit | when |
+//! |---|---|
+//! | 0 | merged (and with `--load`, loaded); no change; `--check`; a locked kernel (nothing changed) |
+//! | 1 | a usage error; no rules directory; a file that cannot be merged, read or written; with `--load`, files anyone could write, or a load that did not complete (the previous state restored) |
+//! | 5 | `--load` changed the kernel and could not restore its previous state ([`crate::exit::NOT_RESTORED`], as `kaudit sync`; the reference leaves a half-load) |
+//!
 //! The same output file contents, messages and exit codes, except where the
 //! reference has a known flaw, each listed in the README:
 //! - a file without a final newline is not joined to the next file's first

@@ -87,7 +87,7 @@ pub enum Compiled {
     },
 }
 
-/// The hint on a rule that the kernel's own checks ([`kernel_rules`]) refuse.
+/// The hint on a rule that the kernel's own checks ([`crate::kernel_rules`]) refuse.
 pub const KERNEL_REFUSAL_HELP: &str =
     "auditctl would send this rule and the kernel would refuse it (EINVAL)";
 

@@ -8,7 +8,7 @@
 //!
 //! - a rule B is *unreachable* when an earlier rule A of its list matches
 //!   every event B matches: same list, A's syscalls include B's, and each of
-//!   A's conditions is implied by B's ([`conditions::conds_imply`]);
+//!   A's conditions is implied by B's ([`super::conditions::conds_imply`]);
 //! - B's key is never recorded for the events an earlier `always` rule with
 //!   another key matches first (a warning; some such event must exist);
 //! - a `never` rule after an `always` rule that matches some of its events

@@ -77,7 +77,7 @@ impl Report {
     }
 }
 
-/// Why a sync did not complete. The messages are [`super::render`]'s.
+/// Why a sync did not complete (the messages are built in `sync/render.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The kernel's configuration is locked (`-e 2`); nothing was sent.
