@@ -12,7 +12,7 @@
 //! | exit | when |
 //! |---|---|
 //! | 0 | merged (and with `--load`, loaded); no change; `--check`; a locked kernel (nothing changed) |
-//! | 1 | a usage error; no rules directory; a file that cannot be merged, read or written; with `--load`, files anyone could write, or a load that did not complete (the previous state restored) |
+//! | 1 | a usage error; no rules directory; a file that cannot be merged, read or written; with `--load`, files anyone could write, or a load that did not complete (the kernel as it was before) |
 //! | 5 | `--load` changed the kernel and could not restore its previous state ([`crate::exit::NOT_RESTORED`], as `kaudit sync`; the reference leaves a half-load) |
 //!
 //! The same output file contents, messages and exit codes, except where the
