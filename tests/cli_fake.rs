@@ -200,3 +200,93 @@ fn rules_file_is_checked_whole_before_anything_is_sent() {
     assert_eq!(k.kernel.borrow_mut().list_rules().unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A connection that notes, when it is closed (and with it, for the real
+/// kernel, `rcu_expedited` restored), whether the machine lock is still held.
+struct NotingClose {
+    kernel: SharedKernel,
+    lock: std::path::PathBuf,
+    held_at_close: std::rc::Rc<std::cell::Cell<Option<bool>>>,
+}
+
+impl Transport for NotingClose {
+    fn execute(
+        &mut self,
+        requests: &[kaudit::netlink::Request],
+    ) -> Result<Vec<kaudit::netlink::Ack>, kaudit::netlink::TransportError> {
+        self.kernel.execute(requests)
+    }
+    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, kaudit::netlink::TransportError> {
+        self.kernel.list_rules()
+    }
+    fn get_status(&mut self) -> Result<AuditStatus, kaudit::netlink::TransportError> {
+        self.kernel.get_status()
+    }
+    fn get_features(
+        &mut self,
+    ) -> Result<kaudit::netlink::AuditFeatures, kaudit::netlink::TransportError> {
+        self.kernel.get_features()
+    }
+}
+
+impl Drop for NotingClose {
+    fn drop(&mut self) {
+        let free = kaudit::lock::MachineLock::try_acquire_at(&self.lock).unwrap();
+        self.held_at_close.set(Some(free.is_none()));
+    }
+}
+
+#[test]
+fn the_machine_lock_outlives_the_connection() {
+    // The lock is released only after the connection is closed, so a
+    // second writer never starts while this one's rcu_expedited is set.
+    let dir = std::env::temp_dir().join(format!("kaudit-cli-fake-lock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("one.rules");
+    std::fs::write(
+        &rules,
+        "-a always,exit -F arch=b64 -S openat -k n-err-lock\n",
+    )
+    .unwrap();
+    let lock = dir.join("kaudit.lock");
+    for args in [
+        &[
+            "-a",
+            "always,exit",
+            "-F",
+            "arch=b64",
+            "-S",
+            "openat",
+            "-k",
+            "n-err-lock",
+        ][..],
+        &["-R", rules.to_str().unwrap()][..],
+    ] {
+        let held_at_close = std::rc::Rc::new(std::cell::Cell::new(None));
+        let shared = kernel();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (k, l, h) = (shared.clone(), lock.clone(), held_at_close.clone());
+        let mut open = move || {
+            Ok(Box::new(NotingClose {
+                kernel: k.clone(),
+                lock: l.clone(),
+                held_at_close: h.clone(),
+            }) as Box<dyn Transport>)
+        };
+        let lock_path = lock.clone();
+        let mut take = move || kaudit::lock::MachineLock::acquire_at(&lock_path).map(Some);
+        let mut env = kaudit::cli::auditctl::Env {
+            stdout: &mut out,
+            stderr: &mut err,
+            privileged: true,
+            open: &mut open,
+            lock: &mut take,
+            host: Host::fixed(Machine::X86_64, &[], &[], &["/tmp"]),
+        };
+        let code = kaudit::cli::auditctl::run(args, &mut env);
+        assert_eq!(code, 0, "{args:?}: {}", String::from_utf8_lossy(&err));
+        assert_eq!(shared.kernel.borrow_mut().list_rules().unwrap().len(), 1);
+        assert_eq!(held_at_close.get(), Some(true), "{args:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

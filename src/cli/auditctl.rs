@@ -217,6 +217,10 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         [Control::IgnoreErrors] | [Control::ContinueOnErrors] => return 0,
         _ => {}
     }
+    // Declared before the connection so that it is dropped after it: the
+    // machine lock is released only once rcu_expedited is back (as
+    // `Expedited::holding` keeps it for the native commands).
+    let _lock: Option<MachineLock>;
     let mut transport = match (env.open)() {
         Ok(t) => t,
         Err(e) => return transport_failure(env, &e, 255),
@@ -235,7 +239,7 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         Compiled::Control(cs) => cs.iter().any(Control::is_loadable),
         _ => true,
     };
-    let _lock = if changes {
+    _lock = if changes {
         match take_lock(env) {
             Ok(l) => l,
             Err(code) => return code,
@@ -299,6 +303,8 @@ fn finish(env: &mut Env, outcome: &Outcome) {
 }
 
 fn file_mode(path: &str, env: &mut Env) -> u8 {
+    // Dropped after the connection (see command_mode).
+    let _lock: Option<MachineLock>;
     let mut transport = match (env.open)() {
         Ok(t) => t,
         Err(e) => return transport_failure(env, &e, 1),
@@ -389,7 +395,7 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         ));
         return 1;
     }
-    let _lock = match take_lock(env) {
+    _lock = match take_lock(env) {
         Ok(l) => l,
         Err(code) => return code,
     };
