@@ -24,6 +24,16 @@ fn auditctl(shared: &SharedKernel, args: &[&str]) -> Run {
     fake_kernel::auditctl(shared, host, args)
 }
 
+/// A rules file `name` holding `text`, in a directory of this test
+/// process's own (`tag`), which the caller removes.
+fn rules_file(tag: &str, name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kaudit-cli-fake{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
 fn kernel() -> SharedKernel {
     SharedKernel::new(FakeKernel::new())
 }
@@ -157,14 +167,12 @@ fn option_state_machine_outcomes() {
 
 #[test]
 fn rules_file_is_checked_whole_before_anything_is_sent() {
-    let dir = std::env::temp_dir().join(format!("kaudit-cli-fake-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bad = dir.join("bad.rules");
-    std::fs::write(
-        &bad,
+    let bad = rules_file(
+        "",
+        "bad.rules",
         "-a always,exit -S open -k a\n-a always,exit -F bogus=1\n",
-    )
-    .unwrap();
+    );
+    let dir = bad.parent().unwrap().to_path_buf();
     let k = kernel();
     let r = auditctl(&k, &["-R", bad.to_str().unwrap()]);
     assert_eq!(r.code, 1);
@@ -240,26 +248,11 @@ impl Drop for NotingClose {
 fn the_machine_lock_outlives_the_connection() {
     // The lock is released only after the connection is closed, so a
     // second writer never starts while this one's rcu_expedited is set.
-    let dir = std::env::temp_dir().join(format!("kaudit-cli-fake-lock-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rules = dir.join("one.rules");
-    std::fs::write(
-        &rules,
-        "-a always,exit -F arch=b64 -S openat -k n-err-lock\n",
-    )
-    .unwrap();
+    let rules = rules_file("-lock", "one.rules", "-w /tmp -p w -k n-err-lock\n");
+    let dir = rules.parent().unwrap().to_path_buf();
     let lock = dir.join("kaudit.lock");
     for args in [
-        &[
-            "-a",
-            "always,exit",
-            "-F",
-            "arch=b64",
-            "-S",
-            "openat",
-            "-k",
-            "n-err-lock",
-        ][..],
+        &["-w", "/tmp", "-p", "w", "-k", "n-err-lock"][..],
         &["-R", rules.to_str().unwrap()][..],
     ] {
         let held_at_close = std::rc::Rc::new(std::cell::Cell::new(None));
