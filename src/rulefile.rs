@@ -291,13 +291,14 @@ pub enum Trust {
 /// The problems of the given rules files and directories (a directory's
 /// `*.rules` files too) under `trust`: errors or warnings naming the path
 /// and the reason. A path that cannot be read is left to the reader.
+/// Files owned by root or by the user running kaudit are trusted: a file
+/// its own runner can write decides nothing that runner could not.
 pub fn trust_problems<P: AsRef<Path>>(paths: &[P], trust: Trust) -> Vec<Diagnostic> {
-    trust_problems_owned_by(paths, trust, 0)
+    trust_problems_owned_by(paths, trust, nix::unistd::geteuid().as_raw())
 }
 
-/// [`trust_problems`], with files trusted when `owner` (a uid: root in
-/// production, the test's own user in tests that run without root) owns
-/// them.
+/// [`trust_problems`], with files trusted when root or `owner` (a uid: the
+/// user running kaudit, root when root runs it) owns them.
 pub fn trust_problems_owned_by<P: AsRef<Path>>(
     paths: &[P],
     trust: Trust,
@@ -325,10 +326,10 @@ pub fn trust_problems_owned_by<P: AsRef<Path>>(
                 "chmod o-w on the file",
             );
         }
-        if meta.uid() != owner {
+        if meta.uid() != 0 && meta.uid() != owner {
             let trusted = match owner {
                 0 => "root".to_string(),
-                uid => format!("uid {uid}"),
+                uid => format!("root or uid {uid}"),
             };
             problem(
                 path,
@@ -411,6 +412,44 @@ mod tests {
 
     fn host() -> Host {
         Host::fixed(Machine::X86_64, &[], &[], &[])
+    }
+
+    #[test]
+    fn files_of_root_and_of_the_runner_are_trusted_others_not() {
+        let dir = std::env::temp_dir().join(format!("kaudit-trust-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("t.rules");
+        std::fs::write(&f, "-w /etc/passwd -k t\n").unwrap();
+        let me = nix::unistd::geteuid().as_raw();
+        let headlines = |owner: u32| -> Vec<String> {
+            trust_problems_owned_by(&[&f], Trust::Refuse, owner)
+                .iter()
+                .map(|d| d.headline())
+                .collect()
+        };
+        // The runner's own file, and (the owner argument aside) root's.
+        assert!(headlines(me).is_empty(), "{:?}", headlines(me));
+        assert!(trust_problems(&[&f], Trust::Refuse).is_empty());
+        if me == 0 {
+            assert!(headlines(1000).is_empty(), "root's file is always trusted");
+            std::os::unix::fs::chown(&f, Some(65534), None).unwrap();
+            let end = "owned by uid 65534, not root: its owner could change what is audited";
+            assert!(headlines(0)[0].ends_with(end), "{:?}", headlines(0));
+            let end =
+                "owned by uid 65534, not root or uid 1000: its owner could change what is audited";
+            assert!(headlines(1000)[0].ends_with(end), "{:?}", headlines(1000));
+        } else {
+            let end = format!(
+                "owned by uid {me}, not root or uid {}: its owner could change what is audited",
+                me + 1
+            );
+            assert!(
+                headlines(me + 1)[0].ends_with(&end),
+                "{:?}",
+                headlines(me + 1)
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

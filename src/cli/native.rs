@@ -35,8 +35,8 @@ pub struct Env<'a> {
     pub kernel: &'a mut dyn Connect,
     /// The machine rules are compiled for and listed on.
     pub host: Host,
-    /// Whose rules files a change trusts (a uid): root; a test without root
-    /// trusts its own files.
+    /// Whose rules files a change trusts besides root's (a uid): the user
+    /// running kaudit.
     pub trusted_owner: u32,
 }
 
