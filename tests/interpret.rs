@@ -112,19 +112,7 @@ const CONTEXT_SYSCALLS: [&str; 7] = [
 ];
 
 /// Every machine the reference has a syscall table for.
-const MACHINES: [Machine; 11] = [
-    Machine::X86_64,
-    Machine::X86,
-    Machine::Ppc64,
-    Machine::Ppc64le,
-    Machine::Ppc,
-    Machine::S390x,
-    Machine::S390,
-    Machine::Arm,
-    Machine::Aarch64,
-    Machine::Riscv32,
-    Machine::Riscv64,
-];
+const MACHINES: [Machine; 11] = Machine::REFERENCE;
 
 struct Case {
     machine: Machine,

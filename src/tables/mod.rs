@@ -70,6 +70,24 @@ pub enum Machine {
     Loongarch64,
 }
 
+impl Machine {
+    /// Every machine the reference has a syscall table for (not io_uring's
+    /// pseudo machine, not loongarch64).
+    pub const REFERENCE: [Machine; 11] = [
+        Machine::X86_64,
+        Machine::X86,
+        Machine::Ppc64,
+        Machine::Ppc64le,
+        Machine::Ppc,
+        Machine::S390x,
+        Machine::S390,
+        Machine::Arm,
+        Machine::Aarch64,
+        Machine::Riscv32,
+        Machine::Riscv64,
+    ];
+}
+
 /// A record (message) type number and its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MsgType {
