@@ -269,9 +269,6 @@ fn main() -> ExitCode {
         // The native commands speak the kernel's full language (names and
         // io_uring ops beyond the reference); the personalities do not.
         host: Host::detect().extended(),
-        // Rules files anyone but root (or the user running kaudit) could
-        // change are refused.
-        trusted_owner: nix::unistd::geteuid().as_raw(),
     };
     let env = &mut env;
     let result = match cli.command {

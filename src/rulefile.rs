@@ -298,8 +298,8 @@ pub fn trust_problems<P: AsRef<Path>>(paths: &[P], trust: Trust) -> Vec<Diagnost
 }
 
 /// [`trust_problems`], with files trusted when root or `owner` (a uid: the
-/// user running kaudit, root when root runs it) owns them.
-pub fn trust_problems_owned_by<P: AsRef<Path>>(
+/// user running kaudit; another only in tests) owns them.
+fn trust_problems_owned_by<P: AsRef<Path>>(
     paths: &[P],
     trust: Trust,
     owner: u32,

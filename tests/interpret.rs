@@ -111,9 +111,6 @@ const CONTEXT_SYSCALLS: [&str; 7] = [
     "getsockopt",
 ];
 
-/// Every machine the reference has a syscall table for.
-const MACHINES: [Machine; 11] = Machine::REFERENCE;
-
 struct Case {
     machine: Machine,
     nr: u32,
@@ -123,7 +120,7 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    for machine in MACHINES {
+    for machine in Machine::REFERENCE {
         for &(nr, name) in syscall_table(machine) {
             let mut add = |args| {
                 cases.push(Case {

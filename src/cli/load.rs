@@ -9,13 +9,13 @@ use crate::exit;
 use crate::host::Host;
 use crate::listing::list_text;
 use crate::model::{Control, Rule};
-use crate::rulefile::{compile_files, load_problems, trust_problems_owned_by, Trust};
+use crate::rulefile::{compile_files, load_problems, trust_problems, Trust};
 
 /// Loads `files` (with `dry_run`, prints what would be sent instead);
 /// deletes expedite RCU grace periods when `expedite` says so.
 pub fn run(env: &mut Env, files: &[String], dry_run: bool, expedite: bool) -> Result<u8, Error> {
     let trust = if dry_run { Trust::Warn } else { Trust::Refuse };
-    let mut diags = trust_problems_owned_by(files, trust, env.trusted_owner);
+    let mut diags = trust_problems(files, trust);
     let (entries, compiled) = compile_files(files, &env.host);
     diags.extend(compiled);
     diags.extend(load_problems(&entries));

@@ -19,7 +19,7 @@ use crate::netlink::fake::FakeKernel;
 use crate::netlink::select::Kernel;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::output::Output;
-use crate::rulefile::{trust_problems_owned_by, Trust};
+use crate::rulefile::{trust_problems, Trust};
 use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
@@ -35,9 +35,6 @@ pub struct Env<'a> {
     pub kernel: &'a mut dyn Connect,
     /// The machine rules are compiled for and listed on.
     pub host: Host,
-    /// Whose rules files a change trusts besides root's (a uid): the user
-    /// running kaudit.
-    pub trusted_owner: u32,
 }
 
 /// How a command reaches the kernel.
@@ -192,15 +189,15 @@ pub(crate) fn scope_of(scope: Option<&str>) -> Result<Scope, Error> {
 /// The desired state of `paths` for a sync, diff or check, and the
 /// diagnostics to report (files anyone could write first, then the files'
 /// errors), each a block for [`report`]; `trust` is what to do with files
-/// not owned by its uid. Writes nothing itself, so it can
-/// run beside the kernel read.
+/// others could write ([`trust_problems`]). Writes nothing itself, so it
+/// can run beside the kernel read.
 pub(crate) fn desired(
     paths: &[String],
     scope: &Scope,
     host: &Host,
-    trust: (Trust, u32),
+    trust: Trust,
 ) -> (Result<sync::Desired, Error>, Vec<Vec<Diagnostic>>) {
-    let problems = trust_problems_owned_by(paths, trust.0, trust.1);
+    let problems = trust_problems(paths, trust);
     let refused = problems
         .iter()
         .filter(|d| d.severity == Severity::Error)
@@ -226,7 +223,7 @@ pub(crate) fn desired_to_compare(
     paths: &[String],
     scope: &Scope,
 ) -> Result<sync::Desired, Error> {
-    let (want, blocks) = desired(paths, scope, &env.host, (Trust::Warn, env.trusted_owner));
+    let (want, blocks) = desired(paths, scope, &env.host, Trust::Warn);
     for b in &blocks {
         report(env.stderr, b);
     }

@@ -64,12 +64,10 @@ fn apply(env: &mut Env, paths: &[String], scope: &Scope, o: Options) -> Result<u
         stderr,
         kernel,
         host,
-        trusted_owner,
     } = env;
-    let trust = (Trust::Refuse, *trusted_owner);
     let host = &*host;
     let ((want, blocks), opened) = std::thread::scope(|s| {
-        let compiler = s.spawn(|| desired(paths, scope, host, trust));
+        let compiler = s.spawn(|| desired(paths, scope, host, Trust::Refuse));
         let opened = kernel.open_for_change(o.expedite).and_then(|mut t| {
             let state = engine::read_state(t.as_mut())?;
             Ok((t, state))

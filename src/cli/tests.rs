@@ -30,7 +30,6 @@ fn run(kernel: &mut FakeKernel, command: impl FnOnce(&mut Env) -> Result<u8, Err
             kernel,
             host: Host::fixed(Machine::X86_64, &[("root", 0)], &[("root", 0)], &["/etc"])
                 .extended(),
-            trusted_owner: nix::unistd::geteuid().as_raw(),
         };
         command(&mut env)
     };
