@@ -32,13 +32,16 @@
 //! - `--check` also says whether the kernel's rules match the files.
 
 use super::native::open_for_change;
-use crate::diag::Severity;
+use crate::diag::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::exit;
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
-use crate::rulefile::{rules_file_names, trust_problems, Trust};
+use crate::rulefile::{
+    compile_text, directory_problems, file_problems, merge_problems, read_trusted,
+    rules_file_names, Entry, Trust,
+};
 use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
@@ -88,6 +91,12 @@ pub fn merge(dir: &Path) -> std::io::Result<Vec<u8>> {
     merge_with_origins(dir).map(|(text, _)| text)
 }
 
+/// The merged file, the origins of its lines ([`merge_with_origins`]) and
+/// the trust problems of the files read, each checked on what was opened
+/// ([`read_trusted`]). Under [`Trust::Refuse`] the text must not be used
+/// when there is a problem.
+type Merged = (Vec<u8>, Vec<LineOrigin>, Vec<Diagnostic>);
+
 /// Where a line of the merged file came from: (rules file, line number).
 pub type LineOrigin = Option<(String, usize)>;
 
@@ -95,7 +104,13 @@ pub type LineOrigin = Option<(String, usize)>;
 /// the rules.d file and line it came from (`None` for the header and the
 /// empty placeholder lines).
 pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigin>)> {
+    merge_checked(dir, Trust::Warn).map(|(text, origins, _)| (text, origins))
+}
+
+/// [`merge_with_origins`], each file read once and its trust checked.
+fn merge_checked(dir: &Path, trust: Trust) -> std::io::Result<Merged> {
     let names = rules_file_names(dir)?;
+    let mut problems = Vec::new();
     type Slot = (Vec<u8>, LineOrigin);
     let (mut minus_d, mut minus_b, mut minus_f, mut minus_e): (Slot, Slot, Slot, Slot) =
         Default::default();
@@ -104,8 +119,9 @@ pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigi
         let path = dir.join(n);
         // A regular file of bounded size, or an error that says what it is:
         // a FIFO named x.rules must not hang the boot.
-        let text = crate::rulefile::read_rules_file(&path)
+        let (text, found) = read_trusted(&path, trust)
             .map_err(|why| std::io::Error::other(format!("{}: {why}", path.display())))?;
+        problems = merge_problems(problems, found);
         for (i, raw) in text.split(|c| *c == b'\n').enumerate() {
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             if line.is_empty() || starts(line, b"#") {
@@ -142,7 +158,7 @@ pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigi
         out.push(b'\n');
         origins.push(origin);
     }
-    Ok((out, origins))
+    Ok((out, origins, problems))
 }
 
 fn say(out: &mut dyn Write, cmd: &str, text: &str) {
@@ -171,14 +187,25 @@ pub fn run(
     }
     let host = Host::detect();
     // Files anyone could write decide what is audited: refused for --load,
-    // a warning otherwise (the merged file is written 0640 by root).
+    // a warning otherwise (the merged file is written 0640 by root). The
+    // rules directory (every *.rules file in it is merged) and the file
+    // replaced are checked here, each rules file as the merge reads it.
     let trust = if load { Trust::Refuse } else { Trust::Warn };
-    let problems = trust_problems(&[&paths.rules_dir, &paths.output], trust);
-    for d in &problems {
-        let _ = write!(err, "{d}");
-    }
-    if problems.iter().any(|d| d.severity == Severity::Error) {
-        let _ = writeln!(err, "{cmd}: nothing was loaded; the kernel was not changed");
+    let refused = |err: &mut dyn Write, problems: &[Diagnostic]| {
+        for d in problems {
+            let _ = write!(err, "{d}");
+        }
+        let refused = problems.iter().any(|d| d.severity == Severity::Error);
+        if refused {
+            let _ = writeln!(err, "{cmd}: nothing was loaded; the kernel was not changed");
+        }
+        refused
+    };
+    let problems = merge_problems(
+        directory_problems(&[&paths.rules_dir], trust),
+        file_problems(&paths.output, trust),
+    );
+    if refused(err, &problems) {
         return 1;
     }
     if !paths.rules_dir.is_dir() {
@@ -188,7 +215,7 @@ pub fn run(
             &format!("No rules directory - {}", paths.rules_dir.display()),
         );
         if load {
-            load_file(&paths.output, None, &host, err);
+            load_file(&paths.output, &host, err);
         }
         return 1;
     }
@@ -214,17 +241,21 @@ pub fn run(
         }
         locked
     };
-    // Once the merged file is current: loaded when --load asks for it.
+    let (merged, origins, problems) = match merge_checked(&paths.rules_dir, trust) {
+        Ok(m) => m,
+        Err(e) => return failed(err, "error: cannot merge", &paths.rules_dir, &e),
+    };
+    if refused(err, &problems) {
+        return 1;
+    }
+    // Once the merged file is current: loaded when --load asks for it, from
+    // the bytes just merged (which the file holds), not read back.
     let load_merged = |err: &mut dyn Write| {
         if load {
-            load_file(&paths.output, Some(&paths.rules_dir), &host, err)
+            load_text(&paths.output, &merged, &origins, &host, err)
         } else {
             0
         }
-    };
-    let merged = match merge(&paths.rules_dir) {
-        Ok(m) => m,
-        Err(e) => return failed(err, "error: cannot merge", &paths.rules_dir, &e),
     };
     let current = match crate::atomic_file::read_no_follow(&paths.output) {
         Ok(c) => c,
@@ -236,7 +267,7 @@ pub fn run(
             return 0;
         }
         if check {
-            report_kernel(&paths.output, &host, out);
+            report_kernel(&paths.output, &merged, &host, out);
         }
         return load_merged(err);
     }
@@ -296,7 +327,7 @@ fn scope_from_env() -> Result<Scope, sync::ScopeError> {
 /// one, the file's rules are added to what the kernel holds, and every
 /// other rule is kept.
 fn desired_of(
-    entries: &[crate::rulefile::Entry],
+    entries: &[Entry],
     state: &sync::KernelState,
     scope: &Scope,
 ) -> Result<(sync::Desired, bool), Vec<crate::diag::Diagnostic>> {
@@ -314,11 +345,10 @@ fn desired_of(
     }
 }
 
-/// `--check`'s extra line: whether the kernel holds what the file says.
-fn report_kernel(file: &Path, host: &Host, out: &mut dyn Write) {
-    let paths = [file.to_string_lossy().into_owned()];
-    let (Ok(entries), Ok(scope)) = (sync::entries_from_paths(&paths, host), scope_from_env())
-    else {
+/// `--check`'s extra line: whether the kernel holds what the file (its
+/// bytes `text`) says.
+fn report_kernel(file: &Path, text: &[u8], host: &Host, out: &mut dyn Write) {
+    let (Ok(entries), Ok(scope)) = (compiled(file, text, host), scope_from_env()) else {
         return;
     };
     let Ok(state) = NetlinkTransport::open().and_then(|mut t| sync::read_state(&mut t)) else {
@@ -345,25 +375,72 @@ fn report_kernel(file: &Path, host: &Host, out: &mut dyn Write) {
     }
 }
 
-/// Loads the merged file through the sync engine; the exit code.
-fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn Write) -> u8 {
+/// The entries of `text`, the bytes of `file`, or its errors.
+fn compiled(file: &Path, text: &[u8], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
+    let (entries, diags) = compile_text(&file.to_string_lossy(), text, host);
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Says the diagnostics of `file` and that nothing was changed; exit 1.
+fn report_errors(err: &mut dyn Write, file: &Path, diags: &[Diagnostic]) -> u8 {
+    for d in diags {
+        let _ = write!(err, "{d}");
+    }
+    let _ = writeln!(
+        err,
+        "kaudit: {} error(s) in {}; the kernel was not changed",
+        diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        file.display()
+    );
+    1
+}
+
+/// Loads the file (no rules directory: the merged file as it is, read once
+/// and its trust checked) through the sync engine; the exit code.
+fn load_file(file: &Path, host: &Host, err: &mut dyn Write) -> u8 {
     let paths = [file.to_string_lossy().into_owned()];
-    let report_errors = |err: &mut dyn Write, diags: &[crate::diag::Diagnostic]| {
-        for d in diags {
-            let _ = write!(err, "{d}");
-        }
-        let _ = writeln!(
-            err,
-            "kaudit: {} error(s) in {}; the kernel was not changed",
-            diags.len(),
-            file.display()
-        );
-        1
-    };
-    let entries = match sync::entries_from_paths(&paths, host) {
-        Ok(e) => e,
-        Err(diags) => return report_errors(err, &diags),
-    };
+    match sync::entries_from_paths(&paths, host, Trust::Refuse) {
+        Ok((entries, _)) => load_entries(file, &entries, None, host, err),
+        Err(diags) => report_errors(err, file, &diags),
+    }
+}
+
+/// Loads the merged text, which `file` holds, through the sync engine; a
+/// refused line is named in its rules.d file too (`origins`, from the
+/// merge). The exit code.
+fn load_text(
+    file: &Path,
+    text: &[u8],
+    origins: &[LineOrigin],
+    host: &Host,
+    err: &mut dyn Write,
+) -> u8 {
+    match compiled(file, text, host) {
+        Ok(entries) => load_entries(file, &entries, Some(origins), host, err),
+        Err(diags) => report_errors(err, file, &diags),
+    }
+}
+
+/// Loads `entries`, the lines of `file`, through the sync engine (with
+/// `origins`, where each line of `file` came from); the exit code.
+fn load_entries(
+    file: &Path,
+    entries: &[Entry],
+    origins: Option<&[LineOrigin]>,
+    host: &Host,
+    err: &mut dyn Write,
+) -> u8 {
     let scope = match scope_from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -399,9 +476,9 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
             return 1;
         }
     };
-    let (desired, replace) = match desired_of(&entries, &state, &scope) {
+    let (desired, replace) = match desired_of(entries, &state, &scope) {
         Ok(d) => d,
-        Err(diags) => return report_errors(err, &diags),
+        Err(diags) => return report_errors(err, file, &diags),
     };
     match sync::apply_state(&mut t, state, &desired, &scope, host) {
         Ok(r) => {
@@ -430,13 +507,11 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
                 sync::SyncError::Refused {
                     origin: Some(o), ..
                 },
-                Some(dir),
-            ) = (&e, rules_dir)
+                Some(origins),
+            ) = (&e, origins)
             {
-                if let Ok((_, origins)) = merge_with_origins(dir) {
-                    if let Some(Some((f, l))) = origins.get(o.line.wrapping_sub(1)) {
-                        let _ = writeln!(err, "  (line {} of {} is {f}:{l})", o.line, o.file);
-                    }
+                if let Some(Some((f, l))) = origins.get(o.line.wrapping_sub(1)) {
+                    let _ = writeln!(err, "  (line {} of {} is {f}:{l})", o.line, o.file);
                 }
             }
             // As for `kaudit sync` when the previous state is not back;
