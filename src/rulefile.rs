@@ -19,7 +19,7 @@ use std::path::Path;
 mod read;
 pub use read::{
     directory_problems, file_problems, merge_problems, read_rules_file, read_trusted, ReadError,
-    Trust, MAX_FILE_BYTES, READ_TRIES,
+    Trust, LIMIT_TEXT, MAX_FILE_BYTES, READ_TRIES,
 };
 
 /// Where a line came from.

@@ -40,7 +40,7 @@ use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
 use crate::rulefile::{
     compile_text, directory_problems, file_problems, merge_problems, read_trusted,
-    rules_file_names, Entry, Trust,
+    rules_file_names, Entry, Trust, LIMIT_TEXT, MAX_FILE_BYTES,
 };
 use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
@@ -246,6 +246,18 @@ pub fn run(
         Err(e) => return failed(err, "error: cannot merge", &paths.rules_dir, &e),
     };
     if refused(err, &problems) {
+        return 1;
+    }
+    // A merged file kaudit could not load is not written (nor the old one
+    // moved to .prev).
+    if merged.len() as u64 > MAX_FILE_BYTES {
+        let _ = writeln!(
+            err,
+            "{cmd}: error: the files of {} merge into {} bytes, more than kaudit loads ({LIMIT_TEXT}); {} was not changed and nothing was loaded",
+            paths.rules_dir.display(),
+            merged.len(),
+            paths.output.display()
+        );
         return 1;
     }
     // Once the merged file is current: loaded when --load asks for it, from
@@ -616,6 +628,44 @@ mod tests {
         let m = String::from_utf8(merge(&dir).unwrap()).unwrap();
         assert_eq!(m.lines().count(), 5);
         assert!(m.ends_with("\n\n\n\n"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 20 item 11: rules.d files that merge into more than a rules
+    /// file may hold are refused before anything is written: audit.rules
+    /// and its .prev stay as they were.
+    #[test]
+    fn a_merged_file_too_large_to_load_is_not_written() {
+        let dir = scratch("augen-big");
+        let rules = dir.join("rules.d");
+        std::fs::create_dir_all(&rules).unwrap();
+        // Two files of 5 MiB each: each can be read, the merge cannot.
+        let line = "-w /etc/kaudit-big-file-watch -p wa -k kaudit-big-merge-test\n";
+        let text = line.repeat((5 << 20) / line.len());
+        for n in ["10-a.rules", "20-b.rules"] {
+            std::fs::write(rules.join(n), &text).unwrap();
+        }
+        let output = dir.join("audit.rules");
+        std::fs::write(&output, b"old\n").unwrap();
+        let paths = Paths {
+            rules_dir: rules.clone(),
+            output: output.clone(),
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run("augenrules", &[], &paths, &mut out, &mut err);
+        let err = String::from_utf8_lossy(&err);
+        assert_eq!(code, 1, "{err}");
+        let expected = format!(
+            "augenrules: error: the files of {} merge into {} bytes, more than kaudit loads \
+             (a rules file may have at most 8 MiB (8388608 bytes)); {} was not changed and \
+             nothing was loaded\n",
+            rules.display(),
+            merge(&rules).unwrap().len(),
+            output.display()
+        );
+        assert_eq!(err, expected);
+        assert_eq!(std::fs::read(&output).unwrap(), b"old\n");
+        assert!(!dir.join("audit.rules.prev").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

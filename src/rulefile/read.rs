@@ -95,7 +95,7 @@ impl ReadError {
 }
 
 /// The limit, in words (a test checks it against [`MAX_FILE_BYTES`]).
-pub(super) const LIMIT_TEXT: &str = "a rules file may have at most 8 MiB (8388608 bytes)";
+pub const LIMIT_TEXT: &str = "a rules file may have at most 8 MiB (8388608 bytes)";
 
 /// What a command does with a rules file or directory that someone other
 /// than root (or the user running kaudit) could change: anyone who can
