@@ -49,7 +49,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Where augenrules reads and writes; overridable for tests with
-/// `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT`.
+/// `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` (set and empty is
+/// unset: an empty path is never used).
 #[derive(Clone, Debug)]
 pub struct Paths {
     /// The rules directory (`/etc/audit/rules.d`).
@@ -61,11 +62,19 @@ pub struct Paths {
 impl Paths {
     /// The standard paths, or the environment's overrides.
     pub fn from_env() -> Paths {
+        Paths::from_vars(|name| std::env::var_os(name))
+    }
+
+    /// [`Paths::from_env`] with the variables looked up by `var`.
+    fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Paths {
+        let path = |name: &str, default: &str| {
+            var(name)
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from(default), PathBuf::from)
+        };
         Paths {
-            rules_dir: std::env::var_os("KAUDIT_AUGENRULES_DIR")
-                .map_or_else(|| PathBuf::from("/etc/audit/rules.d"), PathBuf::from),
-            output: std::env::var_os("KAUDIT_AUGENRULES_OUTPUT")
-                .map_or_else(|| PathBuf::from("/etc/audit/audit.rules"), PathBuf::from),
+            rules_dir: path("KAUDIT_AUGENRULES_DIR", "/etc/audit/rules.d"),
+            output: path("KAUDIT_AUGENRULES_OUTPUT", "/etc/audit/audit.rules"),
         }
     }
 }
@@ -629,6 +638,25 @@ mod tests {
         assert_eq!(m.lines().count(), 5);
         assert!(m.ends_with("\n\n\n\n"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_empty_path_variable_is_unset() {
+        let vars = |dir: &'static str, output: &'static str| {
+            move |name: &str| match name {
+                "KAUDIT_AUGENRULES_DIR" => Some(dir.into()),
+                "KAUDIT_AUGENRULES_OUTPUT" => Some(output.into()),
+                _ => None,
+            }
+        };
+        let p = Paths::from_vars(vars("", ""));
+        assert_eq!(p.rules_dir, Path::new("/etc/audit/rules.d"));
+        assert_eq!(p.output, Path::new("/etc/audit/audit.rules"));
+        let p = Paths::from_vars(vars("/x/rules.d", "/x/audit.rules"));
+        assert_eq!(p.rules_dir, Path::new("/x/rules.d"));
+        assert_eq!(p.output, Path::new("/x/audit.rules"));
+        let p = Paths::from_vars(|_| None);
+        assert_eq!(p.output, Path::new("/etc/audit/audit.rules"));
     }
 
     /// Issue 20 item 11: rules.d files that merge into more than a rules
