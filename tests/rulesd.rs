@@ -151,3 +151,77 @@ fn a_rules_file_swapped_during_a_sync_read_is_never_trusted() {
         "the other file's rule accepted {evil_loaded} times ({accepted} accepted, {refused} refused)"
     );
 }
+
+/// The same swap against `kaudit sync` itself, as the issue measured it
+/// (63 of 150 root syncs loaded the other file's rule and exited 0): every
+/// run against the in-memory kernel either refuses (exit 2) or syncs the
+/// trusted rule; the other rule never reaches the kernel.
+#[test]
+fn kaudit_sync_never_sends_a_swapped_in_rule() {
+    let tmp = std::env::temp_dir().join(format!("kaudit-rulesd-sync-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let d = tmp.join("rules.d");
+    std::fs::create_dir_all(&d).unwrap();
+    for p in [&tmp, &d] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let good = d.join("50-x.rules");
+    let evil = d.join("evil");
+    std::fs::write(&good, "-w /etc/passwd -p wa -k swap-trusted\n").unwrap();
+    std::fs::set_permissions(&good, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&evil, "-w /etc/shadow -p wa -k swap-evil\n").unwrap();
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let stop = stop.clone();
+        let a = std::ffi::CString::new(good.as_os_str().as_bytes()).unwrap();
+        let b = std::ffi::CString::new(evil.as_os_str().as_bytes()).unwrap();
+        std::thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                // SAFETY: two NUL-terminated paths, relative to the cwd.
+                let r = unsafe {
+                    libc::renameat2(
+                        libc::AT_FDCWD,
+                        a.as_ptr(),
+                        libc::AT_FDCWD,
+                        b.as_ptr(),
+                        libc::RENAME_EXCHANGE,
+                    )
+                };
+                assert_eq!(r, 0, "{}", std::io::Error::last_os_error());
+                swaps += 1;
+                // A swap every 50 µs or so: many land inside a run.
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+            swaps
+        })
+    };
+    let state = tmp.join("fake-kernel.state");
+    let evil_hex: String = b"swap-evil".iter().map(|b| format!("{b:02x}")).collect();
+    let (mut synced, mut refused) = (0, 0);
+    for run in 0..60 {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["sync", "--scope", "key=swap-"])
+            .arg(&d)
+            .env("KAUDIT_FAKE_KERNEL", &state)
+            .env("KAUDIT_LOCK_PATH", tmp.join(".lock"))
+            .output()
+            .unwrap();
+        match o.status.code() {
+            Some(0) => synced += 1,
+            Some(2) => refused += 1,
+            _ => panic!("run {run}: {o:?}"),
+        }
+        let kernel = std::fs::read_to_string(&state).unwrap_or_default();
+        assert!(
+            !kernel.contains(&evil_hex),
+            "run {run}: the swapped-in rule reached the kernel: {o:?}"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    std::fs::remove_dir_all(&tmp).unwrap();
+    assert!(swaps > 100, "only {swaps} swaps");
+    assert!(synced > 0, "{synced} synced, {refused} refused");
+}
