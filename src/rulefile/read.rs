@@ -29,9 +29,11 @@
 //! than [`SETTLE`] (100 ms) before it was read may be a rewrite in place
 //! under way (truncated, half written), or may have changed again within
 //! the clock's tick unseen in its times: it is read a second time once it
-//! is that old, and must read the same. An empty file is `fstat`ed again
-//! after 10 ms (a truncation under way shows its new size before its new
-//! times). A file that changed is read again, at most [`READ_TRIES`] times
+//! is that old, and must read the same. Each `fstat` after a read waits
+//! for a write or truncation under way to finish (`lseek(SEEK_DATA)` takes
+//! the inode's lock on ext4, xfs, btrfs and tmpfs: a truncation shows its
+//! new size before its new times), and an empty file is `fstat`ed again
+//! after 10 ms. A file that changed is read again, at most [`READ_TRIES`] times
 //! in all, and then refused: "the file changed while being read". A writer
 //! that stops half-way for longer than that leaves a file nobody can tell
 //! from a short one: write rules files whole and rename them into place
@@ -398,7 +400,7 @@ fn read_whole(file: &File, meta: Metadata) -> Result<(Vec<u8>, Metadata), ReadEr
             return Err(ReadError::TooLarge(before.len()));
         }
         let bytes = read_from_start(file, before.len())?;
-        let after = file.metadata().map_err(ReadError::io)?;
+        let after = settled_stat(file)?;
         if !unchanged(&before, &after) || bytes.len() as u64 != after.len() {
             // Changed while being read: read again.
             before = after;
@@ -409,7 +411,7 @@ fn read_whole(file: &File, meta: Metadata) -> Result<(Vec<u8>, Metadata), ReadEr
             // sets them last): an empty file is looked at again once a
             // truncation under way would have finished.
             std::thread::sleep(EMPTY_RECHECK);
-            let again = file.metadata().map_err(ReadError::io)?;
+            let again = settled_stat(file)?;
             if !unchanged(&after, &again) {
                 before = again;
                 continue;
@@ -423,13 +425,27 @@ fn read_whole(file: &File, meta: Metadata) -> Result<(Vec<u8>, Metadata), ReadEr
         // once it has settled.
         std::thread::sleep(wait);
         let again = read_from_start(file, after.len())?;
-        let last = file.metadata().map_err(ReadError::io)?;
+        let last = settled_stat(file)?;
         if again == bytes && unchanged(&after, &last) {
             return Ok((bytes, last));
         }
         before = last;
     }
     Err(ReadError::Changed)
+}
+
+/// `fstat` once a write or truncation under way has finished: those hold
+/// the inode's lock, and `lseek(SEEK_DATA)` takes it on ext4, xfs, btrfs
+/// and tmpfs (elsewhere it changes nothing). A truncation makes its new
+/// size seen before its new times, and can stall (on the journal) between
+/// them; without this, an empty file with its old times could pass.
+fn settled_stat(file: &File) -> Result<Metadata, ReadError> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: lseek on a descriptor this function borrows; only its
+    // offset changes, which reads here never use (they are preads). The
+    // result (the data's offset, or ENXIO for an empty file) is not needed.
+    let _ = unsafe { libc::lseek(file.as_raw_fd(), 0, libc::SEEK_DATA) };
+    file.metadata().map_err(ReadError::io)
 }
 
 /// The file's bytes from offset 0 (`pread`), at most [`MAX_FILE_BYTES`];
