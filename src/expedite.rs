@@ -98,7 +98,7 @@ fn lock_state(path: &Path, create: bool) -> Option<Flock<File>> {
             }
         }
     }
-    let file = crate::lock::open_own_file(path, create).ok()?;
+    let file = crate::lock::open_own_file(path, create, &mut crate::lock::to_stderr).ok()?;
     // The lock goes with the descriptor: released when the Flock drops.
     Flock::lock(file, FlockArg::LockExclusiveNonblock).ok()
 }
