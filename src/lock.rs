@@ -94,7 +94,8 @@ fn check_own(path: &Path, meta: &Metadata) -> io::Result<bool> {
             format!("is owned by uid {}, not by root", meta.uid()),
         ));
     }
-    if meta.nlink() != 1 {
+    // 0 links: removed since it was opened; lock-then-verify opens again.
+    if meta.nlink() > 1 {
         return Err(refuse(path, format!("has {} hard links", meta.nlink())));
     }
     let mode = meta.mode() & 0o7777;

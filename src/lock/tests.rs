@@ -147,6 +147,19 @@ fn a_file_of_another_user_or_with_two_links_is_refused() {
     assert!(err.contains("is owned by uid 65534, not by root"), "{err}");
 }
 
+#[test]
+fn a_file_removed_after_it_was_opened_is_not_refused() {
+    // Between open and fstat the file can be removed (no link left): not
+    // an error of the file's; the path check after the flock opens again.
+    let dir = Scratch::new("unlinked");
+    let path = dir.join("kaudit.lock");
+    let file = open_own_file(&path, true, &mut |_| {}).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let meta = file.metadata().unwrap();
+    assert_eq!(meta.nlink(), 0);
+    assert!(!check_own(&path, &meta).unwrap());
+}
+
 /// Holds the lock on `path` in this thread; `acquire_within` in another
 /// waits for it. The waiter reports its notice through the channel.
 fn waiter(
