@@ -11,14 +11,15 @@
 //! description, so two `acquire` calls in one process (two test threads)
 //! also exclude each other. The file's contents are never used.
 //!
-//! The file must be kaudit's own ([`open_own_file`]): a regular file with one
-//! link, owned by root (or the user running kaudit), mode 0600. A symlink is
-//! refused, never followed (`O_NOFOLLOW`), so taking the lock can never
-//! create or open another file; a FIFO, a device, a directory, a file owned
-//! by someone else or writable by its group or others is refused with the
-//! reason; a file only readable by others (0644, as `exec 9>` in a shell
-//! makes it) is set to 0600, because whoever can open the file can hold the
-//! lock. kaudit never removes or replaces the file.
+//! The file must be kaudit's own ([`open_own_file`]): a regular file with no
+//! second name (hard link), owned by root (or the user running kaudit),
+//! mode 0600. A symlink is refused, never followed (`O_NOFOLLOW`), so taking
+//! the lock can never create or open another file; a FIFO, a device, a
+//! directory, a file owned by someone else, hard-linked, or writable by its
+//! group or others is refused with the reason; a file only readable by
+//! others (0644, as `exec 9>` in a shell makes it) is set to 0600, because
+//! whoever can open the file can hold the lock. kaudit never removes or
+//! replaces the file.
 //!
 //! Lock, then verify: after the `flock`, the path must still name the inode
 //! that was locked; if it was removed or replaced meanwhile (the lock would
@@ -113,7 +114,7 @@ fn check_own(path: &Path, meta: &Metadata) -> io::Result<bool> {
 /// says so. A symlink is refused, never followed, so no other file is ever
 /// created or opened through one; anything but a regular file is refused
 /// before it is opened (opening a device can have effects); the opened
-/// file must be a regular file with one link, owned by root or the
+/// file must be a regular file of at most one link, owned by root or the
 /// effective user, and not writable by others. A file readable by others
 /// is set to 0600 and `notice` is told so. Every error names the path.
 pub(crate) fn open_own_file(
