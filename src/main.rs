@@ -21,7 +21,9 @@ use std::process::ExitCode;
     after_help = "Rules use auditctl syntax. Architectures for -F arch=: b32, b64, i386 (i486..i686), x86_64, \
 ppc, ppc64, ppc64le, s390, s390x, arm (armeb, armv5tejl, armv5tel, armv6l, armv7l), aarch64 (armv8l), \
 riscv32, riscv64, and loongarch64 (beyond the reference auditctl: kernel syscall table).\n\
-Run as `auditctl` or `augenrules` (or `kaudit auditctl ...`, `kaudit augenrules ...`) for the drop-in interfaces."
+Run as `auditctl` or `augenrules` (or `kaudit auditctl ...`, `kaudit augenrules ...`) for the drop-in interfaces.\n\
+Changes take the machine lock /run/kaudit.lock (KAUDIT_LOCK_PATH; a regular file of root's, mode 0600) and wait \
+for it at most KAUDIT_LOCK_TIMEOUT seconds (default 60, 0: not at all), then exit 6 (the drop-ins: 1)."
 )]
 struct Cli {
     #[command(subcommand)]

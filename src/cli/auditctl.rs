@@ -76,7 +76,7 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
     // Changes wait for the machine lock, as every kaudit command that
     // changes the kernel does (the reference takes none: two auditctl
     // processes may interleave, two kaudit processes do not).
-    let mut lock = || MachineLock::acquire().map(Some);
+    let mut lock = || MachineLock::acquire_for_change().map(Some);
     let mut env = Env {
         stdout: &mut out,
         stderr: &mut err,
@@ -116,13 +116,14 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], env: &mut Env) -> u8 {
     command_mode(&args, env)
 }
 
-/// The machine lock for a change, or the exit code (1) after saying why it
-/// could not be taken; nothing has been sent then.
+/// The machine lock for a change, or the exit code (1, the reference's
+/// for any failure, also when the wait for the lock ran out) after saying
+/// why it could not be taken (the reason names the lock file); nothing has
+/// been sent then.
 fn take_lock(env: &mut Env) -> Result<Option<MachineLock>, u8> {
     (env.lock)().map_err(|e| {
         env.err(&format!(
-            "cannot take the kaudit lock {}: {}; nothing was changed",
-            MachineLock::default_path().display(),
+            "cannot take the kaudit lock: {}; nothing was changed",
             crate::output::reason(&e)
         ));
         1
