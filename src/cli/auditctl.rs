@@ -4,8 +4,8 @@
 //!
 //! | exit | when |
 //! |---|---|
-//! | 0 | success, `-l` with no rules, a `possible` rule, audit disabled in the kernel |
-//! | 1 | no arguments; `-R` file problems or refused lines; immutable kernel; `--signal` failures |
+//! | 0 | success, `-l` with no rules, a `possible` rule; a setting or query where the kernel refuses the connection (ECONNREFUSED: outside the initial user namespace) |
+//! | 1 | no arguments; `-R` file problems or refused lines; immutable kernel; `--signal` failures; a rule change or `-R` where the kernel refuses the connection |
 //! | 2 | `--signal` when auditd is not running |
 //! | 4 | not root |
 //! | 255 | any other command-line failure (parse error, kernel refusal) |
@@ -146,12 +146,57 @@ fn print_diag(env: &mut Env, d: &Diagnostic) {
     }
 }
 
+/// The kernel refused the connection (ECONNREFUSED: audit is off for this
+/// process, which runs outside the initial user namespace, as in a
+/// container): auditctl's words, and `code`.
+fn disabled(env: &mut Env, code: u8) -> u8 {
+    env.err("The audit system is disabled");
+    code
+}
+
+/// The exit code auditctl 4.2.1 gives a command line whose connection the
+/// kernel refuses (observed under `unshare -Ur`;
+/// `tests/cli_auditctl/edges.rs` compares the two there). auditctl runs
+/// settings and queries while it parses the line, and the first one refused
+/// ends the line: exit 0. A rule add or delete parsed before that makes it
+/// check the kernel before sending, and that check fails with 1; `--signal`
+/// exits 1 from inside.
+fn refused_exit(compiled: &Compiled, line: &[u8]) -> u8 {
+    use crate::syntax::{Flag, OptKind, ParsedLine};
+    let first = match crate::syntax::parse_line_bytes(line) {
+        Ok(ParsedLine::Options(opts)) => opts.into_iter().find_map(|o| match o.kind {
+            OptKind::Rule(..) | OptKind::Watch(_) | OptKind::Unwatch(_) | OptKind::Signal(_) => {
+                Some(1)
+            }
+            OptKind::Value(..)
+            | OptKind::BacklogWaitTime(_)
+            | OptKind::Message(_)
+            | OptKind::Equiv(_)
+            | OptKind::Flag(
+                Flag::Status
+                | Flag::List
+                | Flag::DeleteAll
+                | Flag::Trim
+                | Flag::LoginuidImmutable
+                | Flag::ResetLost
+                | Flag::ResetBacklogWaitTimeActual,
+            ) => Some(0),
+            _ => None,
+        }),
+        _ => None,
+    };
+    first.unwrap_or(match compiled {
+        Compiled::Rule { .. } | Compiled::Mixed { .. } => 1,
+        _ => 0,
+    })
+}
+
+/// A transport failure in auditctl's words; `failure_code` unless the
+/// reference has its own. (A connection refused part-way, after the first
+/// request was answered, ends the run with 0, as in auditctl.)
 fn transport_failure(env: &mut Env, e: &TransportError, failure_code: u8) -> u8 {
     match e {
-        TransportError::Disabled => {
-            env.err("The audit system is disabled");
-            0
-        }
+        TransportError::Disabled => disabled(env, 0),
         TransportError::Unsupported(_) => {
             env.err("Error - audit support not in kernel");
             failure_code
@@ -231,10 +276,18 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
     let _lock: Option<MachineLock>;
     let mut transport = match (env.open)() {
         Ok(t) => t,
+        Err(TransportError::Disabled) => return disabled(env, refused_exit(&compiled, &bytes)),
         Err(e) => return transport_failure(env, &e, 255),
     };
+    // Every command asks first, so that a refused connection ends it as
+    // auditctl's does, before anything is locked or sent; other errors of
+    // this question are left to the rule check below or to the command.
+    let status = transport.get_status();
+    if let Err(TransportError::Disabled) = status {
+        return disabled(env, refused_exit(&compiled, &bytes));
+    }
     if matches!(compiled, Compiled::Rule { .. } | Compiled::Mixed { .. }) {
-        match transport.get_status() {
+        match status {
             Ok(s) if s.enabled == AUDIT_LOCKED => {
                 env.err("The audit system is in immutable mode, no rule changes allowed");
                 return 1;
@@ -337,8 +390,10 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
     let shown = file.to_string_lossy();
     // Dropped after the connection (see command_mode).
     let _lock: Option<MachineLock>;
+    // auditctl checks the kernel before it looks at the file.
     let mut transport = match (env.open)() {
         Ok(t) => t,
+        Err(TransportError::Disabled) => return disabled(env, 1),
         Err(e) => return transport_failure(env, &e, 1),
     };
     match transport.get_status() {
@@ -347,6 +402,7 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
             return 1;
         }
         Ok(_) => {}
+        Err(TransportError::Disabled) => return disabled(env, 1),
         Err(e) => return transport_failure(env, &e, 1),
     }
     let meta = match std::fs::metadata(file) {
@@ -458,6 +514,8 @@ mod tests {
     use std::ffi::OsString;
     use std::path::PathBuf;
 
+    const DISABLED: &str = "The audit system is disabled\n";
+
     /// What one run returned and printed, and whether it took the lock.
     struct Ran {
         code: u8,
@@ -530,6 +588,18 @@ mod tests {
         }
     }
 
+    fn words(line: &str) -> Vec<OsString> {
+        line.split(' ').map(OsString::from).collect()
+    }
+
+    /// The kernel a process outside the initial user namespace talks to:
+    /// every request is answered with ECONNREFUSED.
+    fn refusing() -> FakeKernel {
+        let mut k = FakeKernel::new();
+        k.set_refusal(Some(Box::new(|_| Some(libc::ECONNREFUSED))));
+        k
+    }
+
     /// A private directory for rules files.
     fn scratch(tag: &str) -> PathBuf {
         let dir =
@@ -537,6 +607,63 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_refused_connection_exits_as_the_reference_does() {
+        // The reference 4.2.1 under `unshare -Ur` (tests/cli_auditctl/edges.rs
+        // compares the two there): a rule change checks the kernel first
+        // and exits 1; a setting or query fails while it is parsed and
+        // exits 0; --signal exits 1 from inside. Settings parsed before a
+        // rule option end the line before the rule is seen.
+        let rule = "-a always,exit -F arch=b64 -S open -k k7";
+        let cases: &[(&str, u8)] = &[
+            (rule, 1),
+            ("-A always,exit -F arch=b64 -S open -k k7", 1),
+            ("-d always,exit -F arch=b64 -S open -k k7", 1),
+            ("-w /tmp -p w -k k7", 1),
+            ("-W /tmp -p w -k k7", 1),
+            (&format!("{rule} -b 100"), 1),
+            (&format!("-b 100 {rule}"), 0),
+            ("-b 100", 0),
+            ("-f 1", 0),
+            ("-r 0", 0),
+            ("-e 0", 0),
+            ("--backlog_wait_time 60000", 0),
+            ("-m hello", 0),
+            ("-l", 0),
+            ("-l -k k7", 0),
+            ("-D", 0),
+            ("-D -k k7", 0),
+            ("-s", 0),
+            ("-t", 0),
+            ("-q /a,/b", 0),
+            ("--reset-lost", 0),
+            ("--reset_backlog_wait_time_actual", 0),
+            ("--loginuid-immutable", 0),
+            ("--signal hup", 1),
+        ];
+        for (line, code) in cases {
+            let (ran, _) = run_on(refusing(), &words(line));
+            let stderr = String::from_utf8_lossy(&ran.stderr);
+            assert_eq!(ran.code, *code, "{line}: {stderr}");
+            assert!(ran.stdout.is_empty(), "{line}");
+            assert!(stderr.ends_with(DISABLED), "{line}: {stderr}");
+            assert!(!stderr.contains("refused"), "{line}: {stderr}");
+            assert!(!ran.locked, "{line}: took the lock");
+        }
+        // -R checks the kernel before the file, whatever the file is.
+        let dir = scratch("refused");
+        let file = dir.join("r.rules");
+        std::fs::write(&file, "-w /tmp -p w -k k7\n").unwrap();
+        for path in [file.clone(), dir.join("missing.rules")] {
+            let args = [OsString::from("-R"), path.into_os_string()];
+            let (ran, _) = run_on(refusing(), &args);
+            assert_eq!(ran.code, 1);
+            assert_eq!(String::from_utf8_lossy(&ran.stderr), DISABLED);
+            assert!(ran.stdout.is_empty() && !ran.locked);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
