@@ -96,3 +96,34 @@ fn boot_unit_verifies() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Whitespace folded to single spaces (help text and man pages wrap).
+fn folded(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn sync_help_and_man_page_name_the_round_limit() {
+    let want = format!("up to {} rounds", kaudit::sync::MAX_ROUNDS);
+    let bin = env!("CARGO_BIN_EXE_kaudit");
+    let o = Command::new(bin).args(["sync", "--help"]).output().unwrap();
+    assert!(o.status.success());
+    let help = folded(&o.stdout);
+    assert!(help.contains(&want), "sync --help lacks {want:?}: {help}");
+    let dir = std::env::temp_dir().join(format!("kaudit-docs-{}", std::process::id()));
+    let o = Command::new(bin)
+        .arg("generate-docs")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = folded(&std::fs::read(dir.join("man8/kaudit-sync.8")).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        page.contains(&want),
+        "kaudit-sync(8) lacks {want:?}: {page}"
+    );
+}
