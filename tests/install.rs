@@ -577,3 +577,78 @@ fn maintainer_scripts_for_every_policy_argument() {
         "this machine's own diversions changed"
     );
 }
+
+/// Issue 20 item 6: on a fresh machine, `cargo build --release` then
+/// `scripts/build-deb.sh` failed with a Python traceback (`cargo metadata
+/// --offline` needs the dev-dependencies, which a release build never
+/// downloads). Here both run with a CARGO_HOME emptied first, so the
+/// registry holds only what the release build fetched. The release build
+/// goes to a target directory of its own (kept between runs: the CARGO_HOME
+/// path stays the same, so a second run rebuilds nothing), not to the one
+/// the other tests' release build uses, which a new CARGO_HOME would rebuild.
+#[ignore = "a release build from a clean CARGO_HOME, with the registry (scripts/test.sh runs it)"]
+#[test]
+fn build_deb_after_a_release_build_from_a_clean_cargo_home() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/clean-cargo-home");
+    let home = base.join("home");
+    let target = base.join("target");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let envs: [(&str, &Path); 2] = [("CARGO_HOME", &home), ("CARGO_TARGET_DIR", &target)];
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let o = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--bin", "kaudit"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .envs(envs)
+        .output()
+        .expect("run cargo build --release");
+    if !o.status.success() {
+        let _ = std::fs::remove_dir_all(&home);
+        let why = text(&o);
+        if why.contains("download") {
+            return skip(
+                "build-deb from a clean CARGO_HOME",
+                &format!("no registry: {why}"),
+            );
+        }
+        panic!("cargo build --release: {why}");
+    }
+    // The state of a fresh machine: the release build fetched no
+    // dev-dependency.
+    let sources: Vec<String> = std::fs::read_dir(home.join("registry/src"))
+        .unwrap()
+        .flat_map(|index| std::fs::read_dir(index.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        sources.iter().any(|s| s.starts_with("clap-")),
+        "{sources:?}"
+    );
+    assert!(
+        !sources.iter().any(|s| s.starts_with("proptest-")),
+        "{sources:?}"
+    );
+
+    let out = Scratch::new("clean-home-debs");
+    let started = std::time::Instant::now();
+    let built = build_deb(&out.0, None, &envs);
+    let _ = std::fs::remove_dir_all(&home);
+    assert!(built.status.success(), "build-deb.sh: {}", text(&built));
+    eprintln!(
+        "build-deb.sh after the release build: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let (kaudit_deb, dropin_deb) = built_debs(&built);
+    assert!(kaudit_deb.is_file() && dropin_deb.is_file());
+    // The copyright file lists the linked crates, and no dev-dependency.
+    let copyright = std::fs::read_to_string(out.0.join("copyright")).unwrap();
+    for line in [" clap ", " nix ", " serde_json "] {
+        assert!(
+            copyright.contains(line),
+            "copyright lacks{line}: {copyright}"
+        );
+    }
+    for dev in [" proptest ", " insta ", " toml "] {
+        assert!(!copyright.contains(dev), "copyright lists{dev}");
+    }
+}
