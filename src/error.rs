@@ -52,9 +52,19 @@ pub enum Error {
         /// How many errors.
         errors: usize,
     },
+    /// `diff`, `check`: the same, for commands that never send anything:
+    /// the kernel was not compared with the files.
+    #[error("{errors} error(s); the files were not compared with the kernel")]
+    CompareInput {
+        /// How many errors.
+        errors: usize,
+    },
     /// `delete` without a rule or `--key`.
     #[error("give a rule to delete, or --key KEY")]
     NothingToDelete,
+    /// `delete --key=`: an empty key (it would name no rule).
+    #[error("--key is empty: give the key of the rules to delete")]
+    EmptyKey,
     /// `delete`: the text is a setting or a command, not a rule.
     #[error("that is not a rule")]
     NotARule,
@@ -97,7 +107,9 @@ impl Error {
             Error::Lock(e) if crate::lock::timed_out(e) => exit::LOCK_TIMEOUT,
             Error::Scope(_)
             | Error::DesiredInput { .. }
+            | Error::CompareInput { .. }
             | Error::NothingToDelete
+            | Error::EmptyKey
             | Error::UnknownMachine(_)
             | Error::Trouble(_) => exit::TROUBLE,
             Error::Transport(_)
@@ -136,6 +148,8 @@ mod tests {
         assert_eq!(Error::LoadInput { errors: 2 }.exit_code(), exit::FAILED);
         assert_eq!(Error::DesiredInput { errors: 2 }.exit_code(), exit::TROUBLE);
         assert_eq!(Error::NothingToDelete.exit_code(), exit::TROUBLE);
+        assert_eq!(Error::EmptyKey.exit_code(), exit::TROUBLE);
+        assert_eq!(Error::CompareInput { errors: 1 }.exit_code(), exit::TROUBLE);
         assert_eq!(Error::NoSuchRule("x".into()).exit_code(), exit::FAILED);
         let eacces = std::io::Error::from_raw_os_error(libc::EACCES);
         assert_eq!(Error::Lock(eacces).exit_code(), exit::FAILED);
