@@ -338,7 +338,12 @@ def run_module(module):
                     msg = "kaudit sync failed (exit %d) and printed no valid JSON: %s" % (rc, detail)
                 fail(msg, rc=rc, stderr=err, stdout=out, changed=kernel_changed is not False,
                      rolled_back=rolled_back)
-            done = plan_fields(parse_json(out, "kaudit sync --json"), "kaudit sync --json")
+            try:
+                done = plan_fields(parse_json(out, "kaudit sync --json"), "kaudit sync --json")
+            except KauditError as e:
+                # The sync itself succeeded: the kernel (and dest) changed.
+                fail("%s; kaudit sync exited 0, so the kernel was changed to match the files" % e.msg,
+                     changed=True, stdout=out, stderr=err)
             result.update(kept=done["kept"], plan=done["plan"], settings=done["settings"])
             if done.get("other_writer"):
                 result["other_writer"] = done["other_writer"]

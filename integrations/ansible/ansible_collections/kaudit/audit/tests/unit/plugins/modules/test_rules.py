@@ -258,6 +258,17 @@ def test_a_failed_sync_without_json_says_so(monkeypatch, binary, tmp_path):
     assert r["rolled_back"] is False
 
 
+def test_a_sync_that_worked_but_printed_no_json_reports_the_change(monkeypatch, binary, tmp_path):
+    kernel = Kernel({"sync --dry-run --json": (0, plan(after=["-w /a -p wa -k k-a"]), ""),
+                     "status --json": (0, '{"enabled": 1}', ""),
+                     "sync --json": (0, "", "kaudit: sync: 1 add(s)")})
+    how, r = run(monkeypatch, dict(src=[str(tmp_path)], scope="k-", kaudit=binary), kernel)
+    assert how == "fail"
+    assert r["changed"] is True
+    assert r["msg"] == ("kaudit sync --json printed no valid JSON (Expecting value: line 1 column 1 (char 0)): ''; "
+                        "kaudit sync exited 0, so the kernel was changed to match the files")
+
+
 def test_check_mode_runs_only_the_dry_run(monkeypatch, binary, tmp_path):
     kernel = Kernel({"sync --dry-run --json": (0, plan(before=["-w /b -p wa -k k-b"], after=["-w /a -p wa -k k-a"]), ""),
                      "status --json": (0, '{"enabled": 1}', "")})
