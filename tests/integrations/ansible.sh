@@ -88,10 +88,10 @@ sanity() {
     local coll pyver
     ansible_test_copy sanity
     (cd "$coll" && "$venv/bin/ansible-test" sanity --local --python "$pyver" \
-        --test validate-modules --test compile --test import >"$W/sanity.log" 2>&1) \
+        --test validate-modules --test compile --test import --test pep8 --test pylint >"$W/sanity.log" 2>&1) \
         || { cat "$W/sanity.log" >&2; die "ansible-test sanity"; }
     grep -q "Running sanity test \"validate-modules\"" "$W/sanity.log" || { cat "$W/sanity.log" >&2; die "validate-modules did not run"; }
-    pass "ansible-test sanity --test validate-modules --test compile --test import (python $pyver)"
+    pass "ansible-test sanity --test validate-modules --test compile --test import --test pep8 --test pylint (python $pyver)"
 }
 
 fake() {

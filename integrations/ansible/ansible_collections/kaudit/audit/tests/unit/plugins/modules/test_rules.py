@@ -76,8 +76,10 @@ def run(monkeypatch, args, kernel=None):
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     if kernel is not None:
-        monkeypatch.setattr(basic.AnsibleModule, "run_command",
-                            lambda module, args, **kwargs: kernel(module, args, **kwargs))
+        def run_command(module, args, **kwargs):
+            return kernel(module, args, **kwargs)
+
+        monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     with patch_module_args(args):
         try:
             rules.main()
