@@ -163,6 +163,12 @@ EOF
         || { cat "$W/role2.log"; die "role kaudit.audit.sync, second run"; }
     grep -q "^rule " "$state" || die "role: no rule in the fake kernel"
     pass "role kaudit.audit.sync: changed, then not changed"
+    cp "$state" "$W/fake.before-role-scope"
+    ! "$venv/bin/ansible-playbook" -i localhost, -c local "$W/role-play.yml" -e '{"expect_changed": false, "kaudit_sync_scope": ""}' \
+        >"$W/role3.log" 2>&1 || { cat "$W/role3.log"; die "role with kaudit_sync_scope: \"\" did not fail"; }
+    grep -q "scope must be a non-empty key prefix" "$W/role3.log" || { cat "$W/role3.log"; die "role, empty scope: message"; }
+    cmp -s "$state" "$W/fake.before-role-scope" || die "role with an empty scope changed the fake kernel"
+    pass "role kaudit.audit.sync with kaudit_sync_scope: \"\" fails, the kernel untouched"
 }
 
 # The live kernel's rules (-l text) and settings.
