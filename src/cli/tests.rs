@@ -428,6 +428,21 @@ fn listing_filters_json_reports_and_delete_by_text() {
     assert_eq!(r.code, exit::OK, "{r:?}");
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["plan"].as_array().map(Vec::len), Some(1), "{r:?}");
+    // The managed rules before and after (-l text, kernel order): what the
+    // Ansible module reports, so it does not re-plan in Python.
+    let texts = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap_or(&Vec::new())
+            .iter()
+            .map(|t| t.as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let ssh = "-w /etc/ssh/sshd_config -p wa -k n-cli-ssh";
+    let openat = OPENAT_LISTED.trim_end();
+    let watch = WATCH_LISTED.trim_end();
+    assert_eq!(texts("before"), [openat, ssh], "{r:?}");
+    assert_eq!(texts("after"), [watch, openat, ssh], "{r:?}");
     assert_eq!(check_json(&mut k).0, exit::OK);
 }
 
