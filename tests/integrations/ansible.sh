@@ -179,6 +179,9 @@ mine() { "$K" list | grep -- "-k ${KEY}\|key=${KEY}" || true; }
 live() {
     [ "$(id -u)" = 0 ] || die "the live part needs root"
     # Hold the machine lock throughout; kaudit itself takes a private one.
+    # Created 0600 if absent, as kaudit creates it (src/lock.rs refuses a
+    # lock file others can write).
+    ( umask 077; : >>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}" )
     exec 9>>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}"
     flock 9
     export KAUDIT_LOCK_PATH=$W/child.lock

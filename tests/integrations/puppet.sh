@@ -112,6 +112,9 @@ rc=$(apply true.log "kaudit_ruleset { 'i13-true': source => ['$d'], scope => '$K
 grep -q "printed nothing, not kaudit's JSON; is /bin/true kaudit?" "$W/true.log" || { cat "$W/true.log"; die "kaudit => /bin/true: message"; }
 pass "kaudit => '/bin/true': exit 4, 'printed nothing, not kaudit's JSON'"
 
+# Created 0600 if absent, as kaudit creates it (src/lock.rs refuses a
+# lock file others can write).
+( umask 077; : >>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}" )
 exec 9>>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}"
 flock 9
 locked_here=1
