@@ -71,7 +71,7 @@ fn main() {
     let mut t = NetlinkTransport::open().expect("audit socket");
     let mine = ours(&mut t, prefix);
     let guard = ExpediteGuard::engage(&Knob::system());
-    let expedited = if guard.is_some() {
+    let expedited = if guard.is_ok() {
         "expedited"
     } else {
         "not expedited"

@@ -21,7 +21,18 @@ kaudit=${KAUDIT_BIN:-$PWD/target/release/kaudit}
 [ -x "$kaudit" ] || cargo build --release --quiet
 [ -x "$cache/auditctl" ] || scripts/fetch-reference.sh "$cache" >/dev/null
 
-exec 9>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}"
+# The machine lock as kaudit takes it: a regular file, never through a
+# symlink, created 0600 (whoever can open it can hold it; kaudit refuses
+# anything else, see src/lock.rs). `>>`: its contents are never touched.
+lock_path=${KAUDIT_LOCK_PATH:-/run/kaudit.lock}
+if [ -L "$lock_path" ] || { [ -e "$lock_path" ] && [ ! -f "$lock_path" ]; }; then
+    echo "bench-boot: $lock_path is not a regular file; refusing to use it as the lock" >&2
+    exit 1
+fi
+umask_was=$(umask)
+umask 077
+exec 9>>"$lock_path"
+umask "$umask_was"
 flock 9
 # Children take their own lock file, or they would wait for ours.
 KAUDIT_LOCK_PATH=$(mktemp)

@@ -182,7 +182,15 @@ pct() {
 
 # ---------------------------------------------------------------- lock, state
 lock_path=${KAUDIT_LOCK_PATH:-/run/kaudit.lock}
+# As kaudit takes it: a regular file, never through a symlink, created 0600
+# (whoever can open it can hold it; kaudit refuses anything else).
+if [ -L "$lock_path" ] || { [ -e "$lock_path" ] && [ ! -f "$lock_path" ]; }; then
+    die "$lock_path is not a regular file; refusing to use it as the lock"
+fi
+umask_was=$(umask)
+umask 077
 exec {lockfd}>>"$lock_path"
+umask "$umask_was"
 if ! flock -n "$lockfd"; then
     echo "bench: waiting for the machine lock $lock_path ..." >&2
     flock -w "${KAUDIT_BENCH_LOCK_WAIT:-900}" "$lockfd" || die "could not take $lock_path"

@@ -10,7 +10,9 @@
 #
 #   scripts/build-deb.sh [--lintian]
 #
-# KAUDIT_BIN picks the binary (default: cargo build --release), KAUDIT_DEB_OUT
+# KAUDIT_BIN picks the binary (default: cargo build --release, into
+# CARGO_TARGET_DIR if set). The crate list of the copyright file comes from
+# cargo tree, which downloads what a release build did not. KAUDIT_DEB_OUT
 # the output directory (default target/debian; emptied first). --lintian runs
 # lintian on both packages and fails on any error (warnings are printed).
 # Prints the paths of the two packages on its last two lines.
@@ -29,7 +31,7 @@ maint=$(sed -n 's/^ -- \(.*>\)  .*/\1/p' packaging/changelog | head -n 1)
 bin=${KAUDIT_BIN:-}
 if [ -z "$bin" ]; then
     cargo build --release --quiet --bin kaudit
-    bin=target/release/kaudit
+    bin=${CARGO_TARGET_DIR:-target}/release/kaudit
 fi
 out=${KAUDIT_DEB_OUT:-target/debian}
 rm -rf "$out" && mkdir -p "$out"
@@ -52,26 +54,25 @@ control_files() { # PACKAGE ROOT: md5sums and maintainer scripts
 }
 installed_size() { du -sk --exclude=DEBIAN "$1" | cut -f1; }
 
-# copyright: the project's licence and the statically linked crates.
-crates=$(cargo metadata --format-version 1 --offline --filter-platform "$(rustc -vV | sed -n 's/^host: //p')" 2>/dev/null |
-    python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-ids = {n["id"] for n in m["resolve"]["nodes"]}
-root = m["resolve"]["root"]
-# Only what the binary links: normal (not dev or build) dependencies, transitively.
-nodes = {n["id"]: n for n in m["resolve"]["nodes"]}
-seen, todo = set(), [root]
-while todo:
-    i = todo.pop()
-    for d in nodes[i]["deps"]:
-        if any(k["kind"] is None for k in d["dep_kinds"]) and d["pkg"] not in seen:
-            seen.add(d["pkg"]); todo.append(d["pkg"])
-pk = {p["id"]: p for p in m["packages"]}
-for p in sorted((pk[i] for i in seen), key=lambda p: p["name"]):
-    print(" %s %s: %s" % (p["name"], p["version"], p["license"] or "see the crate"))
-')
-[ -n "$crates" ] || { echo "build-deb: cargo metadata gave no crate list" >&2; exit 1; }
+# copyright: the project's licence and the statically linked crates: the
+# normal (not dev or build) dependencies, transitively, for this host. cargo
+# tree reads only their manifests, so it works after a release-only build
+# (which never downloads the dev-dependencies); whatever is missing, it
+# fetches from the registry.
+host=$(rustc -vV | sed -n 's/^host: //p')
+tree_err=$(mktemp)
+if ! tree=$(cargo tree --quiet -e normal --target "$host" --prefix none --format $'{p}\t{l}' 2>"$tree_err"); then
+    echo "build-deb: cannot list the crates the binary links (cargo tree -e normal failed):" >&2
+    sed 's/^/  /' "$tree_err" >&2
+    rm -f "$tree_err"
+    exit 1
+fi
+rm -f "$tree_err"
+# Lines are "NAME vVERSION [(proc-macro)]<TAB>LICENSE[ (*)]"; the first is kaudit.
+crates=$(printf '%s\n' "$tree" | tail -n +2 | sed 's/ (\*)$//' |
+    awk -F '\t' '{ split($1, p, " "); v = substr(p[2], 2); l = $2 == "" ? "see the crate" : $2; print " " p[1] " " v ": " l }' |
+    LC_ALL=C sort -u)
+[ -n "$crates" ] || { echo "build-deb: cargo tree listed no crate" >&2; exit 1; }
 awk -v crates="$crates" '$0 == "@CRATES@" { print crates; next } { print }' packaging/copyright.in >"$out/copyright"
 
 # --- kaudit

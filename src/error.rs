@@ -52,9 +52,19 @@ pub enum Error {
         /// How many errors.
         errors: usize,
     },
+    /// `diff`, `check`: the same, for commands that never send anything:
+    /// the kernel was not compared with the files.
+    #[error("{errors} error(s); the files were not compared with the kernel")]
+    CompareInput {
+        /// How many errors.
+        errors: usize,
+    },
     /// `delete` without a rule or `--key`.
     #[error("give a rule to delete, or --key KEY")]
     NothingToDelete,
+    /// `delete --key=`: an empty key (it would name no rule).
+    #[error("--key is empty: give the key of the rules to delete")]
+    EmptyKey,
     /// `delete`: the text is a setting or a command, not a rule.
     #[error("that is not a rule")]
     NotARule,
@@ -94,9 +104,12 @@ impl Error {
             }
             Error::Sync(e) => e.exit_code(),
             Error::Immutable => exit::LOCKED,
+            Error::Lock(e) if crate::lock::timed_out(e) => exit::LOCK_TIMEOUT,
             Error::Scope(_)
             | Error::DesiredInput { .. }
+            | Error::CompareInput { .. }
             | Error::NothingToDelete
+            | Error::EmptyKey
             | Error::UnknownMachine(_)
             | Error::Trouble(_) => exit::TROUBLE,
             Error::Transport(_)
@@ -135,7 +148,33 @@ mod tests {
         assert_eq!(Error::LoadInput { errors: 2 }.exit_code(), exit::FAILED);
         assert_eq!(Error::DesiredInput { errors: 2 }.exit_code(), exit::TROUBLE);
         assert_eq!(Error::NothingToDelete.exit_code(), exit::TROUBLE);
+        assert_eq!(Error::EmptyKey.exit_code(), exit::TROUBLE);
+        assert_eq!(Error::CompareInput { errors: 1 }.exit_code(), exit::TROUBLE);
         assert_eq!(Error::NoSuchRule("x".into()).exit_code(), exit::FAILED);
+        let eacces = std::io::Error::from_raw_os_error(libc::EACCES);
+        assert_eq!(Error::Lock(eacces).exit_code(), exit::FAILED);
+    }
+
+    #[test]
+    fn a_lock_wait_that_runs_out_exits_6() {
+        let dir = std::env::temp_dir().join(format!("kaudit-error-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kaudit.lock");
+        let held = crate::lock::MachineLock::acquire_at(&path).unwrap();
+        let e = crate::lock::MachineLock::acquire_within(
+            &path,
+            Some(std::time::Duration::ZERO),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        let e = Error::Lock(e);
+        assert_eq!(e.exit_code(), exit::LOCK_TIMEOUT);
+        assert!(e
+            .to_string()
+            .starts_with("cannot take the kaudit lock: gave up after waiting"));
+        drop(held);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

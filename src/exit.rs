@@ -18,3 +18,6 @@ pub const LOCKED: u8 = 3;
 pub const NOT_ROOT: u8 = 4;
 /// The kernel was changed and its previous state could not be restored.
 pub const NOT_RESTORED: u8 = 5;
+/// The machine lock stayed held by someone else for longer than
+/// `KAUDIT_LOCK_TIMEOUT` (default 60 s); nothing was sent.
+pub const LOCK_TIMEOUT: u8 = 6;

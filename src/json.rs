@@ -94,6 +94,11 @@ pub struct PlanReport {
     pub rounds: usize,
     /// Changes another writer made to rules in scope during the sync.
     pub other_writer: Vec<OtherWriter>,
+    /// The managed rules (`-l` lines) in the kernel before, in kernel order.
+    pub before: Vec<Text>,
+    /// The managed rules the files want, in kernel order: the kernel's
+    /// after a sync (or after this plan).
+    pub after: Vec<Text>,
 }
 
 /// A change another writer made to a rule in scope during a sync.
@@ -292,8 +297,17 @@ impl PlanReport {
             loginuid_immutable: report.lock_loginuid,
             rounds: report.rounds,
             other_writer: other_writer(&report.foreign),
+            before: lines(&report.before, host),
+            after: lines(&report.after, host),
         }
     }
+}
+
+fn lines(rules: &[crate::stored_rule::StoredRule], host: &Host) -> Vec<Text> {
+    rules
+        .iter()
+        .map(|r| Text(rule_line(r.rule(), host)))
+        .collect()
 }
 
 /// `check --json`.

@@ -21,7 +21,9 @@ use std::process::ExitCode;
     after_help = "Rules use auditctl syntax. Architectures for -F arch=: b32, b64, i386 (i486..i686), x86_64, \
 ppc, ppc64, ppc64le, s390, s390x, arm (armeb, armv5tejl, armv5tel, armv6l, armv7l), aarch64 (armv8l), \
 riscv32, riscv64, and loongarch64 (beyond the reference auditctl: kernel syscall table).\n\
-Run as `auditctl` or `augenrules` (or `kaudit auditctl ...`, `kaudit augenrules ...`) for the drop-in interfaces."
+Run as `auditctl` or `augenrules` (or `kaudit auditctl ...`, `kaudit augenrules ...`) for the drop-in interfaces.\n\
+Changes take the machine lock /run/kaudit.lock (KAUDIT_LOCK_PATH; a regular file of root's, mode 0600) and wait \
+for it at most KAUDIT_LOCK_TIMEOUT seconds (default 60, 0: not at all), then exit 6 (the drop-ins: 1)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -124,16 +126,7 @@ enum Command {
     /// Make the kernel match rules files or rules.d directories with the
     /// least change: kept rules stay in place and are never absent; a refusal
     /// part-way restores the previous rules and settings.
-    ///
-    /// The files are the whole desired state of the scope (every rule when
-    /// there is no --scope): rules in scope that the files do not hold are
-    /// deleted. A directory without *.rules files is an error; files with no
-    /// rules are refused while the kernel holds rules in scope, unless they
-    /// say -D or --allow-empty is given. Other writers: rules outside the
-    /// scope are never touched or checked; a rule another writer added or
-    /// deleted during the sync is re-planned around (up to 3 rounds) and
-    /// reported. A rollback undoes only kaudit's own steps and says what it
-    /// restored; exit 5 when the previous state could not be restored.
+    #[command(long_about = sync_long_about())]
     Sync {
         /// Print the plan and change nothing.
         #[arg(long)]
@@ -208,6 +201,25 @@ enum Command {
         #[arg(allow_hyphen_values = true, num_args = 0.., trailing_var_arg = true)]
         rule: Vec<String>,
     },
+}
+
+/// `sync --help` (and kaudit-sync(8)): the round limit is the engine's
+/// [`kaudit::sync::MAX_ROUNDS`].
+fn sync_long_about() -> String {
+    format!(
+        "Make the kernel match rules files or rules.d directories with the least change: kept \
+         rules stay in place and are never absent; a refusal part-way restores the previous \
+         rules and settings.\n\n\
+         The files are the whole desired state of the scope (every rule when there is no \
+         --scope): rules in scope that the files do not hold are deleted. A directory without \
+         *.rules files is an error; files with no rules are refused while the kernel holds \
+         rules in scope, unless they say -D or --allow-empty is given. Other writers: rules \
+         outside the scope are never touched or checked; a rule another writer added or \
+         deleted during the sync is re-planned around (up to {} rounds) and reported. A \
+         rollback undoes only kaudit's own steps and says what it restored; exit 5 when the \
+         previous state could not be restored.",
+        kaudit::sync::MAX_ROUNDS
+    )
 }
 
 fn main() -> ExitCode {

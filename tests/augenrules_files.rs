@@ -1,6 +1,7 @@
 //! How `kaudit augenrules` writes `audit.rules` (issue 12): never half a
-//! file, never through a symlink, mode 0640 at every moment. No kernel rule
-//! is changed here (no `--load`).
+//! file, never through a symlink, mode 0640 at every moment; and how every
+//! change stops at a lock file it cannot use or wait for (issue 20). No
+//! kernel rule is changed here (no `--load`).
 
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -253,6 +254,76 @@ fn no_kernel_change_without_the_lock() {
         assert_eq!(String::from_utf8_lossy(&listed.stdout), "No rules\n");
         assert!(!target.exists());
     }
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
+#[test]
+fn a_lock_file_of_the_wrong_kind_or_held_too_long_stops_every_change() {
+    // The lock path is a test file of our own, never the machine's. A FIFO
+    // is refused without waiting on it; a lock this test holds is waited
+    // for KAUDIT_LOCK_TIMEOUT seconds, with one line saying for what and
+    // who holds it, then given up: exit 6 natively, 1 in the auditctl
+    // personality (the reference's table). The commands are harmless even
+    // were the lock to be taken: a delete of a key nobody uses.
+    if !nix::unistd::geteuid().is_root() {
+        // Without root a change stops (exit 4) before the lock.
+        return skip("not root");
+    }
+    let base = scratch("lockwait");
+    let key = format!("i20-lock-unused-{}", std::process::id());
+    let run = |lock: &Path, timeout: &str, args: &[&str]| {
+        let start = std::time::Instant::now();
+        let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(args)
+            .env("KAUDIT_LOCK_PATH", lock)
+            .env("KAUDIT_LOCK_TIMEOUT", timeout)
+            .env("KAUDIT_NO_EXPEDITE", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        (o.status.code(), stderr, start.elapsed())
+    };
+    let native: &[&str] = &["delete", "--key", &key];
+    let dropin: &[&str] = &["auditctl", "-D", "-k", &key];
+
+    let fifo = base.join("fifo.lock");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let (code, stderr, _) = run(&fifo, "1", native);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot take the kaudit lock: {} is a FIFO, not a regular file",
+            fifo.display()
+        )),
+        "{stderr}"
+    );
+
+    let lock = base.join("kaudit.lock");
+    let held = kaudit::lock::MachineLock::acquire_at(&lock).unwrap();
+    let waiting = format!(
+        "kaudit: waiting for the machine lock {}, held by pid {}",
+        lock.display(),
+        std::process::id()
+    );
+    for (args, exit) in [(native, 6), (dropin, 1)] {
+        let (code, stderr, took) = run(&lock, "1", args);
+        assert_eq!(code, Some(exit), "{args:?}: {stderr}");
+        assert!(took >= std::time::Duration::from_secs(1), "{took:?}");
+        assert_eq!(stderr.matches(&waiting).count(), 1, "{stderr}");
+        assert!(stderr.contains("giving up after 1 s"), "{stderr}");
+        assert!(
+            stderr.contains("cannot take the kaudit lock: gave up after waiting"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("KAUDIT_LOCK_TIMEOUT=SECONDS"), "{stderr}");
+    }
+    let (code, stderr, _) = run(&lock, "soon", native);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("KAUDIT_LOCK_TIMEOUT=soon is not a whole number of seconds"),
+        "{stderr}"
+    );
+    drop(held);
     std::fs::remove_dir_all(&base).unwrap();
 }
 

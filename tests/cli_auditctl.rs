@@ -18,6 +18,8 @@
 //! (`scripts/fetch-reference.sh`); with KAUDIT_REQUIRE_KERNEL=1 those panic.
 //! KAUDIT_CLI_FILTER=TEXT runs only the steps whose line contains TEXT.
 
+#[path = "cli_auditctl/edges.rs"]
+mod edges;
 #[path = "cli_auditctl/known.rs"]
 mod known;
 #[path = "common/paths.rs"]
@@ -179,7 +181,13 @@ struct Run {
 }
 
 /// Runs a program with its output in files (so a hang can be timed out).
-fn run_program(program: &Path, args: &[String], dir: &Path, tag: &str) -> (i32, Vec<u8>, Vec<u8>) {
+/// Arguments may be any bytes (a file name need not be UTF-8).
+fn run_program<S: AsRef<std::ffi::OsStr>>(
+    program: &Path,
+    args: &[S],
+    dir: &Path,
+    tag: &str,
+) -> (i32, Vec<u8>, Vec<u8>) {
     let out_path = dir.join(format!(".{tag}.stdout"));
     let err_path = dir.join(format!(".{tag}.stderr"));
     let mut child = Command::new(program)

@@ -4,8 +4,8 @@
 //!
 //! | exit | when |
 //! |---|---|
-//! | 0 | success, `-l` with no rules, a `possible` rule, audit disabled in the kernel |
-//! | 1 | no arguments; `-R` file problems or refused lines; immutable kernel; `--signal` failures |
+//! | 0 | success, `-l` with no rules, a `possible` rule; a setting or query where the kernel refuses the connection (ECONNREFUSED: outside the initial user namespace) |
+//! | 1 | no arguments; `-R` file problems or refused lines; immutable kernel; `--signal` failures; a rule change or `-R` where the kernel refuses the connection |
 //! | 2 | `--signal` when auditd is not running |
 //! | 4 | not root |
 //! | 255 | any other command-line failure (parse error, kernel refusal) |
@@ -54,6 +54,14 @@ impl Env<'_> {
     fn err(&mut self, line: &str) {
         let _ = writeln!(self.stderr, "{line}");
     }
+
+    /// One line of stderr made of `parts`: a file name among them is
+    /// written as the bytes it is, as auditctl prints it.
+    fn err_bytes(&mut self, parts: &[&[u8]]) {
+        let mut line = parts.concat();
+        line.push(b'\n');
+        let _ = self.stderr.write_all(&line);
+    }
 }
 
 /// Runs the real thing: process arguments (without the program name) against
@@ -76,7 +84,7 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
     // Changes wait for the machine lock, as every kaudit command that
     // changes the kernel does (the reference takes none: two auditctl
     // processes may interleave, two kaudit processes do not).
-    let mut lock = || MachineLock::acquire().map(Some);
+    let mut lock = || MachineLock::acquire_for_change().map(Some);
     let mut env = Env {
         stdout: &mut out,
         stderr: &mut err,
@@ -111,18 +119,19 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], env: &mut Env) -> u8 {
         return 4;
     }
     if args.len() == 2 && args[0] == b"-R" {
-        return file_mode(&String::from_utf8_lossy(args[1]), env);
+        return file_mode(std::path::Path::new(OsStr::from_bytes(args[1])), env);
     }
     command_mode(&args, env)
 }
 
-/// The machine lock for a change, or the exit code (1) after saying why it
-/// could not be taken; nothing has been sent then.
+/// The machine lock for a change, or the exit code (1, the reference's
+/// for any failure, also when the wait for the lock ran out) after saying
+/// why it could not be taken (the reason names the lock file); nothing has
+/// been sent then.
 fn take_lock(env: &mut Env) -> Result<Option<MachineLock>, u8> {
     (env.lock)().map_err(|e| {
         env.err(&format!(
-            "cannot take the kaudit lock {}: {}; nothing was changed",
-            MachineLock::default_path().display(),
+            "cannot take the kaudit lock: {}; nothing was changed",
             crate::output::reason(&e)
         ));
         1
@@ -138,12 +147,57 @@ fn print_diag(env: &mut Env, d: &Diagnostic) {
     }
 }
 
+/// The kernel refused the connection (ECONNREFUSED: audit is off for this
+/// process, which runs outside the initial user namespace, as in a
+/// container): auditctl's words, and `code`.
+fn disabled(env: &mut Env, code: u8) -> u8 {
+    env.err("The audit system is disabled");
+    code
+}
+
+/// The exit code auditctl 4.2.1 gives a command line whose connection the
+/// kernel refuses (observed under `unshare -Ur`;
+/// `tests/cli_auditctl/edges.rs` compares the two there). auditctl runs
+/// settings and queries while it parses the line, and the first one refused
+/// ends the line: exit 0. A rule add or delete parsed before that makes it
+/// check the kernel before sending, and that check fails with 1; `--signal`
+/// exits 1 from inside.
+fn refused_exit(compiled: &Compiled, line: &[u8]) -> u8 {
+    use crate::syntax::{Flag, OptKind, ParsedLine};
+    let first = match crate::syntax::parse_line_bytes(line) {
+        Ok(ParsedLine::Options(opts)) => opts.into_iter().find_map(|o| match o.kind {
+            OptKind::Rule(..) | OptKind::Watch(_) | OptKind::Unwatch(_) | OptKind::Signal(_) => {
+                Some(1)
+            }
+            OptKind::Value(..)
+            | OptKind::BacklogWaitTime(_)
+            | OptKind::Message(_)
+            | OptKind::Equiv(_)
+            | OptKind::Flag(
+                Flag::Status
+                | Flag::List
+                | Flag::DeleteAll
+                | Flag::Trim
+                | Flag::LoginuidImmutable
+                | Flag::ResetLost
+                | Flag::ResetBacklogWaitTimeActual,
+            ) => Some(0),
+            _ => None,
+        }),
+        _ => None,
+    };
+    first.unwrap_or(match compiled {
+        Compiled::Rule { .. } | Compiled::Mixed { .. } => 1,
+        _ => 0,
+    })
+}
+
+/// A transport failure in auditctl's words; `failure_code` unless the
+/// reference has its own. (A connection refused part-way, after the first
+/// request was answered, ends the run with 0, as in auditctl.)
 fn transport_failure(env: &mut Env, e: &TransportError, failure_code: u8) -> u8 {
     match e {
-        TransportError::Disabled => {
-            env.err("The audit system is disabled");
-            0
-        }
+        TransportError::Disabled => disabled(env, 0),
         TransportError::Unsupported(_) => {
             env.err("Error - audit support not in kernel");
             failure_code
@@ -223,10 +277,18 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
     let _lock: Option<MachineLock>;
     let mut transport = match (env.open)() {
         Ok(t) => t,
+        Err(TransportError::Disabled) => return disabled(env, refused_exit(&compiled, &bytes)),
         Err(e) => return transport_failure(env, &e, 255),
     };
+    // Every command asks first, so that a refused connection ends it as
+    // auditctl's does, before anything is locked or sent; other errors of
+    // this question are left to the rule check below or to the command.
+    let status = transport.get_status();
+    if let Err(TransportError::Disabled) = status {
+        return disabled(env, refused_exit(&compiled, &bytes));
+    }
     if matches!(compiled, Compiled::Rule { .. } | Compiled::Mixed { .. }) {
-        match transport.get_status() {
+        match status {
             Ok(s) if s.enabled == AUDIT_LOCKED => {
                 env.err("The audit system is in immutable mode, no rule changes allowed");
                 return 1;
@@ -302,11 +364,37 @@ fn finish(env: &mut Env, outcome: &Outcome) {
     }
 }
 
-fn file_mode(path: &str, env: &mut Env) -> u8 {
+/// Writes `d`, a diagnostic about a line of the rules file `raw` (shown
+/// lossily as `shown` in the diagnostic), with the file's name as the bytes
+/// it is; only the headline when `headline_only`.
+fn write_file_diag(env: &mut Env, d: &Diagnostic, shown: &str, raw: &[u8], headline_only: bool) {
+    let text = if headline_only {
+        d.headline() + "\n"
+    } else {
+        d.to_string()
+    };
+    let rest = match text.strip_prefix(shown) {
+        Some(rest) if d.file.as_deref() == Some(shown) => rest,
+        _ => {
+            let _ = env.stderr.write_all(text.as_bytes());
+            return;
+        }
+    };
+    let _ = env.stderr.write_all(raw);
+    let _ = env.stderr.write_all(rest.as_bytes());
+}
+
+/// `auditctl -R FILE`. The name is the bytes argv gave: it is opened as it
+/// is and printed as it is (the diagnostics' `FILE:LINE:COL` headlines too).
+fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
+    let raw = file.as_os_str().as_bytes();
+    let shown = file.to_string_lossy();
     // Dropped after the connection (see command_mode).
     let _lock: Option<MachineLock>;
+    // auditctl checks the kernel before it looks at the file.
     let mut transport = match (env.open)() {
         Ok(t) => t,
+        Err(TransportError::Disabled) => return disabled(env, 1),
         Err(e) => return transport_failure(env, &e, 1),
     };
     match transport.get_status() {
@@ -315,42 +403,42 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
             return 1;
         }
         Ok(_) => {}
+        Err(TransportError::Disabled) => return disabled(env, 1),
         Err(e) => return transport_failure(env, &e, 1),
     }
-    let meta = match std::fs::metadata(path) {
+    let meta = match std::fs::metadata(file) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            env.err(&format!("audit rules file {path} doesn't exist"));
+            env.err_bytes(&[b"audit rules file ", raw, b" doesn't exist"]);
             return 1;
         }
         Err(e) => {
-            env.err(&format!(
-                "Error opening {path} ({})",
-                crate::output::strerror(e.raw_os_error().unwrap_or(0))
-            ));
+            let why = crate::output::strerror(e.raw_os_error().unwrap_or(0));
+            env.err_bytes(&[b"Error opening ", raw, b" (", why.as_bytes(), b")"]);
             return 1;
         }
     };
     if !meta.is_file() {
-        env.err(&format!("Error - {path} is not a regular file"));
+        env.err_bytes(&[b"Error - ", raw, b" is not a regular file"]);
         return 1;
     }
     use std::os::unix::fs::PermissionsExt;
     if meta.permissions().mode() & 0o002 != 0 {
-        env.err(&format!("Error - {path} is world writable"));
+        env.err_bytes(&[b"Error - ", raw, b" is world writable"]);
         return 1;
     }
     // The reference's checks came first, in its words; this read adds the
     // size limit (and a file swapped for a FIFO since the check cannot
     // hang it).
-    let text = match crate::rulefile::read_rules_file(std::path::Path::new(path)) {
+    let text = match crate::rulefile::read_rules_file(file) {
         Ok(b) => b,
         Err(why) => {
-            env.err(&format!("Error opening {path} ({why})"));
+            let why = why.to_string();
+            env.err_bytes(&[b"Error opening ", raw, b" (", why.as_bytes(), b")"]);
             return 1;
         }
     };
-    let (entries, diags) = compile_text(path, &text, &env.host);
+    let (entries, diags) = compile_text(&shown, &text, &env.host);
     // Lines after a `-i` or `-c` line may fail without stopping the load, as
     // in auditctl; errors before any such line reject the whole file.
     let first_tolerant = entries
@@ -376,13 +464,14 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
     for d in &diags {
         if d.severity != Severity::Error {
             if d.line > first_rule_line || d.message == CRLF_WARNING {
-                env.err(&d.headline());
+                write_file_diag(env, d, &shown, raw, true);
             }
             continue;
         }
         let tolerated = first_tolerant.is_some_and(|l| d.line > l);
-        let _ = write!(env.stderr, "{d}");
-        env.err(&format!("There was an error in line {} of {path}", d.line));
+        write_file_diag(env, d, &shown, raw, false);
+        let n = d.line.to_string();
+        env.err_bytes(&[b"There was an error in line ", n.as_bytes(), b" of ", raw]);
         if tolerated {
             tolerated_failure |= continue_line.is_some_and(|l| d.line > l);
         } else {
@@ -390,9 +479,10 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         }
     }
     if fatal {
-        env.err(&format!(
-            "{path}: nothing was loaded; fix the errors above (the whole file is checked first)"
-        ));
+        env.err_bytes(&[
+            raw,
+            b": nothing was loaded; fix the errors above (the whole file is checked first)",
+        ]);
         return 1;
     }
     _lock = match take_lock(env) {
@@ -404,18 +494,235 @@ fn file_mode(path: &str, env: &mut Env) -> u8 {
         Err(code) => return code,
     };
     for f in &outcome.failures {
-        env.err(&format!(
-            "{}:{}: error: {}",
-            f.origin.file, f.origin.line, f.message
-        ));
-        env.err(&format!(
-            "There was an error in line {} of {path}",
-            f.origin.line
-        ));
+        let n = f.origin.line.to_string();
+        let said = format!(":{n}: error: {}", f.message);
+        env.err_bytes(&[raw, said.as_bytes()]);
+        env.err_bytes(&[b"There was an error in line ", n.as_bytes(), b" of ", raw]);
     }
     if outcome.failed || tolerated_failure {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netlink::fake::FakeKernel;
+    use crate::tables::Machine;
+    use std::cell::Cell;
+    use std::ffi::OsString;
+    use std::path::PathBuf;
+
+    const DISABLED: &str = "The audit system is disabled\n";
+
+    /// What one run returned and printed, and whether it took the lock.
+    struct Ran {
+        code: u8,
+        stdout: Vec<u8>,
+        stderr: Vec<u8>,
+        locked: bool,
+    }
+
+    /// `auditctl ARGS` against `kernel`, and the kernel as it ends (the
+    /// one connection gives it back when it is closed).
+    fn run_on(kernel: FakeKernel, args: &[OsString]) -> (Ran, FakeKernel) {
+        let shared = std::rc::Rc::new(std::cell::RefCell::new(Some(kernel)));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let locked = Cell::new(false);
+        let s = shared.clone();
+        let mut open = move || {
+            let k = s.borrow_mut().take().expect("one connection");
+            Ok(Box::new(Returned(k, s.clone())) as Box<dyn Transport>)
+        };
+        let mut lock = || {
+            locked.set(true);
+            Ok(None)
+        };
+        let mut env = Env {
+            stdout: &mut out,
+            stderr: &mut err,
+            privileged: true,
+            open: &mut open,
+            lock: &mut lock,
+            host: Host::fixed(Machine::X86_64, &[], &[], &["/tmp"]),
+        };
+        let code = run(args, &mut env);
+        let kernel = shared.borrow_mut().take().unwrap_or_default();
+        let ran = Ran {
+            code,
+            stdout: out,
+            stderr: err,
+            locked: locked.get(),
+        };
+        (ran, kernel)
+    }
+
+    /// A connection that gives its kernel back when it is closed.
+    struct Returned(
+        FakeKernel,
+        std::rc::Rc<std::cell::RefCell<Option<FakeKernel>>>,
+    );
+
+    impl Drop for Returned {
+        fn drop(&mut self) {
+            *self.1.borrow_mut() = Some(std::mem::take(&mut self.0));
+        }
+    }
+
+    impl Transport for Returned {
+        fn execute(
+            &mut self,
+            r: &[crate::netlink::Request],
+        ) -> Result<Vec<crate::netlink::Ack>, TransportError> {
+            self.0.execute(r)
+        }
+        fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
+            self.0.list_rules()
+        }
+        fn get_status(&mut self) -> Result<crate::netlink::AuditStatus, TransportError> {
+            self.0.get_status()
+        }
+        fn get_features(&mut self) -> Result<crate::netlink::AuditFeatures, TransportError> {
+            self.0.get_features()
+        }
+    }
+
+    fn words(line: &str) -> Vec<OsString> {
+        line.split(' ').map(OsString::from).collect()
+    }
+
+    /// The kernel a process outside the initial user namespace talks to:
+    /// every request is answered with ECONNREFUSED.
+    fn refusing() -> FakeKernel {
+        let mut k = FakeKernel::new();
+        k.set_refusal(Some(Box::new(|_| Some(libc::ECONNREFUSED))));
+        k
+    }
+
+    /// A private directory for rules files.
+    fn scratch(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("kaudit-auditctl-unit-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_refused_connection_exits_as_the_reference_does() {
+        // The reference 4.2.1 under `unshare -Ur` (tests/cli_auditctl/edges.rs
+        // compares the two there): a rule change checks the kernel first
+        // and exits 1; a setting or query fails while it is parsed and
+        // exits 0; --signal exits 1 from inside. Settings parsed before a
+        // rule option end the line before the rule is seen.
+        let rule = "-a always,exit -F arch=b64 -S open -k k7";
+        let cases: &[(&str, u8)] = &[
+            (rule, 1),
+            ("-A always,exit -F arch=b64 -S open -k k7", 1),
+            ("-d always,exit -F arch=b64 -S open -k k7", 1),
+            ("-w /tmp -p w -k k7", 1),
+            ("-W /tmp -p w -k k7", 1),
+            (&format!("{rule} -b 100"), 1),
+            (&format!("-b 100 {rule}"), 0),
+            ("-b 100", 0),
+            ("-f 1", 0),
+            ("-r 0", 0),
+            ("-e 0", 0),
+            ("--backlog_wait_time 60000", 0),
+            ("-m hello", 0),
+            ("-l", 0),
+            ("-l -k k7", 0),
+            ("-D", 0),
+            ("-D -k k7", 0),
+            ("-s", 0),
+            ("-t", 0),
+            ("-q /a,/b", 0),
+            ("--reset-lost", 0),
+            ("--reset_backlog_wait_time_actual", 0),
+            ("--loginuid-immutable", 0),
+            ("--signal hup", 1),
+        ];
+        for (line, code) in cases {
+            let (ran, _) = run_on(refusing(), &words(line));
+            let stderr = String::from_utf8_lossy(&ran.stderr);
+            assert_eq!(ran.code, *code, "{line}: {stderr}");
+            assert!(ran.stdout.is_empty(), "{line}");
+            assert!(stderr.ends_with(DISABLED), "{line}: {stderr}");
+            assert!(!stderr.contains("refused"), "{line}: {stderr}");
+            assert!(!ran.locked, "{line}: took the lock");
+        }
+        // -R checks the kernel before the file, whatever the file is.
+        let dir = scratch("refused");
+        let file = dir.join("r.rules");
+        std::fs::write(&file, "-w /tmp -p w -k k7\n").unwrap();
+        for path in [file.clone(), dir.join("missing.rules")] {
+            let args = [OsString::from("-R"), path.into_os_string()];
+            let (ran, _) = run_on(refusing(), &args);
+            assert_eq!(ran.code, 1);
+            assert_eq!(String::from_utf8_lossy(&ran.stderr), DISABLED);
+            assert!(ran.stdout.is_empty() && !ran.locked);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_rules_file_name_that_is_not_utf8_is_opened_and_named_as_it_is() {
+        use std::os::unix::ffi::OsStringExt;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("bytes");
+        // `<dir>/r\xff\xfe<tail>`, as an argument and as bytes.
+        let name = |tail: &str| {
+            let mut n = dir.clone().into_os_string().into_vec();
+            n.extend_from_slice(b"/r\xff\xfe");
+            n.extend_from_slice(tail.as_bytes());
+            (OsString::from_vec(n.clone()), n)
+        };
+        let read = |path: &OsString| [OsString::from("-R"), path.clone()];
+        // A good file loads.
+        let (good, _) = name(".rules");
+        std::fs::write(&good, "-w /tmp -p w -k k8\n").unwrap();
+        let (ran, kernel) = run_on(FakeKernel::new(), &read(&good));
+        assert_eq!(ran.code, 0, "{}", String::from_utf8_lossy(&ran.stderr));
+        assert_eq!(kernel.rule_count(), 1);
+        assert!(ran.locked && ran.stdout.is_empty());
+        // A bad one is named by its bytes, in auditctl's words and in the
+        // diagnostic's headline; nothing is loaded.
+        let (missing, raw) = name("-missing.rules");
+        let (ww, raw_ww) = name("-ww.rules");
+        std::fs::write(&ww, "-w /tmp -k k8\n").unwrap();
+        std::fs::set_permissions(&ww, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let (bad, raw_bad) = name("-bad.rules");
+        std::fs::write(&bad, "-w /tmp -k k8 stray\n").unwrap();
+        let cases: [(&OsString, Vec<Vec<u8>>); 3] = [
+            (
+                &missing,
+                vec![[&b"audit rules file "[..], &raw, b" doesn't exist\n"].concat()],
+            ),
+            (
+                &ww,
+                vec![[&b"Error - "[..], &raw_ww, b" is world writable\n"].concat()],
+            ),
+            (
+                &bad,
+                vec![
+                    [&raw_bad[..], b":1:"].concat(),
+                    [&b"There was an error in line 1 of "[..], &raw_bad, b"\n"].concat(),
+                    [&raw_bad[..], b": nothing was loaded"].concat(),
+                ],
+            ),
+        ];
+        for (path, lines) in cases {
+            let (ran, kernel) = run_on(FakeKernel::new(), &read(path));
+            let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
+            assert_eq!((ran.code, kernel.rule_count()), (1, 0), "{stderr}");
+            assert!(!ran.locked, "nothing to change, nothing locked");
+            for line in lines {
+                let found = ran.stderr.windows(line.len()).any(|w| w == line);
+                assert!(found, "{:?} in {stderr:?}", String::from_utf8_lossy(&line));
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

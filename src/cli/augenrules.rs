@@ -477,10 +477,10 @@ fn load_entries(
     let mut t = match open_for_change(NetlinkTransport::open, refuse_immutable, expedite) {
         Ok(t) => t,
         Err(Error::Lock(e)) => {
+            // Exit 1 also when the wait ran out: augenrules' own table.
             let _ = writeln!(
                 err,
-                "kaudit: cannot take the kaudit lock {}: {}; the kernel was not changed",
-                crate::lock::MachineLock::default_path().display(),
+                "kaudit: cannot take the kaudit lock: {}; the kernel was not changed",
                 crate::output::reason(&e)
             );
             return 1;

@@ -30,7 +30,11 @@ pub fn run(
 ) -> Result<u8, Error> {
     let mut compare = || -> Result<u8, Error> {
         let scope = scope_of(scope)?;
-        let want = desired_to_compare(env, paths, &scope)?;
+        // Nothing is ever sent here: say so rather than "nothing was sent".
+        let want = desired_to_compare(env, paths, &scope).map_err(|e| match e {
+            Error::DesiredInput { errors } => Error::CompareInput { errors },
+            e => e,
+        })?;
         let mut t = env.kernel.open()?;
         let r = engine::compare(t.as_mut(), &want, &scope)?;
         let text = match (show, json) {

@@ -12,6 +12,9 @@ use crate::netlink::{Request, Transport};
 /// grace periods when `expedite` says so.
 pub fn run(env: &mut Env, key: Option<&str>, rule: &[String], expedite: bool) -> Result<u8, Error> {
     if let Some(k) = key {
+        if k.is_empty() {
+            return Err(Error::EmptyKey);
+        }
         let mut t = env.kernel.open_for_change(expedite)?;
         let doomed: Vec<Request> = kernel_rules(t.as_mut(), env.stderr)?
             .into_iter()

@@ -93,7 +93,7 @@ pub fn open_for_change<T: Transport>(
     refuse_immutable: bool,
     expedite: bool,
 ) -> Result<Expedited<T>, Error> {
-    let lock = MachineLock::acquire().map_err(Error::Lock)?;
+    let lock = MachineLock::acquire_for_change().map_err(Error::Lock)?;
     let mut t = open()?;
     if refuse_immutable {
         refuse_if_immutable(&mut t)?;

@@ -262,6 +262,59 @@ fn bad_input_sends_nothing_and_exits_by_command() {
 }
 
 #[test]
+fn delete_refuses_an_empty_key_before_opening_the_kernel() {
+    let mut k = FakeKernel::new();
+    let files = Files::new("empty-key");
+    let watch = files.write("w.rules", WATCH);
+    let r = run(&mut k, |env| {
+        load::run(env, &strings(&[&watch]), false, false)
+    });
+    assert_eq!(r.code, exit::OK, "{r:?}");
+    let sent = k.stats().requests_sent;
+    // `kaudit delete --key=`: a usage error (2), as a delete with nothing
+    // to delete is, and the kernel is not asked.
+    let r = run(&mut k, |env| delete::run(env, Some(""), &[], false));
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            exit::TROUBLE,
+            "kaudit: --key is empty: give the key of the rules to delete\n"
+        )
+    );
+    assert_eq!(k.stats().requests_sent, sent, "nothing was sent");
+    assert_eq!(k.rule_count(), 1);
+}
+
+#[test]
+fn check_and_diff_errors_do_not_say_anything_was_sent() {
+    let files = Files::new("compare-bad");
+    let bad = files.write("bad.rules", "-a always,exit -S nosuchcall\n");
+    let mut k = FakeKernel::new();
+    for show in [compare::Show::Check, compare::Show::Diff] {
+        let r = run(&mut k, |env| {
+            compare::run(env, &strings(&[&bad]), None, show, false)
+        });
+        assert_eq!(r.code, exit::TROUBLE, "{show:?}: {r:?}");
+        assert!(r.stderr.contains(&format!("{bad}:1:")), "{show:?}: {r:?}");
+        assert!(
+            r.stderr
+                .ends_with("kaudit: 1 error(s); the files were not compared with the kernel\n"),
+            "{show:?}: {r:?}"
+        );
+        assert!(!r.stderr.contains("sent"), "{show:?}: {r:?}");
+    }
+    // sync does send, so it still says that nothing was.
+    let r = run(&mut k, |env| {
+        sync::run(env, &strings(&[&bad]), None, sync::Options::default())
+    });
+    assert!(
+        r.stderr
+            .ends_with("kaudit: 1 error(s); nothing was sent to the kernel\n"),
+        "{r:?}"
+    );
+}
+
+#[test]
 fn a_locked_kernel_exits_3_and_is_not_changed() {
     let files = Files::new("locked");
     let a = files.write("a.rules", WATCH);
@@ -375,6 +428,21 @@ fn listing_filters_json_reports_and_delete_by_text() {
     assert_eq!(r.code, exit::OK, "{r:?}");
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["plan"].as_array().map(Vec::len), Some(1), "{r:?}");
+    // The managed rules before and after (-l text, kernel order): what the
+    // Ansible module reports, so it does not re-plan in Python.
+    let texts = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap_or(&Vec::new())
+            .iter()
+            .map(|t| t.as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let ssh = "-w /etc/ssh/sshd_config -p wa -k n-cli-ssh";
+    let openat = OPENAT_LISTED.trim_end();
+    let watch = WATCH_LISTED.trim_end();
+    assert_eq!(texts("before"), [openat, ssh], "{r:?}");
+    assert_eq!(texts("after"), [watch, openat, ssh], "{r:?}");
     assert_eq!(check_json(&mut k).0, exit::OK);
 }
 

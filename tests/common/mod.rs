@@ -207,7 +207,8 @@ fn skip(reason: String) -> Option<KernelGuard> {
 
 /// Exclusive access to the live kernel, or `None` (with a loud skip line)
 /// if this process cannot use it. Blocks while another test holds the
-/// machine-wide lock.
+/// machine-wide lock, without a time limit (tests queue behind each other;
+/// [`MachineLock::acquire`] says once on stderr whom it waits for).
 pub fn kernel() -> Option<KernelGuard> {
     if !nix::unistd::geteuid().is_root() {
         return skip("not running as root".into());
@@ -215,10 +216,8 @@ pub fn kernel() -> Option<KernelGuard> {
     let lock = match MachineLock::acquire() {
         Ok(lock) => lock,
         Err(e) => {
-            return skip(format!(
-                "cannot take the machine lock {}: {e}",
-                MachineLock::default_path().display()
-            ))
+            // The reason names the lock file.
+            return skip(format!("cannot take the machine lock: {e}"));
         }
     };
     let mut transport = match NetlinkTransport::open() {

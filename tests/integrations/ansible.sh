@@ -2,13 +2,14 @@
 # The Ansible collection kaudit.audit with the real tools: the collection is
 # built with ansible-galaxy and installed, ansible-doc reads the module's
 # documentation, ansible-test sanity runs validate-modules, compile and import
-# offline, and real `ansible-playbook -i localhost, -c local` plays run the
+# offline, ansible-test units runs the module's and module_utils' unit tests
+# (tests/unit, in a venv of ansible-test's own), and real `ansible-playbook -i localhost, -c local` plays run the
 # module against this machine's kernel (holding the machine lock, keys
 # i13-ans-*, --scope on every sync, the table and settings checked to end as
 # they started) and against the in-memory kernel for the locked cases.
 #
-# Usage: tests/integrations/ansible.sh KAUDIT_BINARY [live|fake|sanity]...
-# (all three parts when none is named). Prints "PASS name" per check; exits
+# Usage: tests/integrations/ansible.sh KAUDIT_BINARY [live|fake|sanity|units]...
+# (all four parts when none is named). Prints "PASS name" per check; exits
 # non-zero at the first failure. Needs root for the live part.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +17,7 @@ root=$(cd "$here/../.." && pwd)
 K=$(realpath "$1")
 shift
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(sanity fake live)
+[ ${#parts[@]} -gt 0 ] || parts=(sanity units fake live)
 "$root/scripts/setup-integrations.sh"
 venv=$root/.cache/ansible-venv
 W=$(mktemp -d /tmp/kaudit-ansible.XXXXXX)
@@ -56,24 +57,41 @@ play() {
 # A rules file with mode 0644 (kaudit refuses group- or world-writable ones).
 rules_file() { printf '%s\n' "${@:2}" >"$1"; chmod 0644 "$1"; }
 
-sanity() {
-    # ansible-test fetches a pip bootstrap script from outside the package
-    # registries; offline, a cached script that runs ensurepip does the job.
+# ansible-test fetches a pip bootstrap script from outside the package
+# registries; offline, a cached script that runs ensurepip does the job.
+# Then a private copy of the collection for ansible-test (it writes
+# tests/output into the collection).
+ansible_test_copy() {
     local pipv
     pipv=$(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" "$venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1)
     mkdir -p ~/.ansible/test/cache
     local getpip=~/.ansible/test/cache/get_pip_${pipv//./_}.py
     [ -f "$getpip" ] || printf 'import ensurepip\nensurepip.bootstrap(upgrade=True)\n' >"$getpip"
-    local coll=$W/sanity/ansible_collections/kaudit/audit
+    coll=$W/$1/ansible_collections/kaudit/audit
     mkdir -p "$coll"
     cp -r "$root/integrations/ansible/ansible_collections/kaudit/audit/." "$coll"
-    local pyver
     pyver=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+}
+
+units() {
+    local coll pyver
+    ansible_test_copy units
+    (cd "$coll" && "$venv/bin/ansible-test" units --venv --python "$pyver" --color no >"$W/units.log" 2>&1) \
+        || { cat "$W/units.log" >&2; die "ansible-test units"; }
+    local n
+    n=$(grep -cE '^=+ [0-9]+ passed in ' "$W/units.log" || true)
+    [ "$n" = 2 ] || { cat "$W/units.log" >&2; die "ansible-test units: expected the modules and module_utils runs"; }
+    pass "ansible-test units (python $pyver): $(grep -E '^=+ [0-9]+ passed in ' "$W/units.log" | sed 's/=//g; s/^ *//; s/ passed in .*//' | paste -sd+ -) tests passed"
+}
+
+sanity() {
+    local coll pyver
+    ansible_test_copy sanity
     (cd "$coll" && "$venv/bin/ansible-test" sanity --local --python "$pyver" \
-        --test validate-modules --test compile --test import >"$W/sanity.log" 2>&1) \
+        --test validate-modules --test compile --test import --test pep8 --test pylint >"$W/sanity.log" 2>&1) \
         || { cat "$W/sanity.log" >&2; die "ansible-test sanity"; }
     grep -q "Running sanity test \"validate-modules\"" "$W/sanity.log" || { cat "$W/sanity.log" >&2; die "validate-modules did not run"; }
-    pass "ansible-test sanity --test validate-modules --test compile --test import (python $pyver)"
+    pass "ansible-test sanity --test validate-modules --test compile --test import --test pep8 --test pylint (python $pyver)"
 }
 
 fake() {
@@ -105,6 +123,11 @@ fake() {
     rm "$d/20-b.rules"
     play fake-insync.log "{\"opts\":{$opts},$env,\"expect\":{\"failed\":false,\"changed\":false,\"reboot_required\":false}}"
     pass "immutable: fail on a locked kernel already in sync: ok, unchanged"
+    # An empty scope (a templated default) is refused, not "every rule".
+    cp "$state" "$W/fake.before-scope"
+    play fake-empty-scope.log "{\"opts\":{$opts,\"scope\":\"\"},$env,\"expect\":{\"failed\":true,\"changed\":false},\"msg_has\":[\"scope must be a non-empty key prefix\"]}"
+    cmp -s "$state" "$W/fake.before-scope" || die "scope: \"\" changed the fake kernel"
+    pass "scope: \"\" fails the task (would manage every rule), the kernel untouched"
     # Files without rules would empty the scope: refused unless allow_empty.
     rm -f "$state"
     play fake-load2.log "{\"opts\":{$opts,\"scope\":\"$KEY\"},$env,\"expect\":{\"failed\":false,\"changed\":true}}"
@@ -140,6 +163,12 @@ EOF
         || { cat "$W/role2.log"; die "role kaudit.audit.sync, second run"; }
     grep -q "^rule " "$state" || die "role: no rule in the fake kernel"
     pass "role kaudit.audit.sync: changed, then not changed"
+    cp "$state" "$W/fake.before-role-scope"
+    ! "$venv/bin/ansible-playbook" -i localhost, -c local "$W/role-play.yml" -e '{"expect_changed": false, "kaudit_sync_scope": ""}' \
+        >"$W/role3.log" 2>&1 || { cat "$W/role3.log"; die "role with kaudit_sync_scope: \"\" did not fail"; }
+    grep -q "scope must be a non-empty key prefix" "$W/role3.log" || { cat "$W/role3.log"; die "role, empty scope: message"; }
+    cmp -s "$state" "$W/fake.before-role-scope" || die "role with an empty scope changed the fake kernel"
+    pass "role kaudit.audit.sync with kaudit_sync_scope: \"\" fails, the kernel untouched"
 }
 
 # The live kernel's rules (-l text) and settings.
@@ -150,6 +179,9 @@ mine() { "$K" list | grep -- "-k ${KEY}\|key=${KEY}" || true; }
 live() {
     [ "$(id -u)" = 0 ] || die "the live part needs root"
     # Hold the machine lock throughout; kaudit itself takes a private one.
+    # Created 0600 if absent, as kaudit creates it (src/lock.rs refuses a
+    # lock file others can write).
+    ( umask 077; : >>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}" )
     exec 9>>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}"
     flock 9
     export KAUDIT_LOCK_PATH=$W/child.lock
@@ -250,6 +282,7 @@ live() {
 for part in "${parts[@]}"; do
     case $part in
         sanity) sanity ;;
+        units) units ;;
         fake) fake ;;
         live) live ;;
         *) die "unknown part $part" ;;

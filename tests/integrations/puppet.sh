@@ -6,21 +6,44 @@
 # and changes nothing, a real apply exits 2 and changes the kernel to exactly
 # the files' rules, applying again exits 0; bad input fails (exit 4) naming the
 # file and line, with the kernel unchanged; a locked kernel (the in-memory
-# one, KAUDIT_FAKE_KERNEL) fails with the reboot message.
+# one, KAUDIT_FAKE_KERNEL) fails with the reboot message; a ruleset declared
+# before the File that writes into its rules.d is applied after it
+# (autorequire); `kaudit => '/bin/true'` fails instead of "in sync". The
+# "spec" part runs the module's RSpec unit tests (spec/, plain rspec with
+# Debian's puppet and ruby-rspec).
 #
-# Usage: tests/integrations/puppet.sh KAUDIT_BINARY. Prints "PASS name" per
-# check; exits non-zero at the first failure. Needs root.
+# Usage: tests/integrations/puppet.sh KAUDIT_BINARY [spec|apply]... (both
+# when none is named). Prints "PASS name" per check; exits non-zero at the
+# first failure. Needs root for the apply part.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 K=$(realpath "$1")
+shift
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(spec apply)
 "$root/scripts/setup-integrations.sh"
+pass() { echo "PASS $*"; }
+die() { echo "FAIL $*" >&2; exit 1; }
+want_part() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
+for p in "${parts[@]}"; do [ "$p" = spec ] || [ "$p" = apply ] || die "unknown part $p"; done
+
+if want_part spec; then
+    log=$(mktemp /tmp/kaudit-rspec.XXXXXX)
+    (cd "$root/integrations/puppet/kaudit" && rspec spec) >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; die "rspec"; }
+    summary=$(grep -E '^[0-9]+ examples?, 0 failures' "$log" || true)
+    [ -n "$summary" ] || { cat "$log" >&2; rm -f "$log"; die "rspec: no summary"; }
+    rm -f "$log"
+    pass "rspec integrations/puppet/kaudit/spec: $summary"
+fi
+if ! want_part apply; then
+    echo "puppet: all passed"
+    exit 0
+fi
 [ "$(id -u)" = 0 ] || { echo "FAIL the Puppet test needs root" >&2; exit 1; }
 W=$(mktemp -d /tmp/kaudit-puppet.XXXXXX)
 chmod 755 "$W"
 KEY=i13-pup-
-pass() { echo "PASS $*"; }
-die() { echo "FAIL $*" >&2; exit 1; }
 remove_mine() {
     local k
     for k in $("$K" list --json | grep -o "\"${KEY}[a-z0-9-]*\"" | tr -d '"' | sort -u); do
@@ -65,6 +88,33 @@ grep -q "reboot is needed" "$W/locked.log" || { cat "$W/locked.log"; die "locked
 [ "$(grep -c '^rule ' "$state")" = 0 ] || die "locked kernel: rules were added"
 pass "a locked kernel that differs: exit 4, 'a reboot is needed', nothing sent"
 
+# autorequire(:file): the ruleset comes first in the manifest, the File that
+# writes into its directory second; the File is applied first all the same,
+# so one apply loads its rule and a second finds the kernel in sync.
+state=$W/fake-order.state
+ord=$W/order.d
+mkdir -p "$ord"
+rules_file "$ord/10-a.rules" "-w /etc/passwd -p wa -k ${KEY}a"
+order_manifest="kaudit_ruleset { 'i13-order': source => ['$ord'], scope => '$KEY', kaudit => '$K' }
+file { '$ord/20-b.rules': ensure => file, mode => '0644', content => \"-w /etc/group -p wa -k ${KEY}b\\n\" }"
+rc=$(KAUDIT_FAKE_KERNEL=$state apply order1.log "$order_manifest")
+[ "$rc" = 2 ] || { cat "$W/order1.log"; die "autorequire: first apply exit $rc, not 2"; }
+grep -n "20-b.rules\]/ensure: defined content\|Kaudit_ruleset\[i13-order\]/ensure:" "$W/order1.log" | head -1 | grep -q "20-b.rules" \
+    || { cat "$W/order1.log"; die "autorequire: the ruleset was applied before the File"; }
+rc=$(KAUDIT_FAKE_KERNEL=$state apply order2.log "$order_manifest")
+[ "$rc" = 0 ] || { cat "$W/order2.log"; die "autorequire: second apply exit $rc, not 0 (the first synced without 20-b.rules)"; }
+[ "$(grep -c '^rule ' "$state")" = 2 ] || die "autorequire: the fake kernel does not hold both rules"
+pass "autorequire(:file): a File writing into the source directory is applied before the ruleset"
+
+# A binary that is not kaudit: a clear failure, never "in sync".
+rc=$(apply true.log "kaudit_ruleset { 'i13-true': source => ['$d'], scope => '$KEY', kaudit => '/bin/true' }")
+[ "$rc" = 4 ] || { cat "$W/true.log"; die "kaudit => /bin/true: exit $rc, not 4"; }
+grep -q "printed nothing, not kaudit's JSON; is /bin/true kaudit?" "$W/true.log" || { cat "$W/true.log"; die "kaudit => /bin/true: message"; }
+pass "kaudit => '/bin/true': exit 4, 'printed nothing, not kaudit's JSON'"
+
+# Created 0600 if absent, as kaudit creates it (src/lock.rs refuses a
+# lock file others can write).
+( umask 077; : >>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}" )
 exec 9>>"${KAUDIT_LOCK_PATH:-/run/kaudit.lock}"
 flock 9
 locked_here=1
@@ -78,8 +128,8 @@ before=$("$K" list)
 
 rc=$(apply noop.log "$manifest" --noop)
 [ "$rc" = 0 ] || { cat "$W/noop.log"; die "--noop: exit $rc"; }
-grep -q "current_value 'drifted', should be 'synced' (noop)" "$W/noop.log" || { cat "$W/noop.log"; die "--noop did not report the change"; }
-grep -q "would change: kernel differs from $d: 3 rule(s) to add, 1 to delete" "$W/noop.log" || { cat "$W/noop.log"; die "--noop summary"; }
+grep -q "current_value 'drifted: kernel differs from $d: 3 rule(s) to add, 1 to delete, 0 kept, 0 setting(s)', should be 'synced' (noop)" "$W/noop.log" \
+    || { cat "$W/noop.log"; die "--noop did not report the change"; }
 [ "$("$K" list)" = "$before" ] || die "--noop changed the kernel"
 pass "puppet apply --noop --detailed-exitcodes: reports the drift (3 to add, 1 to delete), exit 0, kernel unchanged"
 

@@ -12,6 +12,10 @@ Puppet::Type.newtype(:kaudit_ruleset) do
     run fails naming the file, line and reason. `puppet apply --noop` reports
     the drift and changes nothing.
 
+    The resource autorequires the File resources of its sources and of the
+    files inside source directories, so rules files written by Puppet are in
+    place before the kernel is synced.
+
     @example
       kaudit_ruleset { 'baseline':
         ensure => synced,
@@ -31,6 +35,9 @@ Puppet::Type.newtype(:kaudit_ruleset) do
     end
     defaultto :synced
 
+    # :synced, or a String starting "drifted" that says what differs: no
+    # notice, no change, nothing kept; the value itself is the account of
+    # the drift (noop runs and reports show it as the current value).
     def retrieve
       provider.state
     end
@@ -40,7 +47,7 @@ Puppet::Type.newtype(:kaudit_ruleset) do
     end
 
     def change_to_s(current, desired)
-      "#{provider.drift_summary} (was #{current}, should be #{desired})"
+      "#{current} (should be #{desired})"
     end
   end
 
@@ -57,13 +64,34 @@ Puppet::Type.newtype(:kaudit_ruleset) do
   newparam(:scope) do
     desc 'Manage only rules whose key starts with this prefix (kaudit --scope key=PREFIX); other rules stay where they are.'
     validate do |value|
-      raise ArgumentError, 'scope must be a non-empty key prefix' unless value.is_a?(String) && !value.empty?
+      prefix = value.is_a?(String) ? value.sub(%r{\Akey=}, '') : nil
+      raise ArgumentError, 'scope must be a non-empty key prefix' if prefix.nil? || prefix.strip.empty?
     end
   end
 
   newparam(:kaudit) do
-    desc 'Path of the kaudit binary.'
-    defaultto '/usr/local/sbin/kaudit'
+    desc 'Path of the kaudit binary. By default kaudit is searched in PATH, then /usr/sbin (the ' \
+         'Debian package), /usr/local/sbin (scripts/install.sh) and /sbin.'
+    validate do |value|
+      raise ArgumentError, "kaudit must be an absolute path, not #{value.inspect}" unless value.is_a?(String) && value.start_with?('/')
+    end
+  end
+
+  # The File resources that write the sources: a source itself, and any
+  # file under a source directory (rules.d/50-x.rules).
+  autorequire(:file) do
+    sources = Array(self[:source]).map { |s| s.length > 1 ? s.chomp('/') : s }
+    wanted = sources.dup
+    wanted << self[:kaudit] if self[:kaudit]
+    if catalog
+      catalog.resources.each do |r|
+        next unless r.type == :file
+        path = r[:path] || r.title
+        next unless path.is_a?(String)
+        wanted << path if sources.any? { |s| path.start_with?(s == '/' ? s : "#{s}/") }
+      end
+    end
+    wanted.uniq
   end
 
   validate do

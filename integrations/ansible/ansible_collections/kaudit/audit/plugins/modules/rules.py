@@ -41,15 +41,24 @@ options:
     description:
       - The rules file that O(rules) is written to, for example
         C(/etc/audit/rules.d/50-hardening.rules), so the same rules load at boot.
-      - Written only when its content differs (mode 0640 when created, owned by the user
-        the module runs as); restored if the kernel refuses the change.
+      - Written only when its content differs (mode 0640 when created unless O(mode) says
+        otherwise); restored if the kernel refuses the change.
+      - Must not be a directory, and its directory must exist.
     type: path
+  backup:
+    description:
+      - Keep a copy of O(dest) (named C(DEST.PID.DATE~), which C(rules.d) loading ignores as it
+        does not end in C(.rules)) before it is overwritten.
+    type: bool
+    default: false
   scope:
     description:
       - Manage only the rules whose key starts with this prefix (C(kaudit sync --scope
         key=PREFIX)). Every other rule in the kernel stays exactly where it is, so this module
         can share the kernel with other tools.
       - Without it, the files describe the whole rule table and other rules are deleted.
+      - An empty prefix (V("") or V(key=), for example from a templated default) is refused,
+        as it would manage every rule in the kernel. Leave the option out for the whole table.
     type: str
   immutable:
     description:
@@ -69,22 +78,29 @@ options:
     default: false
   kaudit:
     description:
-      - Path of the kaudit binary. By default it is searched in E(PATH), C(/usr/local/sbin)
-        and C(/usr/sbin).
+      - Path of the kaudit binary. By default it is searched in E(PATH), then
+        C(/usr/local/sbin), C(/usr/sbin) and C(/sbin); the task fails naming every place it
+        looked when it is not found.
     type: path
+extends_documentation_fragment:
+  - ansible.builtin.files
 attributes:
   check_mode:
     description: Plans the change (C(kaudit sync --dry-run)) and changes neither the kernel nor O(dest).
     support: full
   diff_mode:
     description:
-      - The kernel's rules before and after as C(auditctl -l) text (settings that change are
-        added as C(name value) lines), and O(dest)'s content before and after when it is written.
+      - The managed rules (those in O(scope)) before and after as C(auditctl -l) text, as
+        kaudit's JSON gives them (settings that change are added as C(name value) lines), and
+        O(dest)'s content before and after when it is written.
     support: full
   platform:
     description: Linux with audit support; root (CAP_AUDIT_CONTROL) is needed.
     support: full
     platforms: posix
+  safe_file_operations:
+    description: O(dest) is written with an atomic move.
+    support: full
 notes:
   - Needs the kaudit binary on the managed host.
   - The desired state is the files' rules in order plus their settings (C(-b), C(-f), C(-r),
@@ -135,13 +151,15 @@ in_sync:
   type: bool
   sample: false
 added:
-  description: Rules (C(auditctl -l) text) in the kernel afterwards that were not there before.
+  description:
+    - Managed rules (C(auditctl -l) text) in the kernel afterwards that were not there before,
+      from kaudit's JSON C(before) and C(after).
   returned: success
   type: list
   elements: str
   sample: ["-w /etc/passwd -p wa -k hard-identity"]
 removed:
-  description: Rules (C(auditctl -l) text) that were in the kernel before and are not afterwards.
+  description: Managed rules (C(auditctl -l) text) that were in the kernel before and are not afterwards.
   returned: success
   type: list
   elements: str
@@ -188,97 +206,37 @@ dest_changed:
   returned: when O(rules) is given
   type: bool
   sample: true
+backup_file:
+  description: The copy of O(dest) made with O(backup).
+  returned: when O(backup) is true and O(dest) was overwritten
+  type: str
+  sample: /etc/audit/rules.d/50-hardening.rules.2101.2026-12-07@23:59:59~
 """
 
-import json
 import os
-import tempfile
-from collections import Counter
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-# Filter list numbers: the kernel lists its rules list by list in this order.
-LIST_ORDER = {"user": 0, "task": 1, "entry": 2, "watch": 3, "exit": 4, "exclude": 5,
-              "filesystem": 6, "io_uring": 7}
-
-
-class Kaudit(object):
-    def __init__(self, module, binary, scope, allow_empty):
-        self.module = module
-        self.binary = binary
-        self.scope = scope
-        self.allow_empty = allow_empty
-
-    def run(self, args, check_rc=True):
-        rc, out, err = self.module.run_command([self.binary] + args)
-        if check_rc and rc != 0:
-            self.module.fail_json(msg="kaudit %s failed (exit %d): %s" % (" ".join(args), rc, err.strip()),
-                                  rc=rc, stdout=out, stderr=err, reboot_required=False, rolled_back=False)
-        return rc, out, err
-
-    def sync_args(self):
-        args = ["--allow-empty"] if self.allow_empty else []
-        if self.scope:
-            args += ["--scope", self.scope if self.scope.startswith("key=") else "key=" + self.scope]
-        return args
-
-    def json(self, args):
-        rc, out, err = self.run(args)
-        try:
-            return json.loads(out)
-        except ValueError:
-            self.module.fail_json(msg="kaudit %s printed no JSON: %s" % (" ".join(args), out),
-                                  stderr=err, reboot_required=False, rolled_back=False)
-
-    def listing(self):
-        """The kernel's rules as [(list, -l text)], in kernel order."""
-        return [(r["list"], r["rule"]) for r in self.json(["list", "--json"])]
-
-    def locked(self):
-        return self.json(["status", "--json"]).get("enabled") == 2
-
-
-def simulate(listing, plan):
-    """The kernel's listing after the plan's steps: append and prepend act on one
-    list, delete removes the identical rule (the -l text stands for it)."""
-    lists = {}
-    for name, text in listing:
-        lists.setdefault(name, []).append(text)
-    for step in plan:
-        rules = lists.setdefault(step["list"], [])
-        if step["op"] == "append":
-            rules.append(step["rule"])
-        elif step["op"] == "prepend":
-            rules.insert(0, step["rule"])
-        elif step["rule"] in rules:
-            rules.remove(step["rule"])
-    order = sorted(lists, key=lambda n: (LIST_ORDER.get(n, 99), n))
-    return [(name, text) for name in order for text in lists[name]]
-
-
-def listing_text(listing, settings, side):
-    lines = [text for _, text in listing]
-    lines += ["%s %s" % (s["name"], s[side]) for s in settings]
-    return "".join(line + "\n" for line in lines)
-
-
-def multiset_minus(a, b):
-    left = Counter(b)
-    out = []
-    for text in a:
-        if left[text]:
-            left[text] -= 1
-        else:
-            out.append(text)
-    return out
+from ansible_collections.kaudit.audit.plugins.module_utils.kaudit import (
+    Kaudit,
+    KauditError,
+    failure_report,
+    find_binary,
+    listing_text,
+    multiset_minus,
+    parse_json,
+    plan_fields,
+    scope_args,
+    texts,
+)
 
 
 def read_file(path):
     try:
         with open(path, "rb") as f:
             return f.read()
-    except IOError:
+    except (IOError, OSError):
         return None
 
 
@@ -291,69 +249,56 @@ def restore(path, content):
             f.write(content)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            src=dict(type="list", elements="path"),
-            rules=dict(type="list", elements="str"),
-            dest=dict(type="path"),
-            scope=dict(type="str"),
-            immutable=dict(type="str", choices=["fail", "report"], default="fail"),
-            allow_empty=dict(type="bool", default=False),
-            kaudit=dict(type="path"),
-        ),
-        mutually_exclusive=[["src", "rules"]],
-        required_one_of=[["src", "rules"]],
-        required_by={"rules": "dest"},
-        supports_check_mode=True,
-    )
-    p = module.params
-    binary = p["kaudit"] or module.get_bin_path("kaudit", required=True,
-                                                opt_dirs=["/usr/local/sbin", "/usr/sbin", "/sbin"])
-    kaudit = Kaudit(module, binary, p["scope"], p["allow_empty"])
-    result = dict(changed=False, reboot_required=False, rolled_back=False)
+def check_dest(dest):
+    """Refuses a dest that cannot be the rules file, before anything is done."""
+    if os.path.isdir(dest):
+        raise KauditError("dest %s is a directory; dest is the rules file to write, for example %s"
+                          % (dest, os.path.join(dest, "50-ansible.rules")))
+    parent = os.path.dirname(dest) or "."
+    if not os.path.isdir(parent):
+        raise KauditError("dest %s: its directory %s does not exist" % (dest, parent))
 
-    # rules + dest: the new content is planned from a private copy, so that a
+
+def run_module(module):
+    p = module.params
+    result = dict(changed=False, reboot_required=False, rolled_back=False)
+    sync_args = (["--allow-empty"] if p["allow_empty"] else []) + scope_args(p["scope"])
+    kaudit = Kaudit(module, find_binary(module, p["kaudit"]))
+
+    # rules + dest: the new content is planned from a private copy (in the
+    # module's own temporary directory, removed when the module ends), so a
     # bad line or check mode never touches dest; messages name dest.
     dest = p["dest"]
     new_content = old_content = None
-    tmpdir = None
+    plan_path = None
     if p["rules"] is not None:
-        if not dest:
-            module.fail_json(msg="rules needs dest", **result)
+        check_dest(dest)
         new_content = to_bytes("".join(line.rstrip("\n") + "\n" for line in p["rules"]))
         old_content = read_file(dest)
         result["dest_changed"] = new_content != old_content
-        tmpdir = tempfile.mkdtemp(prefix="kaudit-rules-")
-        plan_path = os.path.join(tmpdir, os.path.basename(dest))
+        plan_path = os.path.join(module.tmpdir, os.path.basename(dest))
         with open(plan_path, "wb") as f:
             f.write(new_content)
         paths = [plan_path]
     else:
         paths = p["src"]
 
-    def cleanup():
-        if tmpdir:
-            for name in os.listdir(tmpdir):
-                os.unlink(os.path.join(tmpdir, name))
-            os.rmdir(tmpdir)
-
     def name_dest(text):
-        return text.replace(paths[0], dest) if tmpdir else text
+        return text.replace(plan_path, dest) if plan_path else text
 
     def fail(msg, **extra):
-        cleanup()
         result.update(extra)
-        module.fail_json(msg=name_dest(msg), **result)
+        raise KauditError(name_dest(msg), **result)
 
-    rc, out, err = kaudit.run(["sync", "--dry-run", "--json"] + kaudit.sync_args() + paths, check_rc=False)
+    args = ["sync", "--dry-run", "--json"] + sync_args + paths
+    rc, out, err = kaudit.run(args)
     if rc != 0:
         fail("the rules were not loaded, nothing changed: %s" % err.strip(), rc=rc, stderr=name_dest(err))
-    planned = json.loads(out)
-    before = kaudit.listing()
+    planned = plan_fields(parse_json(out, "kaudit sync --dry-run --json"), "kaudit sync --dry-run --json")
+    before = texts(planned["before"])
+    after = texts(planned["after"])
     result.update(in_sync=planned["in_sync"], kept=planned["kept"], plan=planned["plan"],
                   settings=planned["settings"])
-    after = simulate(before, planned["plan"])
     locked = not planned["in_sync"] and kaudit.locked()
     if locked:
         if p["immutable"] == "fail":
@@ -362,49 +307,58 @@ def main():
         result["reboot_required"] = True
         after = before
 
+    file_args = None
+    if new_content is not None:
+        file_args = module.load_file_common_arguments(p, path=dest)
+        if old_content is None and file_args.get("mode") is None:
+            file_args["mode"] = "0640"
+
     if not module.check_mode:
         if new_content is not None:
             if result["dest_changed"]:
+                if p["backup"] and old_content is not None:
+                    result["backup_file"] = module.backup_local(dest)
                 module.atomic_move(plan_path, dest)
-                if old_content is None:
-                    os.chmod(dest, 0o640)
                 result["changed"] = True
+            result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
             paths = [dest]
         if not planned["in_sync"] and not locked:
-            rc, out, err = kaudit.run(["sync", "--json"] + kaudit.sync_args() + paths, check_rc=False)
+            rc, out, err = kaudit.run(["sync", "--json"] + sync_args + paths)
             if rc != 0:
                 if new_content is not None and result["dest_changed"]:
                     restore(dest, old_content)
-                now = kaudit.listing()
                 # kaudit --json reports a failed sync as {"ok": false, "error", "rollback": {"complete", ...}}.
-                try:
-                    report = json.loads(out)
-                except ValueError:
-                    report = {}
-                rollback = report.get("rollback") or {}
-                if "complete" in rollback:
-                    rolled_back = report.get("error") == "refused" and bool(rollback["complete"])
+                rolled_back, kernel_changed = failure_report(rc, out)
+                detail = err.strip()
+                if kernel_changed is False:
+                    msg = "kaudit sync failed (exit %d), the kernel was not changed: %s" % (rc, detail)
+                elif kernel_changed:
+                    msg = "kaudit sync failed (exit %d) and its rollback is not complete: %s" % (rc, detail)
                 else:
-                    rolled_back = rc == 1 and "the kernel refused" in err and now == before
-                detail = err.strip() or report.get("message", "")
-                fail("kaudit sync failed (exit %d), the kernel was not changed: %s" % (rc, detail)
-                     if now == before else "kaudit sync failed (exit %d): %s" % (rc, detail),
-                     rc=rc, stderr=err, changed=now != before,
+                    msg = "kaudit sync failed (exit %d) and printed no valid JSON: %s" % (rc, detail)
+                fail(msg, rc=rc, stderr=err, stdout=out, changed=kernel_changed is not False,
                      rolled_back=rolled_back)
-            done = json.loads(out)
+            try:
+                done = plan_fields(parse_json(out, "kaudit sync --json"), "kaudit sync --json")
+            except KauditError as e:
+                # The sync itself succeeded: the kernel (and dest) changed.
+                fail("%s; kaudit sync exited 0, so the kernel was changed to match the files" % e.msg,
+                     changed=True, stdout=out, stderr=err)
             result.update(kept=done["kept"], plan=done["plan"], settings=done["settings"])
             if done.get("other_writer"):
                 result["other_writer"] = done["other_writer"]
-            after = kaudit.listing()
+            before = texts(done["before"])
+            after = texts(done["after"])
             result["changed"] = True
     else:
         # Check mode: would anything change?
-        result["changed"] = (not planned["in_sync"] and not locked) or bool(result.get("dest_changed"))
+        changed = (not planned["in_sync"] and not locked) or bool(result.get("dest_changed"))
+        if file_args is not None and old_content is not None:
+            changed = module.set_fs_attributes_if_different(file_args, changed)
+        result["changed"] = changed
 
-    before_texts = [t for _, t in before]
-    after_texts = [t for _, t in after]
-    result["added"] = multiset_minus(after_texts, before_texts)
-    result["removed"] = multiset_minus(before_texts, after_texts)
+    result["added"] = multiset_minus(after, before)
+    result["removed"] = multiset_minus(before, after)
     if module._diff:
         settings = [] if locked else result["settings"]
         diffs = [dict(before=listing_text(before, settings, "from"),
@@ -415,7 +369,33 @@ def main():
             diffs.append(dict(before=to_native(old_content or b""), after=to_native(new_content),
                               before_header="%s (before)" % dest, after_header="%s (after)" % dest))
         result["diff"] = diffs
-    cleanup()
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type="list", elements="path"),
+            rules=dict(type="list", elements="str"),
+            dest=dict(type="path"),
+            backup=dict(type="bool", default=False),
+            scope=dict(type="str"),
+            immutable=dict(type="str", choices=["fail", "report"], default="fail"),
+            allow_empty=dict(type="bool", default=False),
+            kaudit=dict(type="path"),
+        ),
+        mutually_exclusive=[["src", "rules"]],
+        required_one_of=[["src", "rules"]],
+        required_by={"rules": "dest"},
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    try:
+        result = run_module(module)
+    except KauditError as e:
+        extra = dict(changed=False, reboot_required=False, rolled_back=False)
+        extra.update(e.extra)
+        module.fail_json(msg=e.msg, **extra)
     module.exit_json(**result)
 
 
