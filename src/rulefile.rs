@@ -18,8 +18,8 @@ use std::path::Path;
 
 mod read;
 pub use read::{
-    directory_problems, file_problems, merge_problems, read_rules_file, read_trusted, ReadError,
-    Trust, LIMIT_TEXT, MAX_FILE_BYTES, READ_TRIES,
+    directory_problems, file_problems, merge_problems, read_rules_file, read_rules_file_stat,
+    read_trusted, ReadError, Trust, LIMIT_TEXT, MAX_FILE_BYTES, READ_TRIES,
 };
 
 /// Where a line came from.

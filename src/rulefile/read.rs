@@ -123,6 +123,15 @@ pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     read_whole(&file, meta).map(|(bytes, _)| bytes)
 }
 
+/// [`read_rules_file`], and the `fstat` the bytes match: for a caller that
+/// makes its own checks on the file that was read (the `auditctl`
+/// personality's `-R`, in the reference's words).
+pub fn read_rules_file_stat(path: &Path) -> Result<(Vec<u8>, Metadata), ReadError> {
+    let mut faults = Vec::new();
+    let (file, meta) = open_checked(path, 0, &mut faults)?;
+    read_whole(&file, meta)
+}
+
 /// Reads a rules file as [`read_rules_file`] does, and checks the file that
 /// was opened and its directory (see the module docs). The problems found
 /// are errors under [`Trust::Refuse`], warnings under [`Trust::Warn`], each
