@@ -110,7 +110,7 @@ enum Command {
     /// The augenrules-compatible interface: merge /etc/audit/rules.d into
     /// /etc/audit/audit.rules (`--check`, `--load`); loading goes through
     /// sync. `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` override
-    /// the paths.
+    /// the paths (set but empty counts as unset).
     ///
     /// `--load` means what the reference's does: a merged file with a -D
     /// line replaces the whole rule table (with no gap for kept rules);

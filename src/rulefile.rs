@@ -11,11 +11,16 @@ use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::filevercmp::filevercmp;
 use crate::host::Host;
-use crate::output::reason;
 use crate::syntax::Span;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+
+mod read;
+pub use read::{
+    directory_problems, file_problems, merge_problems, read_rules_file, read_rules_file_stat,
+    read_trusted, ReadError, Trust, LIMIT_TEXT, MAX_FILE_BYTES, READ_TRIES,
+};
 
 /// Where a line came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,82 +174,6 @@ pub fn rules_file_names(dir: &Path) -> std::io::Result<Vec<OsString>> {
     Ok(names)
 }
 
-/// The largest rules file kaudit reads: 8 MiB, about 80,000 typical rule
-/// lines. Anything bigger is a mistake (`/dev/zero`, a log file), and reading
-/// it whole would only exhaust memory.
-pub const MAX_FILE_BYTES: u64 = 8 << 20;
-
-/// Reads a rules file: a regular file (opened without waiting, so that a
-/// FIFO named `x.rules` cannot hang a boot), at most [`MAX_FILE_BYTES`].
-pub fn read_rules_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let unreadable = ReadError::Unreadable;
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-    // writer; it changes nothing for a regular file.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(ReadError::NotRegular(file_kind(&meta)));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(ReadError::TooLarge(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // The size can change while reading; the limit holds whatever it does.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ReadError::Grew);
-    }
-    Ok(bytes)
-}
-
-/// Why a rules file was not read: the reason in words, without the path
-/// (see [`Diagnostic::whole_file`]).
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// Opening, `fstat` or reading failed.
-    #[error("cannot read: {}", reason(.0))]
-    Unreadable(#[source] std::io::Error),
-    /// A directory, FIFO, device or socket (what it is, in words).
-    #[error("not a regular file ({0}); rules are read from regular files only")]
-    NotRegular(&'static str),
-    /// Larger than [`MAX_FILE_BYTES`] (its size).
-    #[error("the file has {0} bytes; {limit}", limit = LIMIT_TEXT)]
-    TooLarge(u64),
-    /// It passed [`MAX_FILE_BYTES`] while being read.
-    #[error("the file grew while being read; {limit}", limit = LIMIT_TEXT)]
-    Grew,
-}
-
-/// The limit, in words (a test checks it against [`MAX_FILE_BYTES`]).
-const LIMIT_TEXT: &str = "a rules file may have at most 8 MiB (8388608 bytes)";
-
-/// What a non-regular file is, in words.
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a file"
-    }
-}
-
 /// The lines `kaudit load` refuses: queries and actions that are not rules
 /// or settings (`-l`, `-s`, `-m`, `--signal`, `-v`, `-h`, `-R`). auditctl
 /// runs them from a file; a load must not send a message, signal auditd or
@@ -277,99 +206,6 @@ pub fn load_problems(entries: &[Entry]) -> Vec<Diagnostic> {
     out
 }
 
-/// What a command does with a rules file or directory that someone other
-/// than root could change (world-writable, or a file not owned by root):
-/// anyone who can write it decides what is audited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trust {
-    /// Refuse it: for every command that changes the kernel.
-    Refuse,
-    /// Warn: for dry runs, `check` and `diff`.
-    Warn,
-}
-
-/// The problems of the given rules files and directories (a directory's
-/// `*.rules` files too) under `trust`: errors or warnings naming the path
-/// and the reason. A path that cannot be read is left to the reader.
-/// Files owned by root or by the user running kaudit are trusted: a file
-/// its own runner can write decides nothing that runner could not.
-pub fn trust_problems<P: AsRef<Path>>(paths: &[P], trust: Trust) -> Vec<Diagnostic> {
-    trust_problems_owned_by(paths, trust, nix::unistd::geteuid().as_raw())
-}
-
-/// [`trust_problems`], with files trusted when root or `owner` (a uid: the
-/// user running kaudit; another only in tests) owns them.
-fn trust_problems_owned_by<P: AsRef<Path>>(
-    paths: &[P],
-    trust: Trust,
-    owner: u32,
-) -> Vec<Diagnostic> {
-    use std::os::unix::fs::MetadataExt;
-    let mut out = Vec::new();
-    let mut problem = |path: &Path, what: String, help: &str| {
-        let mut d = Diagnostic::whole_file(Some(&path.to_string_lossy()), what);
-        if trust == Trust::Warn {
-            d.severity = Severity::Warning;
-            d.message.push_str(" (kaudit load and sync refuse it)");
-        }
-        out.push(d.with_help(help));
-    };
-    let check_file = |path: &Path, problem: &mut dyn FnMut(&Path, String, &str)| {
-        // Devices, FIFOs and the like are refused by the reader.
-        let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
-            return;
-        };
-        if meta.mode() & 0o002 != 0 {
-            problem(
-                path,
-                "the file is world-writable: anyone could change what is audited".into(),
-                "chmod o-w on the file",
-            );
-        }
-        if meta.uid() != 0 && meta.uid() != owner {
-            let trusted = match owner {
-                0 => "root".to_string(),
-                uid => format!("root or uid {uid}"),
-            };
-            problem(
-                path,
-                format!(
-                    "the file is owned by uid {}, not {trusted}: its owner could change what is audited",
-                    meta.uid()
-                ),
-                "chown root on the file",
-            );
-        }
-    };
-    for path in paths {
-        let path = path.as_ref();
-        let Ok(meta) = std::fs::metadata(path) else {
-            continue;
-        };
-        if !meta.is_dir() {
-            check_file(path, &mut problem);
-            continue;
-        }
-        if meta.mode() & 0o002 != 0 {
-            problem(
-                path,
-                "the directory is world-writable: anyone could add or replace a rules file in it"
-                    .into(),
-                "chmod o-w on the directory",
-            );
-        }
-        let Ok(mut names) = rules_file_names(path) else {
-            continue;
-        };
-        // Problems are reported in byte order of the names.
-        names.sort();
-        for n in names {
-            check_file(&path.join(n), &mut problem);
-        }
-    }
-    out
-}
-
 /// A NUL byte cannot be part of a rule: the kernel keeps a string (a key, a
 /// path) only up to it, so the rule it stores is not the rule sent, and a
 /// sync could never converge. Refused wherever it is, with its column.
@@ -385,6 +221,7 @@ fn nul_error(line: &str) -> Option<Diagnostic> {
 }
 
 /// Reads and compiles rules files. An unreadable file is a diagnostic too.
+/// No trust check: see [`compile_files_trusted`].
 pub fn compile_files<P: AsRef<std::path::Path>>(
     paths: &[P],
     host: &Host,
@@ -405,6 +242,37 @@ pub fn compile_files<P: AsRef<std::path::Path>>(
     (entries, diags)
 }
 
+/// [`compile_files`], each file read once with its trust checked on what
+/// was opened ([`read_trusted`]): the entries, the diagnostics of reading
+/// and compiling, and the trust problems (each once). Under
+/// [`Trust::Refuse`], a file with a trust problem is not compiled.
+pub fn compile_files_trusted<P: AsRef<std::path::Path>>(
+    paths: &[P],
+    host: &Host,
+    trust: Trust,
+) -> (Vec<Entry>, Vec<Diagnostic>, Vec<Diagnostic>) {
+    let mut entries = Vec::new();
+    let mut diags = Vec::new();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    for path in paths {
+        let (path, name) = (path.as_ref(), path.as_ref().to_string_lossy());
+        match read_trusted(path, trust) {
+            Ok((bytes, found)) => {
+                let refused = trust == Trust::Refuse && !found.is_empty();
+                problems = merge_problems(problems, found);
+                if refused {
+                    continue;
+                }
+                let (e, d) = compile_text(&name, &bytes, host);
+                entries.extend(e);
+                diags.extend(d);
+            }
+            Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why.to_string())),
+        }
+    }
+    (entries, diags, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,44 +280,6 @@ mod tests {
 
     fn host() -> Host {
         Host::fixed(Machine::X86_64, &[], &[], &[])
-    }
-
-    #[test]
-    fn files_of_root_and_of_the_runner_are_trusted_others_not() {
-        let dir = std::env::temp_dir().join(format!("kaudit-trust-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("t.rules");
-        std::fs::write(&f, "-w /etc/passwd -k t\n").unwrap();
-        let me = nix::unistd::geteuid().as_raw();
-        let headlines = |owner: u32| -> Vec<String> {
-            trust_problems_owned_by(&[&f], Trust::Refuse, owner)
-                .iter()
-                .map(|d| d.headline())
-                .collect()
-        };
-        // The runner's own file, and (the owner argument aside) root's.
-        assert!(headlines(me).is_empty(), "{:?}", headlines(me));
-        assert!(trust_problems(&[&f], Trust::Refuse).is_empty());
-        if me == 0 {
-            assert!(headlines(1000).is_empty(), "root's file is always trusted");
-            std::os::unix::fs::chown(&f, Some(65534), None).unwrap();
-            let end = "owned by uid 65534, not root: its owner could change what is audited";
-            assert!(headlines(0)[0].ends_with(end), "{:?}", headlines(0));
-            let end =
-                "owned by uid 65534, not root or uid 1000: its owner could change what is audited";
-            assert!(headlines(1000)[0].ends_with(end), "{:?}", headlines(1000));
-        } else {
-            let end = format!(
-                "owned by uid {me}, not root or uid {}: its owner could change what is audited",
-                me + 1
-            );
-            assert!(
-                headlines(me + 1)[0].ends_with(&end),
-                "{:?}",
-                headlines(me + 1)
-            );
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -524,37 +354,6 @@ mod tests {
             diags[0].headline(),
             "t.rules:2:1: error: List must be given before field"
         );
-    }
-
-    #[test]
-    fn read_errors_say_why_in_words() {
-        let dir = std::env::temp_dir();
-        assert_eq!(
-            read_rules_file(&dir).unwrap_err().to_string(),
-            "not a regular file (a directory); rules are read from regular files only"
-        );
-        assert_eq!(
-            read_rules_file(&dir.join("kaudit-no-such.rules"))
-                .unwrap_err()
-                .to_string(),
-            "cannot read: No such file or directory"
-        );
-        assert_eq!(
-            ReadError::TooLarge(MAX_FILE_BYTES + 1).to_string(),
-            "the file has 8388609 bytes; a rules file may have at most 8 MiB (8388608 bytes)"
-        );
-        assert_eq!(
-            ReadError::Grew.to_string(),
-            "the file grew while being read; a rules file may have at most 8 MiB (8388608 bytes)"
-        );
-    }
-
-    #[test]
-    fn the_limit_text_names_the_limit() {
-        assert!(LIMIT_TEXT.contains(&format!(
-            "{} MiB ({MAX_FILE_BYTES} bytes)",
-            MAX_FILE_BYTES >> 20
-        )));
     }
 
     #[test]

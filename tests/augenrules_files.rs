@@ -326,3 +326,31 @@ fn a_lock_file_of_the_wrong_kind_or_held_too_long_stops_every_change() {
     drop(held);
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// Issue 20 item 14d: a variable set but empty is unset, never an empty
+/// path: with `KAUDIT_AUGENRULES_DIR=` the standard rules.d is meant.
+/// Before, the message named an empty path ("No rules directory - ") and
+/// an empty output was "cannot write : no file name". `--check` writes
+/// nothing wherever the paths point.
+#[test]
+fn an_empty_path_variable_means_the_standard_path() {
+    let base = scratch("empty-var");
+    let output = base.join("audit.rules");
+    let o = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+        .args(["augenrules", "--check"])
+        .env("KAUDIT_AUGENRULES_DIR", "")
+        .env("KAUDIT_AUGENRULES_OUTPUT", &output)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!stdout.contains("No rules directory - \n"), "{stdout}");
+    if !Path::new("/etc/audit/rules.d").exists() {
+        assert_eq!(
+            stdout, "augenrules: No rules directory - /etc/audit/rules.d\n",
+            "{o:?}"
+        );
+        assert_eq!(o.status.code(), Some(1));
+    }
+    assert!(!output.exists(), "--check wrote {}", output.display());
+    std::fs::remove_dir_all(&base).unwrap();
+}

@@ -430,14 +430,20 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
     // The reference's checks came first, in its words; this read adds the
     // size limit (and a file swapped for a FIFO since the check cannot
     // hang it).
-    let text = match crate::rulefile::read_rules_file(file) {
-        Ok(b) => b,
+    let (text, read) = match crate::rulefile::read_rules_file_stat(file) {
+        Ok(r) => r,
         Err(why) => {
             let why = why.to_string();
             env.err_bytes(&[b"Error opening ", raw, b" (", why.as_bytes(), b")"]);
             return 1;
         }
     };
+    // And again on the file that was read, as the reference checks the
+    // file it opened: one swapped in since the check is refused too.
+    if read.permissions().mode() & 0o002 != 0 {
+        env.err_bytes(&[b"Error - ", raw, b" is world writable"]);
+        return 1;
+    }
     let (entries, diags) = compile_text(&shown, &text, &env.host);
     // Lines after a `-i` or `-c` line may fail without stopping the load, as
     // in auditctl; errors before any such line reject the whole file.
@@ -724,5 +730,72 @@ mod tests {
             }
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 20 item 1 in the `auditctl` personality: `-R FILE` while FILE
+    /// is swapped with a world-writable file (renameat2 RENAME_EXCHANGE in
+    /// a loop). The reference checks the file it opened; so does this: the
+    /// world-writable file's rule never reaches the kernel.
+    #[test]
+    fn a_file_swapped_during_minus_r_is_never_loaded() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = std::env::temp_dir().join(format!("kaudit-dropin-swap-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.rules");
+        let evil = dir.join("evil");
+        std::fs::write(&good, "-w /tmp -p w -k swap-good\n").unwrap();
+        std::fs::set_permissions(&good, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::write(&evil, "-w /tmp -p w -k swap-evil\n").unwrap();
+        std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let stop = stop.clone();
+            let a = std::ffi::CString::new(good.as_os_str().as_bytes()).unwrap();
+            let b = std::ffi::CString::new(evil.as_os_str().as_bytes()).unwrap();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    // SAFETY: two NUL-terminated paths, relative to the cwd.
+                    let r = unsafe {
+                        libc::renameat2(
+                            libc::AT_FDCWD,
+                            a.as_ptr(),
+                            libc::AT_FDCWD,
+                            b.as_ptr(),
+                            libc::RENAME_EXCHANGE,
+                        )
+                    };
+                    assert_eq!(r, 0, "{}", std::io::Error::last_os_error());
+                    std::thread::sleep(std::time::Duration::from_micros(20));
+                }
+            })
+        };
+        let args = [OsString::from("-R"), good.clone().into_os_string()];
+        let evil_key = b"swap-evil";
+        let (mut loaded, mut evil_loaded) = (0, 0);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < until {
+            let (ran, kernel) = run_on(FakeKernel::new(), &args);
+            if ran.code == 0 {
+                loaded += 1;
+            }
+            let rules = (0..8).flat_map(|l| kernel.rules(l).iter());
+            if rules
+                .filter(|r| r.windows(evil_key.len()).any(|w| w == evil_key))
+                .count()
+                > 0
+            {
+                evil_loaded += 1;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(loaded > 0, "nothing loaded");
+        assert_eq!(
+            evil_loaded, 0,
+            "the world-writable file was loaded {evil_loaded} times ({loaded} loads)"
+        );
     }
 }

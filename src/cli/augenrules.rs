@@ -32,13 +32,16 @@
 //! - `--check` also says whether the kernel's rules match the files.
 
 use super::native::open_for_change;
-use crate::diag::Severity;
+use crate::diag::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::exit;
 use crate::host::Host;
 use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::Transport;
-use crate::rulefile::{rules_file_names, trust_problems, Trust};
+use crate::rulefile::{
+    compile_text, directory_problems, file_problems, merge_problems, read_trusted,
+    rules_file_names, Entry, Trust, LIMIT_TEXT, MAX_FILE_BYTES,
+};
 use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
@@ -46,7 +49,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// Where augenrules reads and writes; overridable for tests with
-/// `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT`.
+/// `KAUDIT_AUGENRULES_DIR` and `KAUDIT_AUGENRULES_OUTPUT` (set and empty is
+/// unset: an empty path is never used).
 #[derive(Clone, Debug)]
 pub struct Paths {
     /// The rules directory (`/etc/audit/rules.d`).
@@ -58,11 +62,19 @@ pub struct Paths {
 impl Paths {
     /// The standard paths, or the environment's overrides.
     pub fn from_env() -> Paths {
+        Paths::from_vars(|name| std::env::var_os(name))
+    }
+
+    /// [`Paths::from_env`] with the variables looked up by `var`.
+    fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Paths {
+        let path = |name: &str, default: &str| {
+            var(name)
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from(default), PathBuf::from)
+        };
         Paths {
-            rules_dir: std::env::var_os("KAUDIT_AUGENRULES_DIR")
-                .map_or_else(|| PathBuf::from("/etc/audit/rules.d"), PathBuf::from),
-            output: std::env::var_os("KAUDIT_AUGENRULES_OUTPUT")
-                .map_or_else(|| PathBuf::from("/etc/audit/audit.rules"), PathBuf::from),
+            rules_dir: path("KAUDIT_AUGENRULES_DIR", "/etc/audit/rules.d"),
+            output: path("KAUDIT_AUGENRULES_OUTPUT", "/etc/audit/audit.rules"),
         }
     }
 }
@@ -88,6 +100,12 @@ pub fn merge(dir: &Path) -> std::io::Result<Vec<u8>> {
     merge_with_origins(dir).map(|(text, _)| text)
 }
 
+/// The merged file, the origins of its lines ([`merge_with_origins`]) and
+/// the trust problems of the files read, each checked on what was opened
+/// ([`read_trusted`]). Under [`Trust::Refuse`] the text must not be used
+/// when there is a problem.
+type Merged = (Vec<u8>, Vec<LineOrigin>, Vec<Diagnostic>);
+
 /// Where a line of the merged file came from: (rules file, line number).
 pub type LineOrigin = Option<(String, usize)>;
 
@@ -95,7 +113,13 @@ pub type LineOrigin = Option<(String, usize)>;
 /// the rules.d file and line it came from (`None` for the header and the
 /// empty placeholder lines).
 pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigin>)> {
+    merge_checked(dir, Trust::Warn).map(|(text, origins, _)| (text, origins))
+}
+
+/// [`merge_with_origins`], each file read once and its trust checked.
+fn merge_checked(dir: &Path, trust: Trust) -> std::io::Result<Merged> {
     let names = rules_file_names(dir)?;
+    let mut problems = Vec::new();
     type Slot = (Vec<u8>, LineOrigin);
     let (mut minus_d, mut minus_b, mut minus_f, mut minus_e): (Slot, Slot, Slot, Slot) =
         Default::default();
@@ -104,8 +128,9 @@ pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigi
         let path = dir.join(n);
         // A regular file of bounded size, or an error that says what it is:
         // a FIFO named x.rules must not hang the boot.
-        let text = crate::rulefile::read_rules_file(&path)
+        let (text, found) = read_trusted(&path, trust)
             .map_err(|why| std::io::Error::other(format!("{}: {why}", path.display())))?;
+        problems = merge_problems(problems, found);
         for (i, raw) in text.split(|c| *c == b'\n').enumerate() {
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             if line.is_empty() || starts(line, b"#") {
@@ -142,7 +167,7 @@ pub fn merge_with_origins(dir: &Path) -> std::io::Result<(Vec<u8>, Vec<LineOrigi
         out.push(b'\n');
         origins.push(origin);
     }
-    Ok((out, origins))
+    Ok((out, origins, problems))
 }
 
 fn say(out: &mut dyn Write, cmd: &str, text: &str) {
@@ -171,14 +196,25 @@ pub fn run(
     }
     let host = Host::detect();
     // Files anyone could write decide what is audited: refused for --load,
-    // a warning otherwise (the merged file is written 0640 by root).
+    // a warning otherwise (the merged file is written 0640 by root). The
+    // rules directory (every *.rules file in it is merged) and the file
+    // replaced are checked here, each rules file as the merge reads it.
     let trust = if load { Trust::Refuse } else { Trust::Warn };
-    let problems = trust_problems(&[&paths.rules_dir, &paths.output], trust);
-    for d in &problems {
-        let _ = write!(err, "{d}");
-    }
-    if problems.iter().any(|d| d.severity == Severity::Error) {
-        let _ = writeln!(err, "{cmd}: nothing was loaded; the kernel was not changed");
+    let refused = |err: &mut dyn Write, problems: &[Diagnostic]| {
+        for d in problems {
+            let _ = write!(err, "{d}");
+        }
+        let refused = problems.iter().any(|d| d.severity == Severity::Error);
+        if refused {
+            let _ = writeln!(err, "{cmd}: nothing was loaded; the kernel was not changed");
+        }
+        refused
+    };
+    let problems = merge_problems(
+        directory_problems(&[&paths.rules_dir], trust),
+        file_problems(&paths.output, trust),
+    );
+    if refused(err, &problems) {
         return 1;
     }
     if !paths.rules_dir.is_dir() {
@@ -188,7 +224,7 @@ pub fn run(
             &format!("No rules directory - {}", paths.rules_dir.display()),
         );
         if load {
-            load_file(&paths.output, None, &host, err);
+            load_file(&paths.output, &host, err);
         }
         return 1;
     }
@@ -214,17 +250,33 @@ pub fn run(
         }
         locked
     };
-    // Once the merged file is current: loaded when --load asks for it.
+    let (merged, origins, problems) = match merge_checked(&paths.rules_dir, trust) {
+        Ok(m) => m,
+        Err(e) => return failed(err, "error: cannot merge", &paths.rules_dir, &e),
+    };
+    if refused(err, &problems) {
+        return 1;
+    }
+    // A merged file kaudit could not load is not written (nor the old one
+    // moved to .prev).
+    if merged.len() as u64 > MAX_FILE_BYTES {
+        let _ = writeln!(
+            err,
+            "{cmd}: error: the files of {} merge into {} bytes, more than kaudit loads ({LIMIT_TEXT}); {} was not changed and nothing was loaded",
+            paths.rules_dir.display(),
+            merged.len(),
+            paths.output.display()
+        );
+        return 1;
+    }
+    // Once the merged file is current: loaded when --load asks for it, from
+    // the bytes just merged (which the file holds), not read back.
     let load_merged = |err: &mut dyn Write| {
         if load {
-            load_file(&paths.output, Some(&paths.rules_dir), &host, err)
+            load_text(&paths.output, &merged, &origins, &host, err)
         } else {
             0
         }
-    };
-    let merged = match merge(&paths.rules_dir) {
-        Ok(m) => m,
-        Err(e) => return failed(err, "error: cannot merge", &paths.rules_dir, &e),
     };
     let current = match crate::atomic_file::read_no_follow(&paths.output) {
         Ok(c) => c,
@@ -236,7 +288,7 @@ pub fn run(
             return 0;
         }
         if check {
-            report_kernel(&paths.output, &host, out);
+            report_kernel(&paths.output, &merged, &host, out);
         }
         return load_merged(err);
     }
@@ -296,7 +348,7 @@ fn scope_from_env() -> Result<Scope, sync::ScopeError> {
 /// one, the file's rules are added to what the kernel holds, and every
 /// other rule is kept.
 fn desired_of(
-    entries: &[crate::rulefile::Entry],
+    entries: &[Entry],
     state: &sync::KernelState,
     scope: &Scope,
 ) -> Result<(sync::Desired, bool), Vec<crate::diag::Diagnostic>> {
@@ -314,11 +366,10 @@ fn desired_of(
     }
 }
 
-/// `--check`'s extra line: whether the kernel holds what the file says.
-fn report_kernel(file: &Path, host: &Host, out: &mut dyn Write) {
-    let paths = [file.to_string_lossy().into_owned()];
-    let (Ok(entries), Ok(scope)) = (sync::entries_from_paths(&paths, host), scope_from_env())
-    else {
+/// `--check`'s extra line: whether the kernel holds what the file (its
+/// bytes `text`) says.
+fn report_kernel(file: &Path, text: &[u8], host: &Host, out: &mut dyn Write) {
+    let (Ok(entries), Ok(scope)) = (compiled(file, text, host), scope_from_env()) else {
         return;
     };
     let Ok(state) = NetlinkTransport::open().and_then(|mut t| sync::read_state(&mut t)) else {
@@ -345,25 +396,72 @@ fn report_kernel(file: &Path, host: &Host, out: &mut dyn Write) {
     }
 }
 
-/// Loads the merged file through the sync engine; the exit code.
-fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn Write) -> u8 {
+/// The entries of `text`, the bytes of `file`, or its errors.
+fn compiled(file: &Path, text: &[u8], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
+    let (entries, diags) = compile_text(&file.to_string_lossy(), text, host);
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Says the diagnostics of `file` and that nothing was changed; exit 1.
+fn report_errors(err: &mut dyn Write, file: &Path, diags: &[Diagnostic]) -> u8 {
+    for d in diags {
+        let _ = write!(err, "{d}");
+    }
+    let _ = writeln!(
+        err,
+        "kaudit: {} error(s) in {}; the kernel was not changed",
+        diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        file.display()
+    );
+    1
+}
+
+/// Loads the file (no rules directory: the merged file as it is, read once
+/// and its trust checked) through the sync engine; the exit code.
+fn load_file(file: &Path, host: &Host, err: &mut dyn Write) -> u8 {
     let paths = [file.to_string_lossy().into_owned()];
-    let report_errors = |err: &mut dyn Write, diags: &[crate::diag::Diagnostic]| {
-        for d in diags {
-            let _ = write!(err, "{d}");
-        }
-        let _ = writeln!(
-            err,
-            "kaudit: {} error(s) in {}; the kernel was not changed",
-            diags.len(),
-            file.display()
-        );
-        1
-    };
-    let entries = match sync::entries_from_paths(&paths, host) {
-        Ok(e) => e,
-        Err(diags) => return report_errors(err, &diags),
-    };
+    match sync::entries_from_paths(&paths, host, Trust::Refuse) {
+        Ok((entries, _)) => load_entries(file, &entries, None, host, err),
+        Err(diags) => report_errors(err, file, &diags),
+    }
+}
+
+/// Loads the merged text, which `file` holds, through the sync engine; a
+/// refused line is named in its rules.d file too (`origins`, from the
+/// merge). The exit code.
+fn load_text(
+    file: &Path,
+    text: &[u8],
+    origins: &[LineOrigin],
+    host: &Host,
+    err: &mut dyn Write,
+) -> u8 {
+    match compiled(file, text, host) {
+        Ok(entries) => load_entries(file, &entries, Some(origins), host, err),
+        Err(diags) => report_errors(err, file, &diags),
+    }
+}
+
+/// Loads `entries`, the lines of `file`, through the sync engine (with
+/// `origins`, where each line of `file` came from); the exit code.
+fn load_entries(
+    file: &Path,
+    entries: &[Entry],
+    origins: Option<&[LineOrigin]>,
+    host: &Host,
+    err: &mut dyn Write,
+) -> u8 {
     let scope = match scope_from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -399,9 +497,9 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
             return 1;
         }
     };
-    let (desired, replace) = match desired_of(&entries, &state, &scope) {
+    let (desired, replace) = match desired_of(entries, &state, &scope) {
         Ok(d) => d,
-        Err(diags) => return report_errors(err, &diags),
+        Err(diags) => return report_errors(err, file, &diags),
     };
     match sync::apply_state(&mut t, state, &desired, &scope, host) {
         Ok(r) => {
@@ -430,13 +528,11 @@ fn load_file(file: &Path, rules_dir: Option<&Path>, host: &Host, err: &mut dyn W
                 sync::SyncError::Refused {
                     origin: Some(o), ..
                 },
-                Some(dir),
-            ) = (&e, rules_dir)
+                Some(origins),
+            ) = (&e, origins)
             {
-                if let Ok((_, origins)) = merge_with_origins(dir) {
-                    if let Some(Some((f, l))) = origins.get(o.line.wrapping_sub(1)) {
-                        let _ = writeln!(err, "  (line {} of {} is {f}:{l})", o.line, o.file);
-                    }
+                if let Some(Some((f, l))) = origins.get(o.line.wrapping_sub(1)) {
+                    let _ = writeln!(err, "  (line {} of {} is {f}:{l})", o.line, o.file);
                 }
             }
             // As for `kaudit sync` when the previous state is not back;
@@ -541,6 +637,63 @@ mod tests {
         let m = String::from_utf8(merge(&dir).unwrap()).unwrap();
         assert_eq!(m.lines().count(), 5);
         assert!(m.ends_with("\n\n\n\n"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_empty_path_variable_is_unset() {
+        let vars = |dir: &'static str, output: &'static str| {
+            move |name: &str| match name {
+                "KAUDIT_AUGENRULES_DIR" => Some(dir.into()),
+                "KAUDIT_AUGENRULES_OUTPUT" => Some(output.into()),
+                _ => None,
+            }
+        };
+        let p = Paths::from_vars(vars("", ""));
+        assert_eq!(p.rules_dir, Path::new("/etc/audit/rules.d"));
+        assert_eq!(p.output, Path::new("/etc/audit/audit.rules"));
+        let p = Paths::from_vars(vars("/x/rules.d", "/x/audit.rules"));
+        assert_eq!(p.rules_dir, Path::new("/x/rules.d"));
+        assert_eq!(p.output, Path::new("/x/audit.rules"));
+        let p = Paths::from_vars(|_| None);
+        assert_eq!(p.output, Path::new("/etc/audit/audit.rules"));
+    }
+
+    /// Issue 20 item 11: rules.d files that merge into more than a rules
+    /// file may hold are refused before anything is written: audit.rules
+    /// and its .prev stay as they were.
+    #[test]
+    fn a_merged_file_too_large_to_load_is_not_written() {
+        let dir = scratch("augen-big");
+        let rules = dir.join("rules.d");
+        std::fs::create_dir_all(&rules).unwrap();
+        // Two files of 5 MiB each: each can be read, the merge cannot.
+        let line = "-w /etc/kaudit-big-file-watch -p wa -k kaudit-big-merge-test\n";
+        let text = line.repeat((5 << 20) / line.len());
+        for n in ["10-a.rules", "20-b.rules"] {
+            std::fs::write(rules.join(n), &text).unwrap();
+        }
+        let output = dir.join("audit.rules");
+        std::fs::write(&output, b"old\n").unwrap();
+        let paths = Paths {
+            rules_dir: rules.clone(),
+            output: output.clone(),
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run("augenrules", &[], &paths, &mut out, &mut err);
+        let err = String::from_utf8_lossy(&err);
+        assert_eq!(code, 1, "{err}");
+        let expected = format!(
+            "augenrules: error: the files of {} merge into {} bytes, more than kaudit loads \
+             (a rules file may have at most 8 MiB (8388608 bytes)); {} was not changed and \
+             nothing was loaded\n",
+            rules.display(),
+            merge(&rules).unwrap().len(),
+            output.display()
+        );
+        assert_eq!(err, expected);
+        assert_eq!(std::fs::read(&output).unwrap(), b"old\n");
+        assert!(!dir.join("audit.rules.prev").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -9,14 +9,14 @@ use crate::exit;
 use crate::host::Host;
 use crate::listing::list_text;
 use crate::model::{Control, Rule};
-use crate::rulefile::{compile_files, load_problems, trust_problems, Trust};
+use crate::rulefile::{compile_files_trusted, load_problems, Trust};
 
 /// Loads `files` (with `dry_run`, prints what would be sent instead);
 /// deletes expedite RCU grace periods when `expedite` says so.
 pub fn run(env: &mut Env, files: &[String], dry_run: bool, expedite: bool) -> Result<u8, Error> {
     let trust = if dry_run { Trust::Warn } else { Trust::Refuse };
-    let mut diags = trust_problems(files, trust);
-    let (entries, compiled) = compile_files(files, &env.host);
+    // Each file is read once, its trust checked on what was opened.
+    let (entries, compiled, mut diags) = compile_files_trusted(files, &env.host, trust);
     diags.extend(compiled);
     diags.extend(load_problems(&entries));
     // In the order of the files, then of their lines.

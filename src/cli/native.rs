@@ -19,7 +19,7 @@ use crate::netlink::fake::FakeKernel;
 use crate::netlink::select::Kernel;
 use crate::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 use crate::output::Output;
-use crate::rulefile::{trust_problems, Trust};
+use crate::rulefile::Trust;
 use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
@@ -187,32 +187,27 @@ pub(crate) fn scope_of(scope: Option<&str>) -> Result<Scope, Error> {
 }
 
 /// The desired state of `paths` for a sync, diff or check, and the
-/// diagnostics to report (files anyone could write first, then the files'
-/// errors), each a block for [`report`]; `trust` is what to do with files
-/// others could write ([`trust_problems`]). Writes nothing itself, so it
-/// can run beside the kernel read.
+/// diagnostics to report (files and directories others could write first,
+/// then the files' errors), each a block for [`report`]; `trust` is what to
+/// do with files others could write (each file is checked as it is read:
+/// [`crate::rulefile::read_trusted`]). Writes nothing itself, so it can run
+/// beside the kernel read.
 pub(crate) fn desired(
     paths: &[String],
     scope: &Scope,
     host: &Host,
     trust: Trust,
 ) -> (Result<sync::Desired, Error>, Vec<Vec<Diagnostic>>) {
-    let problems = trust_problems(paths, trust);
-    let refused = problems
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let mut blocks = vec![problems];
-    let want = match sync::desired_from_paths(paths, host, scope) {
-        Ok(want) if refused == 0 => Ok(want),
-        Ok(_) => Err(Error::DesiredInput { errors: refused }),
+    match sync::desired_from_paths(paths, host, scope, trust) {
+        Ok((want, warnings)) => (Ok(want), vec![warnings]),
         Err(diags) => {
-            let errors = refused + diags.len();
-            blocks.push(diags);
-            Err(Error::DesiredInput { errors })
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            (Err(Error::DesiredInput { errors }), vec![diags])
         }
-    };
-    (want, blocks)
+    }
 }
 
 /// [`desired`] for a command that changes nothing (`diff`, `check`,

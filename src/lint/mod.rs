@@ -516,16 +516,16 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
         h
     };
     let primary = on(machines[0]);
-    let (entries, diags) = crate::rulefile::compile_files(&files, &primary);
+    let warn = crate::rulefile::Trust::Warn;
+    let (entries, diags, trust) = crate::rulefile::compile_files_trusted(&files, &primary, warn);
     report.files = files
         .iter()
         .map(|f| f.to_string_lossy().into_owned())
         .collect();
     report.rules = entries.iter().filter(|e| rule_of(e).is_some()).count();
-    let mut findings = diag_findings(&crate::rulefile::trust_problems(
-        paths,
-        crate::rulefile::Trust::Warn,
-    ));
+    let trust =
+        crate::rulefile::merge_problems(crate::rulefile::directory_problems(paths, warn), trust);
+    let mut findings = diag_findings(&trust);
     findings.extend(diag_findings(&diags));
     findings.extend(lint_entries(&entries, &primary));
     for m in &machines[1..] {

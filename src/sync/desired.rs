@@ -7,7 +7,7 @@ use crate::compile::{Compiled, RuleOp};
 use crate::diag::Diagnostic;
 use crate::host::Host;
 use crate::model::Control;
-use crate::rulefile::{Entry, Origin};
+use crate::rulefile::{Entry, Origin, Trust};
 use crate::stored_rule::StoredRule;
 use crate::syntax::Span;
 
@@ -55,20 +55,24 @@ pub struct Desired {
     pub allow_empty: bool,
 }
 
-/// Reads and compiles the paths into the desired state. Diagnostics are
-/// returned whole; any error means the caller must not touch the kernel.
+/// Reads and compiles the paths into the desired state, with `trust` for
+/// files others could write (see [`entries_from_paths`]). Ok: the state and
+/// the trust warnings. Err: the diagnostics, whole; there is at least one
+/// error, and the caller must not touch the kernel.
 pub fn desired_from_paths(
     paths: &[String],
     host: &Host,
     scope: &Scope,
-) -> Result<Desired, Vec<Diagnostic>> {
-    let entries = entries_from_paths(paths, host)?;
+    trust: Trust,
+) -> Result<(Desired, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (entries, mut warnings) = entries_from_paths(paths, host, trust)?;
     let mut errors = Vec::new();
     let desired = desired_from_entries(&entries, scope, &mut errors);
     if errors.is_empty() {
-        Ok(desired)
+        Ok((desired, warnings))
     } else {
-        Err(errors)
+        warnings.extend(errors);
+        Err(warnings)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::host::Host;
-use crate::rulefile::{rules_file_names, Entry};
+use crate::rulefile::{rules_file_names, Entry, Trust};
 use std::path::Path;
 
 /// Why a directory given as a path yields no rules files. The message is
@@ -62,20 +62,34 @@ pub fn rule_files(paths: &[String]) -> Result<Vec<std::path::PathBuf>, RuleFiles
     Ok(out)
 }
 
-/// Reads and compiles the paths' files; any error is returned (all of
-/// them), warnings are dropped.
-pub fn entries_from_paths(paths: &[String], host: &Host) -> Result<Vec<Entry>, Vec<Diagnostic>> {
-    let files = rule_files(paths)
-        .map_err(|e| vec![Diagnostic::whole_file(Some(e.dir()), e.to_string())])?;
-    let (entries, diags) = crate::rulefile::compile_files(&files, host);
-    let errors: Vec<Diagnostic> = diags
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    if errors.is_empty() {
-        Ok(entries)
+/// Reads and compiles the paths' files, each read once with its trust
+/// checked on what was opened (and a directory given as a path checked
+/// itself: [`crate::rulefile::directory_problems`]). Ok: the entries and
+/// the trust warnings (under [`Trust::Warn`]). Err: the trust problems,
+/// then every error; there is at least one error. Other warnings are
+/// dropped.
+pub fn entries_from_paths(
+    paths: &[String],
+    host: &Host,
+    trust: Trust,
+) -> Result<(Vec<Entry>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut problems = crate::rulefile::directory_problems(paths, trust);
+    let files = match rule_files(paths) {
+        Ok(files) => files,
+        Err(e) => {
+            problems.push(Diagnostic::whole_file(Some(e.dir()), e.to_string()));
+            return Err(problems);
+        }
+    };
+    let (entries, diags, found) = crate::rulefile::compile_files_trusted(&files, host, trust);
+    let mut problems = crate::rulefile::merge_problems(problems, found);
+    let errors = diags.into_iter().filter(|d| d.severity == Severity::Error);
+    let before = problems.len();
+    problems.extend(errors);
+    if problems.len() == before && problems.iter().all(|d| d.severity != Severity::Error) {
+        Ok((entries, problems))
     } else {
-        Err(errors)
+        Err(problems)
     }
 }
 
