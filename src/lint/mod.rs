@@ -21,6 +21,7 @@
 
 pub mod arch;
 pub mod conditions;
+pub mod index;
 pub mod notes;
 pub mod order;
 pub mod output;
@@ -34,7 +35,7 @@ use crate::model::{FilterList, Rule};
 use crate::rulefile::Entry;
 use crate::syntax::{self, OptKind, ParsedLine, Span};
 use crate::tables::Machine;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A kind of finding: a stable code, a name, a default severity and what it
 /// means. Codes never change meaning; new checks get new codes.
@@ -325,31 +326,76 @@ pub fn rule_of(e: &Entry) -> Option<(RuleOp, &Rule)> {
     }
 }
 
+/// A rule's identity as the kernel compares it (the stored rule bytes,
+/// [`crate::stored_rule::stored_bytes`]), packed: each run of zero bytes
+/// becomes a zero and the run's length (LEB128). The packing can be undone,
+/// so two keys are equal exactly when the bytes are; a stored rule is mostly
+/// zeros (a kilobyte of fixed arrays), so the key is a few dozen bytes.
+pub fn rule_key(rule: &Rule) -> Vec<u8> {
+    let bytes = crate::stored_rule::stored_bytes(rule);
+    let mut out = Vec::with_capacity(64);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != 0 {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] == 0 {
+            i += 1;
+        }
+        out.push(0);
+        let mut run = i - start;
+        loop {
+            let low = (run & 0x7f) as u8;
+            run >>= 7;
+            if run == 0 {
+                out.push(low);
+                break;
+            }
+            out.push(low | 0x80);
+        }
+    }
+    out
+}
+
 /// The filter lists as the kernel would hold them after loading the set in
 /// order: `-A` at the head of its list, `-d`/`-W` removing the identical
 /// rule, duplicates dropped (the kernel refuses them). `-D` does not empty
 /// them: augenrules hoists it, and sync replaces the table.
 pub fn lists<'a>(entries: &'a [Entry]) -> BTreeMap<FilterList, Vec<Item<'a>>> {
-    let mut lists: BTreeMap<FilterList, Vec<(Vec<u8>, Item<'a>)>> = BTreeMap::new();
+    // Per list: the rules by place (prepends get places below zero, appends
+    // above), and the place of each rule by its stored bytes.
+    type Places<'a> = (BTreeMap<i64, Item<'a>>, HashMap<Vec<u8>, i64>, i64, i64);
+    let mut lists: BTreeMap<FilterList, Places<'a>> = BTreeMap::new();
     for e in entries {
         let Some((op, rule)) = rule_of(e) else {
             continue;
         };
-        let key = crate::stored_rule::stored_bytes(rule);
-        let list = lists.entry(rule.list).or_default();
-        let at = list.iter().position(|(k, _)| *k == key);
-        match (op, at) {
-            (RuleOp::Delete, Some(i)) => {
-                list.remove(i);
+        let key = rule_key(rule);
+        let (order, at, head, tail) = lists.entry(rule.list).or_default();
+        match (op, at.get(&key).copied()) {
+            (RuleOp::Delete, Some(p)) => {
+                order.remove(&p);
+                at.remove(&key);
             }
             (RuleOp::Delete, None) | (_, Some(_)) => {}
-            (RuleOp::Append, None) => list.push((key, Item { entry: e, rule })),
-            (RuleOp::Prepend, None) => list.insert(0, (key, Item { entry: e, rule })),
+            (RuleOp::Append, None) => {
+                *tail += 1;
+                order.insert(*tail, Item { entry: e, rule });
+                at.insert(key, *tail);
+            }
+            (RuleOp::Prepend, None) => {
+                *head -= 1;
+                order.insert(*head, Item { entry: e, rule });
+                at.insert(key, *head);
+            }
         }
     }
     lists
         .into_iter()
-        .map(|(l, v)| (l, v.into_iter().map(|(_, i)| i).collect()))
+        .map(|(l, (order, ..))| (l, order.into_values().collect()))
         .collect()
 }
 
@@ -559,7 +605,7 @@ pub fn lint_entries(entries: &[Entry], host: &Host) -> Vec<Finding> {
     let mut out = order::check(entries);
     let lists = lists(entries);
     out.extend(reach::check(&lists, host.machine));
-    out.extend(arch::missing_twins(entries, host.machine));
+    out.extend(arch::missing_twins_in(&lists, host.machine));
     out.extend(notes::check(entries, host));
     out
 }

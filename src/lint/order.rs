@@ -117,7 +117,7 @@ pub fn check(entries: &[Entry]) -> Vec<Finding> {
         let Some((op, rule)) = rule_of(e) else {
             continue;
         };
-        let key = crate::stored_rule::stored_bytes(rule);
+        let key = super::rule_key(rule);
         match op {
             RuleOp::Delete => {
                 if present.remove(&key).is_none() {

@@ -21,6 +21,7 @@
 //! are left out of the comparison.
 
 use super::conditions::{conds_empty, conds_imply, conds_overlap, user_list_field, Because, Conds};
+use super::index::{ImplyIndex, MeetIndex};
 use super::{line_span, Code, Finding, Item};
 use crate::model::{perm, Action, Field, FilterList, Rule, SyscallMask, Value};
 use crate::tables::{self, Machine};
@@ -100,11 +101,40 @@ fn perm_kinds(m: Machine, nr: u32) -> u32 {
 /// reference lists them), so a `-w /etc/passwd -p wa` watch does not
 /// "overlap" an `adjtimex` rule.
 pub fn overlap(a: &Rule, b: &Rule, machine: Machine) -> bool {
-    overlap_with(a, &Conds::of(a), b, &Conds::of(b), machine)
+    overlap_with(
+        a,
+        &Conds::of(a),
+        b,
+        &Conds::of(b),
+        machine,
+        &mut PermKinds::default(),
+    )
+}
+
+/// [`perm_kinds`] of every syscall number of a machine, worked out once per
+/// machine a run needs.
+#[derive(Default)]
+struct PermKinds(std::collections::HashMap<Machine, Vec<u8>>);
+
+impl PermKinds {
+    fn of(&mut self, m: Machine, nr: u32) -> u32 {
+        let table = self
+            .0
+            .entry(m)
+            .or_insert_with(|| (0..2032u32).map(|n| perm_kinds(m, n) as u8).collect());
+        table.get(nr as usize).map_or(0, |k| *k as u32)
+    }
 }
 
 /// [`overlap`] with the rules' conditions already built.
-fn overlap_with(a: &Rule, ca: &Conds, b: &Rule, cb: &Conds, machine: Machine) -> bool {
+fn overlap_with(
+    a: &Rule,
+    ca: &Conds,
+    b: &Rule,
+    cb: &Conds,
+    machine: Machine,
+    kinds: &mut PermKinds,
+) -> bool {
     if a.list != b.list || !analysed(a.list) || !evaluable(a) || !evaluable(b) {
         return false;
     }
@@ -127,16 +157,23 @@ fn overlap_with(a: &Rule, ca: &Conds, b: &Rule, cb: &Conds, machine: Machine) ->
         .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
         .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
         .unwrap_or(machine);
-    (0..2032u32)
-        .filter(|n| a.mask.contains(*n) && b.mask.contains(*n))
-        .any(|n| {
-            let kinds = perm_kinds(m, n);
-            // Any non-empty part of the kinds (open is read or write by its
-            // flags), or none for a syscall of no kind.
-            (0u32..16)
-                .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
-                .any(|s| allowed & (1 << s) != 0)
-        })
+    // The syscalls below 2032 in both masks, word by word.
+    let both = a.mask.0.iter().zip(b.mask.0.iter()).enumerate();
+    let shared = both.flat_map(|(w, (x, y))| {
+        let bits = x & y;
+        (0..32u32)
+            .filter(move |k| bits & (1 << k) != 0)
+            .map(move |k| w as u32 * 32 + k)
+    });
+    let shared: Vec<u32> = shared.filter(|n| *n < 2032).collect();
+    shared.into_iter().any(|n| {
+        let kinds = kinds.of(m, n);
+        // Any non-empty part of the kinds (open is read or write by its
+        // flags), or none for a syscall of no kind.
+        (0u32..16)
+            .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
+            .any(|s| allowed & (1 << s) != 0)
+    })
 }
 
 /// A field as it is written (`auid>=1000`, `arch=x86_64`, `perm=wa`).
@@ -206,13 +243,22 @@ fn key_text(rule: &Rule) -> String {
 /// The reachability checks over the lists.
 pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut kinds = PermKinds::default();
     for (list, items) in lists {
         if !analysed(*list) {
             continue;
         }
         let conds: Vec<Conds> = items.iter().map(|i| Conds::of(i.rule)).collect();
         let empty: Vec<bool> = conds.iter().map(|c| conds_empty(c).is_some()).collect();
+        let item_keys: Vec<Vec<String>> = items.iter().map(|i| keys(i.rule)).collect();
+        // The earlier rules, indexed as they are passed (see `index`).
+        let mut imply = ImplyIndex::new(&conds, None);
+        let mut meet = MeetIndex::new(&conds);
         for (j, b) in items.iter().enumerate() {
+            if j > 0 {
+                imply.add(j - 1, &conds[j - 1]);
+                meet.add(j - 1, &conds[j - 1]);
+            }
             if let Some(why) = conds_empty(&conds[j]) {
                 out.push(Finding::at(
                     Code::NeverMatches,
@@ -244,16 +290,16 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                 ));
                 continue;
             }
-            let earlier = &items[..j];
-            let hider = earlier.iter().enumerate().find_map(|(i, a)| {
-                if empty[i] || !evaluable(a.rule) {
-                    return None;
-                }
-                if a.rule.list.takes_syscalls() && !mask_within(&b.rule.mask, &a.rule.mask) {
-                    return None;
-                }
-                conds_imply(&conds[j], &conds[i], None).map(|why| (a, why))
-            });
+            let hider = imply
+                .first(&conds[j], |i| {
+                    let a = &items[i];
+                    !empty[i]
+                        && evaluable(a.rule)
+                        && (!a.rule.list.takes_syscalls()
+                            || mask_within(&b.rule.mask, &a.rule.mask))
+                        && conds_imply(&conds[j], &conds[i], None).is_some()
+                })
+                .and_then(|i| conds_imply(&conds[j], &conds[i], None).map(|why| (&items[i], why)));
             if let Some((a, why)) = hider {
                 let outcome = if a.rule.action == Action::Never {
                     "so these events are never recorded".to_string()
@@ -276,16 +322,24 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                 );
                 continue;
             }
-            let first_overlap = |want: &dyn Fn(&Item<'_>) -> bool| {
-                earlier.iter().enumerate().find(|(i, a)| {
-                    !empty[*i]
-                        && want(a)
-                        && overlap_with(a.rule, &conds[*i], b.rule, &conds[j], machine)
+            let mut first_overlap = |want: &dyn Fn(usize) -> bool| {
+                meet.first(&conds[j], |i| {
+                    !empty[i]
+                        && want(i)
+                        && overlap_with(
+                            items[i].rule,
+                            &conds[i],
+                            b.rule,
+                            &conds[j],
+                            machine,
+                            &mut kinds,
+                        )
                 })
+                .map(|i| &items[i])
             };
             match b.rule.action {
                 Action::Never if *list != FilterList::Exclude => {
-                    if let Some((_, a)) = first_overlap(&|a| a.rule.action == Action::Always) {
+                    if let Some(a) = first_overlap(&|i| items[i].rule.action == Action::Always) {
                         out.push(
                             Finding::at(
                                 Code::NeverAfterAlways,
@@ -302,13 +356,13 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                         );
                     }
                 }
-                Action::Always if !keys(b.rule).is_empty() && *list != FilterList::Exclude => {
-                    let bk = keys(b.rule);
-                    let other_key = |a: &Item<'_>| {
-                        a.rule.action == Action::Always
-                            && !bk.iter().all(|k| keys(a.rule).contains(k))
+                Action::Always if !item_keys[j].is_empty() && *list != FilterList::Exclude => {
+                    let bk = &item_keys[j];
+                    let other_key = |i: usize| {
+                        items[i].rule.action == Action::Always
+                            && !bk.iter().all(|k| item_keys[i].contains(k))
                     };
-                    if let Some((_, a)) = first_overlap(&other_key) {
+                    if let Some(a) = first_overlap(&other_key) {
                         out.push(
                             Finding::at(
                                 Code::KeyShadowed,
