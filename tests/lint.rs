@@ -374,6 +374,56 @@ fn notes() {
 }
 
 #[test]
+fn numbers_the_kernel_gets_otherwise() {
+    // Byte-identical with the reference on purpose; lint says what is sent.
+    let r = lint(&format!(
+        "-a always,exit -F arch=b64 -S openat -F uid=4294967296 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F exit=4294967298 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F sessionid=abc {K}\n\
+         -a always,exit -F arch=b64 -S openat -F a0=0x100000005 -F a1=-4294967297 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F auid>=1000 -F auid<=99999999999 {K}\n"
+    ));
+    assert_eq!(found(&r, Code::NumberWraps), [1, 2, 3, 4, 4, 5]);
+    let messages: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::NumberWraps)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        messages[0].starts_with("4294967296 does not fit in 32 bits; the kernel gets uid=0"),
+        "{messages:?}"
+    );
+    assert!(messages[1].starts_with("4294967298 does not fit in 32 bits; the kernel gets exit=2"));
+    assert!(messages[2].starts_with("abc is not a number; the kernel gets sessionid=0"));
+    assert!(messages[3].starts_with("0x100000005 does not fit in 32 bits; the kernel gets a0=5"));
+    assert!(messages[4]
+        .starts_with("-4294967297 does not fit in 32 bits; the kernel gets a1=4294967295"));
+    // The second auid condition, not the first.
+    assert!(messages[5]
+        .starts_with("99999999999 does not fit in 32 bits; the kernel gets auid=1215752191"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::NumberWraps)
+        .unwrap();
+    assert_eq!(f.severity(), kaudit::diag::Severity::Warning);
+    assert_eq!((f.column, f.end_column), (45, 55), "{}", f.render());
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 0);
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Warning), 1);
+    // Near misses: numbers that fit (u32 and i32 forms), names, `unset`,
+    // long digits outside number fields.
+    let r = lint(&format!(
+        "-a always,exit -F arch=b64 -S openat -F uid=4294967295 -F exit=-2147483648 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F a0=-1 -F a1=0xffffffff -F uid=root {K}\n\
+         -a always,exit -F arch=b64 -S openat -F sessionid=unset -F auid=unset {K}\n\
+         -a always,exit -F arch=b64 -S openat -F sessionid=12 -F path=/x/12345678901 -k 12345678901\n\
+         -w /var/12345678901 -p wa -k 99999999999\n"
+    ));
+    assert!(found(&r, Code::NumberWraps).is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
 fn clean_sets_exit_0_and_deny_levels() {
     let r = lint("-w /etc/passwd -p wa -k identity\n");
     assert!(r.findings.is_empty(), "{:#?}", r.findings);

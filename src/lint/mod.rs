@@ -14,6 +14,8 @@
 //!   nothing (built on [`conditions`]);
 //! - [`arch`]: `b64` rules without their `b32` twin, syscalls other
 //!   machines lack;
+//! - [`numbers`]: numbers the kernel gets other than as written (past 32
+//!   bits, text read as 0);
 //! - [`notes`]: rules without keys, watches of missing directories, rules
 //!   that audit every syscall.
 //!
@@ -23,6 +25,7 @@ pub mod arch;
 pub mod conditions;
 pub mod index;
 pub mod notes;
+pub mod numbers;
 pub mod order;
 pub mod output;
 pub mod reach;
@@ -57,6 +60,9 @@ pub enum Code {
     CompileWarning,
     /// An earlier rule of the same list matches every event this one does.
     UnreachableRule,
+    /// A number the kernel gets other than as written (past 32 bits, or
+    /// text read as 0).
+    NumberWraps,
     /// A rule whose conditions contradict each other.
     NeverMatches,
     /// An earlier rule decides some of this rule's events, with another key.
@@ -91,7 +97,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::SyntaxError,
         Code::UnreadableInput,
         Code::CompileError,
@@ -101,6 +107,7 @@ impl Code {
         Code::UnreachableRule,
         Code::NeverMatches,
         Code::CompileWarning,
+        Code::NumberWraps,
         Code::KeyShadowed,
         Code::NeverAfterAlways,
         Code::FieldStopsFilter,
@@ -130,6 +137,7 @@ impl Code {
             Code::UnreachableRule => ("KL110", "unreachable-rule", Error, "An earlier rule of the same list matches every event this rule matches, so this rule never decides (the first match wins)."),
             Code::NeverMatches => ("KL111", "never-matches", Error, "The rule's conditions contradict each other: it matches no event."),
             Code::CompileWarning => ("KL200", "compile-warning", Warning, "A line kaudit accepts but that is probably not what was meant."),
+            Code::NumberWraps => ("KL201", "number-wraps", Warning, "A number that does not fit in 32 bits (or text a number field reads as 0): auditctl and kaudit store it cut to 32 bits without a word, so the kernel gets another value than the one written."),
             Code::KeyShadowed => ("KL210", "key-shadowed", Warning, "An earlier always rule with another key matches some of this rule's events first, so they are recorded without this rule's key."),
             Code::NeverAfterAlways => ("KL211", "never-after-always", Warning, "A never rule after an always rule that matches some of its events first: those events are still recorded."),
             Code::FieldStopsFilter => ("KL212", "field-stops-filter", Warning, "A user or exclude rule with a field the kernel's audit_filter does not evaluate: when the fields before it match, the filter stops there, undecided, and later rules are not tried."),
@@ -606,6 +614,7 @@ pub fn lint_entries(entries: &[Entry], host: &Host) -> Vec<Finding> {
     let lists = lists(entries);
     out.extend(reach::check(&lists, host.machine));
     out.extend(arch::missing_twins_in(&lists, host.machine));
+    out.extend(numbers::check(entries));
     out.extend(notes::check(entries, host));
     out
 }
