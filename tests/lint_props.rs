@@ -434,11 +434,12 @@ fn indexed_reach_finds_what_the_pairwise_scan_finds() {
                         file: "t".into(),
                         line: i,
                     },
-                    text: String::new(),
+                    text: "".into(),
                     compiled: Compiled::Rule {
                         op: RuleOp::Append,
                         rule: r.clone(),
-                    },
+                    }
+                    .into(),
                 })
                 .collect();
             let items: Vec<Item> = entries

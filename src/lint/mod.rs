@@ -253,7 +253,7 @@ impl Finding {
     /// Adds a related place.
     pub fn with_related(mut self, entry: &Entry, message: impl Into<String>) -> Finding {
         self.related.push(Related {
-            file: entry.origin.file.clone(),
+            file: entry.origin.file.to_string(),
             line: entry.origin.line,
             message: message.into(),
         });
@@ -328,7 +328,7 @@ impl Item<'_> {
 
 /// The rule and its operation on a line, if the line has one.
 pub fn rule_of(e: &Entry) -> Option<(RuleOp, &Rule)> {
-    match &e.compiled {
+    match &*e.compiled {
         Compiled::Rule { op, rule } | Compiled::Mixed { op, rule, .. } => Some((*op, rule)),
         _ => None,
     }

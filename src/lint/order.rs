@@ -40,7 +40,7 @@ fn setting(c: &Control) -> Option<(&'static str, u32, Pick)> {
 }
 
 fn controls(e: &Entry) -> &[Control] {
-    match &e.compiled {
+    match &*e.compiled {
         Compiled::Control(c) | Compiled::Mixed { controls: c, .. } => c,
         _ => &[],
     }
