@@ -424,6 +424,44 @@ fn numbers_the_kernel_gets_otherwise() {
 }
 
 #[test]
+fn findings_beyond_the_limit_of_a_code_are_counted_not_kept() {
+    use kaudit::lint::MAX_PER_CODE;
+    let copies = MAX_PER_CODE + 5;
+    let r = lint(&"-w /etc/passwd -p wa -k p\n".repeat(copies));
+    // copies - 1 duplicates: the first MAX_PER_CODE kept, 4 counted.
+    assert_eq!(found(&r, Code::DuplicateRule).len(), MAX_PER_CODE);
+    assert_eq!(found(&r, Code::DuplicateRule)[..2], [2, 3]);
+    assert_eq!(r.omitted.get(&Code::DuplicateRule), Some(&4));
+    assert_eq!(r.counts()[&Code::DuplicateRule], copies - 1);
+    assert_eq!(r.count(kaudit::diag::Severity::Error), copies - 1);
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 1);
+    let text = kaudit::lint::output::text(&r);
+    assert!(
+        text.contains(&format!(
+            "lint: 4 more KL102 duplicate-rule finding(s) not shown (at most {MAX_PER_CODE} of a code are)\n"
+        )),
+        "{}",
+        &text[text.len() - 400..]
+    );
+    assert!(text.ends_with(&format!(
+        "{} error(s), 0 warning(s), 0 note(s)\n",
+        copies - 1
+    )));
+    let v: serde_json::Value = serde_json::from_str(&kaudit::lint::output::json(&r)).unwrap();
+    assert_eq!(v["counts"]["error"], copies - 1);
+    assert_eq!(v["findings"].as_array().unwrap().len(), MAX_PER_CODE);
+    assert_eq!(v["omitted"][0]["code"], "KL102");
+    assert_eq!(v["omitted"][0]["count"], 4);
+    let v: serde_json::Value = serde_json::from_str(&kaudit::lint::output::sarif(&r)).unwrap();
+    assert_eq!(v["runs"][0]["properties"]["omitted"][0]["count"], 4);
+    // Below the limit nothing is left out, and the key is absent.
+    let r = lint("-w /etc/passwd -p wa -k p\n-w /etc/passwd -p wa -k p\n");
+    assert!(r.omitted.is_empty());
+    let v: serde_json::Value = serde_json::from_str(&kaudit::lint::output::json(&r)).unwrap();
+    assert!(v.get("omitted").is_none());
+}
+
+#[test]
 fn clean_sets_exit_0_and_deny_levels() {
     let r = lint("-w /etc/passwd -p wa -k identity\n");
     assert!(r.findings.is_empty(), "{:#?}", r.findings);

@@ -15,7 +15,7 @@
 
 use super::conditions::{conds_imply, Conds};
 use super::index::ImplyIndex;
-use super::{option_span, Code, Finding};
+use super::{option_span, Code, Finding, Findings};
 use crate::model::{FilterList, Operator, SyscallMask};
 use crate::rulefile::Entry;
 use crate::syntax::{self, OptKind, ParsedLine, Span};
@@ -33,7 +33,7 @@ fn twins(name: &str, m32: Machine) -> Vec<(String, u32)> {
 
 /// The `-F arch=b64` exit rules of the set without their 32-bit twins, on
 /// `machine` (whose tables the entries were compiled with).
-pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
+pub fn missing_twins(entries: &[Entry], machine: Machine) -> Findings {
     missing_twins_in(&super::lists(entries), machine)
 }
 
@@ -41,8 +41,8 @@ pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
 pub fn missing_twins_in(
     lists: &BTreeMap<FilterList, Vec<super::Item<'_>>>,
     machine: Machine,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+) -> Findings {
+    let mut out = Findings::default();
     let Some(m32) = tables::machine_bits32(machine).filter(|m| *m != machine) else {
         return out;
     };
@@ -136,8 +136,8 @@ pub fn missing_twins_in(
 
 /// The lines (compiled for another machine) that would fail on `machine`: syscall
 /// names it lacks, `b32` without a 32-bit ABI.
-pub fn missing_on_machine(entries: &[Entry], machine: Machine) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn missing_on_machine(entries: &[Entry], machine: Machine) -> Findings {
+    let mut out = Findings::default();
     for e in entries {
         let Some((_, rule)) = super::rule_of(e) else {
             continue;

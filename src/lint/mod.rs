@@ -281,6 +281,64 @@ impl Finding {
     }
 }
 
+/// At most this many findings of one code are kept and shown; the rest are
+/// only counted. A CI gate must stay bounded: an 8 MiB file of one rule
+/// repeated has 1.4 million duplicates, and a report of them all would be
+/// half a gigabyte of text.
+pub const MAX_PER_CODE: usize = 10_000;
+
+/// Findings as a check collects them: the first [`MAX_PER_CODE`] of each
+/// code, and how many more of each there were.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    kept: Vec<Finding>,
+    per_code: BTreeMap<Code, usize>,
+    omitted: BTreeMap<Code, usize>,
+}
+
+impl Findings {
+    /// Adds a finding, or counts it when its code has enough.
+    pub fn push(&mut self, f: Finding) {
+        let n = self.per_code.entry(f.code).or_insert(0);
+        if *n < MAX_PER_CODE {
+            *n += 1;
+            self.kept.push(f);
+        } else {
+            *self.omitted.entry(f.code).or_insert(0) += 1;
+        }
+    }
+
+    /// Adds another check's findings.
+    pub fn extend(&mut self, other: Findings) {
+        for f in other.kept {
+            self.push(f);
+        }
+        for (c, n) in other.omitted {
+            *self.omitted.entry(c).or_insert(0) += n;
+        }
+    }
+
+    /// The kept findings.
+    pub fn iter(&self) -> std::slice::Iter<'_, Finding> {
+        self.kept.iter()
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The kept findings, and how many of each code were left out.
+    pub fn into_parts(self) -> (Vec<Finding>, BTreeMap<Code, usize>) {
+        (self.kept, self.omitted)
+    }
+}
+
 /// The span of a line's text without leading blanks and a trailing CR.
 pub fn line_span(text: &str) -> Span {
     let end = text.trim_end_matches(['\r', ' ', '\t']).len();
@@ -424,8 +482,11 @@ pub struct Report {
     pub rules: usize,
     /// The machines checked for.
     pub machines: Vec<Machine>,
-    /// Every finding, by file and line.
+    /// Every finding, by file and line (at most [`MAX_PER_CODE`] of a code).
     pub findings: Vec<Finding>,
+    /// How many findings of each code were left out (beyond
+    /// [`MAX_PER_CODE`]).
+    pub omitted: BTreeMap<Code, usize>,
 }
 
 impl Report {
@@ -453,13 +514,22 @@ impl Report {
         }
     }
 
-    /// How many findings of each code.
+    /// How many findings of each code (the ones left out included).
     pub fn counts(&self) -> BTreeMap<Code, usize> {
-        let mut m = BTreeMap::new();
+        let mut m = self.omitted.clone();
         for f in &self.findings {
             *m.entry(f.code).or_insert(0) += 1;
         }
         m
+    }
+
+    /// How many findings of a severity (the ones left out included).
+    pub fn count(&self, s: Severity) -> usize {
+        self.counts()
+            .into_iter()
+            .filter(|(c, _)| c.severity() == s)
+            .map(|(_, n)| n)
+            .sum()
     }
 }
 
@@ -492,8 +562,8 @@ fn unparsable(text: &str) -> bool {
 
 /// Compiler diagnostics as findings. A diagnostic without a source line is
 /// about a whole file (unreadable, not a regular file).
-fn diag_findings(diags: &[Diagnostic]) -> Vec<Finding> {
-    let mut out = Vec::new();
+fn diag_findings(diags: &[Diagnostic]) -> Findings {
+    let mut out = Findings::default();
     for d in diags {
         let file = d.file.clone().unwrap_or_default();
         let Some(src) = &d.source else {
@@ -588,6 +658,7 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
         let (e2, _) = crate::rulefile::compile_files(&files, &other);
         findings.extend(arch::missing_twins(&e2, *m));
     }
+    let (mut findings, omitted) = findings.into_parts();
     // One finding per place and message (two machines can find the same).
     findings.sort_by(|a, b| {
         (file_rank(&report.files, &a.file), a.line, a.column, a.code).cmp(&(
@@ -601,6 +672,7 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
         a.code == b.code && a.file == b.file && a.line == b.line && a.message == b.message
     });
     report.findings = findings;
+    report.omitted = omitted;
     report
 }
 
@@ -609,7 +681,7 @@ fn file_rank(files: &[String], f: &str) -> usize {
 }
 
 /// Every check on compiled lines, for the machine `host` describes.
-pub fn lint_entries(entries: &[Entry], host: &Host) -> Vec<Finding> {
+pub fn lint_entries(entries: &[Entry], host: &Host) -> Findings {
     let mut out = order::check(entries);
     let lists = lists(entries);
     out.extend(reach::check(&lists, host.machine));

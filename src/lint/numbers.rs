@@ -7,7 +7,7 @@
 //! purpose (a rules file means what it meant to auditctl), and lint says what
 //! the kernel gets.
 
-use super::{rule_of, Code, Finding};
+use super::{rule_of, Code, Finding, Findings};
 use crate::model::Value;
 use crate::rulefile::Entry;
 use crate::syntax::{self, OptKind, ParsedLine};
@@ -45,8 +45,8 @@ fn shown(number: u32, v: u32) -> String {
 
 /// The number fields whose value does not fit in 32 bits, or is text that
 /// the reference reads as 0.
-pub fn check(entries: &[Entry]) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn check(entries: &[Entry]) -> Findings {
+    let mut out = Findings::default();
     for e in entries {
         let Some((_, rule)) = rule_of(e) else {
             continue;

@@ -22,7 +22,7 @@
 
 use super::conditions::{conds_empty, conds_imply, conds_overlap, user_list_field, Because, Conds};
 use super::index::{ImplyIndex, MeetIndex};
-use super::{line_span, Code, Finding, Item};
+use super::{line_span, Code, Finding, Findings, Item};
 use crate::model::{perm, Action, Field, FilterList, Rule, SyscallMask, Value};
 use crate::tables::{self, Machine};
 use crate::uapi::{field, AUDIT_UID_UNSET};
@@ -241,8 +241,8 @@ fn key_text(rule: &Rule) -> String {
 }
 
 /// The reachability checks over the lists.
-pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> Findings {
+    let mut out = Findings::default();
     let mut kinds = PermKinds::default();
     for (list, items) in lists {
         if !analysed(*list) {
