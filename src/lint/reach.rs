@@ -126,6 +126,69 @@ impl PermKinds {
     }
 }
 
+/// The assignments of perm kinds (bit s: the syscall is of exactly the
+/// kinds in s) that a syscall of `kinds` can make, as [`overlap_with`]
+/// counts them.
+fn assignments(kinds: u32) -> u16 {
+    (0u32..16)
+        .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
+        .fold(0, |a, s| a | (1 << s))
+}
+
+/// What [`overlap_with`]'s syscall-kind test needs of one rule, worked out
+/// once, for a quick "cannot meet" before the full test.
+struct Kinds {
+    /// Some perm condition (else the kind test does not apply to it).
+    perm: bool,
+    /// [`Conds::perm_set`].
+    perm_set: u16,
+    /// The machine of its first `arch=` condition.
+    arch: Option<Machine>,
+    /// The assignments its syscalls can make on its own machine (its arch,
+    /// else the default).
+    reach: u16,
+}
+
+impl Kinds {
+    fn of(rule: &Rule, c: &Conds, machine: Machine, table: &mut PermKinds) -> Kinds {
+        let arch = rule
+            .fields
+            .iter()
+            .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
+            .and_then(|f| tables::machine_by_audit_arch(f.num_value()));
+        let m = arch.unwrap_or(machine);
+        let reach = if rule.list.takes_syscalls() {
+            (0..2032u32)
+                .filter(|n| rule.mask.contains(*n))
+                .fold(0, |r, n| r | assignments(table.of(m, n)))
+        } else {
+            u16::MAX
+        };
+        Kinds {
+            perm: !c.perm.is_empty(),
+            perm_set: c.perm_set(),
+            arch,
+            reach,
+        }
+    }
+
+    /// False only when [`overlap_with`] of earlier `a` and `b` is false
+    /// for their syscall kinds: the shared syscalls are among b's, so none
+    /// can make an assignment that both perm conditions allow and b's
+    /// syscalls cannot make on the pair's machine. (Only when that machine
+    /// is the one b's reach was worked out on.)
+    fn may_meet(a: &Kinds, b: &Kinds, a_rule: &Rule, machine: Machine) -> bool {
+        if !a_rule.list.takes_syscalls() || !(a.perm || b.perm) {
+            return true;
+        }
+        let pair = a.arch.or(b.arch).unwrap_or(machine);
+        if pair != b.arch.unwrap_or(machine) {
+            return true;
+        }
+        a.perm_set & b.perm_set & b.reach != 0
+    }
+}
+
 /// [`overlap`] with the rules' conditions already built.
 fn overlap_with(
     a: &Rule,
@@ -141,39 +204,43 @@ fn overlap_with(
     if a.list.takes_syscalls() && !masks_meet(&a.mask, &b.mask) {
         return false;
     }
-    if !conds_overlap(ca, cb) {
-        return false;
+    // The syscall kinds before the conditions: the cheaper test first (both
+    // must hold; the order changes no answer).
+    if a.list.takes_syscalls() && !(ca.perm.is_empty() && cb.perm.is_empty()) {
+        let allowed = ca.perm_set() & cb.perm_set();
+        let m = [a, b]
+            .iter()
+            .flat_map(|r| r.fields.iter())
+            .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
+            .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
+            .unwrap_or(machine);
+        // The syscalls below 2032 in both masks, word by word.
+        let mut shared = a
+            .mask
+            .0
+            .iter()
+            .zip(b.mask.0.iter())
+            .enumerate()
+            .flat_map(|(w, (x, y))| {
+                let bits = x & y;
+                (0..32u32)
+                    .filter(move |k| bits & (1 << k) != 0)
+                    .map(move |k| w as u32 * 32 + k)
+            })
+            .filter(|n| *n < 2032);
+        let fits = shared.any(|n| {
+            let kinds = kinds.of(m, n);
+            // Any non-empty part of the kinds (open is read or write by its
+            // flags), or none for a syscall of no kind.
+            (0u32..16)
+                .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
+                .any(|s| allowed & (1 << s) != 0)
+        });
+        if !fits {
+            return false;
+        }
     }
-    if !a.list.takes_syscalls() {
-        return true;
-    }
-    if ca.perm.is_empty() && cb.perm.is_empty() {
-        return masks_meet(&a.mask, &b.mask);
-    }
-    let allowed = ca.perm_set() & cb.perm_set();
-    let m = [a, b]
-        .iter()
-        .flat_map(|r| r.fields.iter())
-        .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
-        .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
-        .unwrap_or(machine);
-    // The syscalls below 2032 in both masks, word by word.
-    let both = a.mask.0.iter().zip(b.mask.0.iter()).enumerate();
-    let shared = both.flat_map(|(w, (x, y))| {
-        let bits = x & y;
-        (0..32u32)
-            .filter(move |k| bits & (1 << k) != 0)
-            .map(move |k| w as u32 * 32 + k)
-    });
-    let shared: Vec<u32> = shared.filter(|n| *n < 2032).collect();
-    shared.into_iter().any(|n| {
-        let kinds = kinds.of(m, n);
-        // Any non-empty part of the kinds (open is read or write by its
-        // flags), or none for a syscall of no kind.
-        (0u32..16)
-            .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
-            .any(|s| allowed & (1 << s) != 0)
-    })
+    conds_overlap(ca, cb)
 }
 
 /// A field as it is written (`auid>=1000`, `arch=x86_64`, `perm=wa`).
@@ -251,6 +318,11 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> F
         let conds: Vec<Conds> = items.iter().map(|i| Conds::of(i.rule)).collect();
         let empty: Vec<bool> = conds.iter().map(|c| conds_empty(c).is_some()).collect();
         let item_keys: Vec<Vec<String>> = items.iter().map(|i| keys(i.rule)).collect();
+        let kinds_of: Vec<Kinds> = items
+            .iter()
+            .zip(&conds)
+            .map(|(i, c)| Kinds::of(i.rule, c, machine, &mut kinds))
+            .collect();
         // The earlier rules, indexed as they are passed (see `index`).
         let mut imply = ImplyIndex::new(&conds, None);
         let mut meet = MeetIndex::new(&conds);
@@ -326,6 +398,7 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> F
                 meet.first(&conds[j], |i| {
                     !empty[i]
                         && want(i)
+                        && Kinds::may_meet(&kinds_of[i], &kinds_of[j], items[i].rule, machine)
                         && overlap_with(
                             items[i].rule,
                             &conds[i],
