@@ -117,12 +117,14 @@ pub fn overlap(a: &Rule, b: &Rule, machine: Machine) -> bool {
 struct PermKinds(std::collections::HashMap<Machine, Vec<u8>>);
 
 impl PermKinds {
-    fn of(&mut self, m: Machine, nr: u32) -> u32 {
-        let table = self
-            .0
+    fn table(&mut self, m: Machine) -> &[u8] {
+        self.0
             .entry(m)
-            .or_insert_with(|| (0..2032u32).map(|n| perm_kinds(m, n) as u8).collect());
-        table.get(nr as usize).map_or(0, |k| *k as u32)
+            .or_insert_with(|| (0..2032u32).map(|n| perm_kinds(m, n) as u8).collect())
+    }
+
+    fn of(&mut self, m: Machine, nr: u32) -> u32 {
+        self.table(m).get(nr as usize).map_or(0, |k| *k as u32)
     }
 }
 
@@ -158,9 +160,20 @@ impl Kinds {
             .and_then(|f| tables::machine_by_audit_arch(f.num_value()));
         let m = arch.unwrap_or(machine);
         let reach = if rule.list.takes_syscalls() {
-            (0..2032u32)
-                .filter(|n| rule.mask.contains(*n))
-                .fold(0, |r, n| r | assignments(table.of(m, n)))
+            let kinds = table.table(m);
+            let mut reach = 0u16;
+            for (w, bits) in rule.mask.0.iter().enumerate() {
+                for k in (0..32).filter(|k| bits & (1 << k) != 0) {
+                    let n = w * 32 + k;
+                    if let Some(kind) = kinds.get(n) {
+                        reach |= assignments(*kind as u32);
+                    }
+                }
+                if reach == u16::MAX {
+                    break;
+                }
+            }
+            reach
         } else {
             u16::MAX
         };
