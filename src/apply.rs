@@ -126,7 +126,7 @@ pub fn apply(
     // Rules that need kernel features are refused before anything is sent.
     let rules: Vec<(&Entry, &Rule)> = entries
         .iter()
-        .filter_map(|e| match &e.compiled {
+        .filter_map(|e| match &*e.compiled {
             Compiled::Rule { rule, .. } | Compiled::Mixed { rule, .. } => Some((e, rule)),
             _ => None,
         })
@@ -150,7 +150,7 @@ pub fn apply(
         // A run of consecutive rule lines goes as one batch.
         let run_end = entries[i..]
             .iter()
-            .position(|e| !matches!(e.compiled, Compiled::Rule { .. }))
+            .position(|e| !matches!(*e.compiled, Compiled::Rule { .. }))
             .map_or(entries.len(), |p| i + p);
         if run_end > i {
             let run = &entries[i..run_end];
@@ -161,7 +161,7 @@ pub fn apply(
             continue;
         }
         let entry = &entries[i];
-        let (controls, rule) = match &entry.compiled {
+        let (controls, rule) = match &*entry.compiled {
             Compiled::Control(c) => (c.as_slice(), None),
             Compiled::Mixed { controls, op, rule } => (controls.as_slice(), Some((*op, rule))),
             _ => (&[][..], None),
@@ -196,10 +196,10 @@ pub fn apply(
         }
         if let Some((op, rule)) = rule {
             let single = Entry {
-                compiled: Compiled::Rule {
+                compiled: std::sync::Arc::new(Compiled::Rule {
                     op,
                     rule: rule.clone(),
-                },
+                }),
                 ..entry.clone()
             };
             if !apply_rules(std::slice::from_ref(&single), transport, mode, &mut out)? {
@@ -218,7 +218,7 @@ pub fn apply(
 fn record_failure(out: &mut Outcome, mode: ErrorMode, entry: &Entry, message: String) -> bool {
     out.failures.push(RefusedLine {
         origin: entry.origin.clone(),
-        text: entry.text.clone(),
+        text: entry.text.to_string(),
         message,
     });
     if mode == ErrorMode::Stop {
@@ -238,7 +238,7 @@ fn apply_rules(
 ) -> Result<bool, TransportError> {
     let rules: Vec<(RuleOp, &Rule)> = run
         .iter()
-        .filter_map(|e| match &e.compiled {
+        .filter_map(|e| match &*e.compiled {
             Compiled::Rule { op, rule } => Some((*op, rule)),
             _ => None,
         })

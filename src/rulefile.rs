@@ -15,6 +15,7 @@ use crate::syntax::Span;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 
 mod read;
 pub use read::{
@@ -25,21 +26,24 @@ pub use read::{
 /// Where a line came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    /// The file's name as given.
-    pub file: String,
+    /// The file's name as given (shared by every line of the file).
+    pub file: Arc<str>,
     /// 1-based line number.
     pub line: usize,
 }
 
 /// One meaningful line of a rules file.
+///
+/// Identical lines of a file share their text and meaning (an 8 MiB file
+/// can hold 2.8 million `-D` lines), so an entry is 48 bytes of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Where it came from.
     pub origin: Origin,
     /// The line's text (its [`crate::syntax::shadow`] if it is not UTF-8).
-    pub text: String,
+    pub text: Arc<str>,
     /// What it means.
-    pub compiled: Compiled,
+    pub compiled: Arc<Compiled>,
 }
 
 /// kaudit's own warning for a CRLF line (auditctl has none).
@@ -57,50 +61,116 @@ pub fn compile_text(
     text: impl AsRef<[u8]>,
     host: &Host,
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
-    let text = text.as_ref();
-    let mut lines: Vec<&[u8]> = text.split(|c| *c == b'\n').collect();
-    if text.ends_with(b"\n") {
-        lines.pop();
-    }
+    compile_text_with(file, text.as_ref(), host, true)
+}
+
+/// [`compile_text`]; with `notes` false, notes (auditctl's "Old style watch
+/// rules are slower", one for every `-w` line) are left out.
+fn compile_text_with(
+    file: &str,
+    text: &[u8],
+    host: &Host,
+    notes: bool,
+) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let file: Arc<str> = Arc::from(file);
+    let newlines = text.iter().filter(|c| **c == b'\n').count();
+    let lines = newlines + usize::from(!text.is_empty() && !text.ends_with(b"\n"));
     // Lines compile independently, so large files are split between the
-    // machine's cores; results are joined back in line order.
+    // machine's cores, a few thousand lines a piece, and joined back in line
+    // order as each round of pieces is done: only the pieces in flight are
+    // held twice. The entries' room is taken once (pages never written cost
+    // nothing, whatever the share of blank lines).
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    if lines.len() < 512 || threads < 2 {
-        return compile_lines(file, &lines, 0, host);
-    }
-    let chunk = lines.len().div_ceil(threads);
-    let parts: Vec<(Vec<Entry>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = lines
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, part)| scope.spawn(move || compile_lines(file, part, i * chunk, host)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    let mut entries = Vec::with_capacity(lines.len());
+    let chunk = lines.div_ceil(threads).clamp(512, 16384);
+    let mut pieces = Pieces {
+        text,
+        at: 0,
+        line: 0,
+        lines: chunk,
+    };
+    let mut entries = Vec::with_capacity(lines);
     let mut diags = Vec::new();
-    for (e, d) in parts {
-        entries.extend(e);
-        diags.extend(d);
+    loop {
+        let round: Vec<(usize, &[u8])> = pieces.by_ref().take(threads).collect();
+        let parts: Vec<(Vec<Entry>, Vec<Diagnostic>)> = match round.as_slice() {
+            [] => break,
+            [(offset, part)] => vec![compile_lines(&file, part, *offset, host, notes)],
+            _ => std::thread::scope(|scope| {
+                let handles: Vec<_> = round
+                    .iter()
+                    .map(|(offset, part)| {
+                        let file = &file;
+                        scope.spawn(move || compile_lines(file, part, *offset, host, notes))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            }),
+        };
+        for (e, d) in parts {
+            entries.extend(e);
+            diags.extend(d);
+        }
     }
     (entries, diags)
 }
 
-/// Compiles `lines`, the first of which is line `offset + 1` of `file`.
+/// A text cut into pieces of `lines` whole lines: (lines before the piece,
+/// its bytes, each line with its `\n`).
+struct Pieces<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: usize,
+    lines: usize,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = (usize, &'a [u8]);
+
+    fn next(&mut self) -> Option<(usize, &'a [u8])> {
+        let rest = &self.text[self.at..];
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = 0;
+        let mut n = 0;
+        while n < self.lines && end < rest.len() {
+            end = rest[end..]
+                .iter()
+                .position(|c| *c == b'\n')
+                .map_or(rest.len(), |i| end + i + 1);
+            n += 1;
+        }
+        let first = self.line;
+        self.at += end;
+        self.line += n;
+        Some((first, &rest[..end]))
+    }
+}
+
+/// What one line's bytes compile to, kept for the identical lines after it.
+type Meaning = (Arc<str>, Result<Arc<Compiled>, Diagnostic>, Vec<Diagnostic>);
+
+/// Compiles the lines of `piece` (each ending in `\n`, the last perhaps
+/// not), the first of which is line `offset + 1` of `file`. A line the piece
+/// already had is not compiled again: its entry shares the first one's text
+/// and meaning.
 fn compile_lines(
-    file: &str,
-    lines: &[&[u8]],
+    file: &Arc<str>,
+    piece: &[u8],
     offset: usize,
     host: &Host,
+    notes: bool,
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let mut entries = Vec::new();
     let mut diags = Vec::new();
-    for (i, bytes) in lines.iter().enumerate() {
+    let mut seen: std::collections::HashMap<&[u8], Meaning> = std::collections::HashMap::new();
+    let piece = piece.strip_suffix(b"\n").unwrap_or(piece);
+    for (i, bytes) in piece.split(|c| *c == b'\n').enumerate() {
         let number = offset + i + 1;
         let shadow;
         let line = match std::str::from_utf8(bytes) {
@@ -110,20 +180,18 @@ fn compile_lines(
                 &shadow
             }
         };
+        let at = |d: Diagnostic| d.at(Some(file), number, line);
         if line.len() > MAX_LINE {
-            diags.push(
-                Diagnostic::error(
-                    Span {
-                        start: MAX_LINE,
-                        end: line.len(),
-                    },
-                    format!(
-                        "line is {} bytes long; auditctl reads at most {MAX_LINE}",
-                        line.len()
-                    ),
-                )
-                .at(Some(file), number, line),
-            );
+            diags.push(at(Diagnostic::error(
+                Span {
+                    start: MAX_LINE,
+                    end: line.len(),
+                },
+                format!(
+                    "line is {} bytes long; auditctl reads at most {MAX_LINE}",
+                    line.len()
+                ),
+            )));
             continue;
         }
         if line.ends_with('\r') {
@@ -136,25 +204,34 @@ fn compile_lines(
             )
             .with_help("convert the file to Unix line endings");
             w.severity = Severity::Warning;
-            diags.push(w.at(Some(file), number, line));
+            diags.push(at(w));
         }
         if let Some(d) = nul_error(line) {
-            diags.push(d.at(Some(file), number, line));
+            diags.push(at(d));
             continue;
         }
-        let (result, warnings) = compile_line_bytes_with_warnings(bytes, host);
-        diags.extend(warnings.into_iter().map(|w| w.at(Some(file), number, line)));
+        let (text, result, warnings) = seen.entry(bytes).or_insert_with(|| {
+            let (result, warnings) = compile_line_bytes_with_warnings(bytes, host);
+            (Arc::from(line), result.map(Arc::new), warnings)
+        });
+        diags.extend(
+            warnings
+                .iter()
+                .filter(|w| notes || w.severity != Severity::Note)
+                .cloned()
+                .map(at),
+        );
         match result {
-            Ok(Compiled::Nothing) | Ok(Compiled::Deprecated) => {}
+            Ok(c) if matches!(**c, Compiled::Nothing | Compiled::Deprecated) => {}
             Ok(compiled) => entries.push(Entry {
                 origin: Origin {
-                    file: file.to_string(),
+                    file: file.clone(),
                     line: number,
                 },
-                text: line.to_string(),
-                compiled,
+                text: text.clone(),
+                compiled: compiled.clone(),
             }),
-            Err(d) => diags.push(d.at(Some(file), number, line)),
+            Err(d) => diags.push(at(d.clone())),
         }
     }
     (entries, diags)
@@ -181,7 +258,7 @@ pub fn rules_file_names(dir: &Path) -> std::io::Result<Vec<OsString>> {
 pub fn load_problems(entries: &[Entry]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for e in entries {
-        let controls = match &e.compiled {
+        let controls = match &*e.compiled {
             Compiled::Control(c) | Compiled::Mixed { controls: c, .. } => c.as_slice(),
             _ => continue,
         };
@@ -222,6 +299,9 @@ fn nul_error(line: &str) -> Option<Diagnostic> {
 
 /// Reads and compiles rules files. An unreadable file is a diagnostic too.
 /// No trust check: see [`compile_files_trusted`].
+/// Notes are left out: the commands that read files show errors and
+/// warnings only (the `auditctl` personality, which prints auditctl's notes,
+/// uses [`compile_text`]).
 pub fn compile_files<P: AsRef<std::path::Path>>(
     paths: &[P],
     host: &Host,
@@ -232,8 +312,13 @@ pub fn compile_files<P: AsRef<std::path::Path>>(
         let (path, name) = (path.as_ref(), path.as_ref().to_string_lossy());
         match read_rules_file(path) {
             Ok(bytes) => {
-                let (e, d) = compile_text(&name, &bytes, host);
-                entries.extend(e);
+                let (e, d) = compile_text_with(&name, &bytes, host, false);
+                drop(bytes);
+                if entries.is_empty() {
+                    entries = e;
+                } else {
+                    entries.extend(e);
+                }
                 diags.extend(d);
             }
             Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why.to_string())),
@@ -263,8 +348,13 @@ pub fn compile_files_trusted<P: AsRef<std::path::Path>>(
                 if refused {
                     continue;
                 }
-                let (e, d) = compile_text(&name, &bytes, host);
-                entries.extend(e);
+                let (e, d) = compile_text_with(&name, &bytes, host, false);
+                drop(bytes);
+                if entries.is_empty() {
+                    entries = e;
+                } else {
+                    entries.extend(e);
+                }
                 diags.extend(d);
             }
             Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why.to_string())),
@@ -305,7 +395,7 @@ mod tests {
         );
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].severity, Severity::Warning);
-        match &entries[0].compiled {
+        match &*entries[0].compiled {
             Compiled::Rule { rule, .. } => assert_eq!(rule.key_bytes(), Some(&b"crlf\r"[..])),
             other => panic!("{other:?}"),
         }
@@ -332,13 +422,62 @@ mod tests {
     }
 
     #[test]
+    fn identical_lines_share_their_text_and_meaning() {
+        // 40,000 lines: several rounds of pieces; the last line has no
+        // newline, and an error sits right after a piece boundary.
+        let mut text = String::new();
+        for i in 0..40_000 {
+            text.push_str(match i {
+                16_384 => "-a always,exit -F bogus=1\n",
+                i if i % 2 == 0 => "-D\n",
+                _ => "-w /etc/passwd -p wa -k p\n",
+            });
+        }
+        text.push_str("-b 100");
+        let (entries, diags) = compile_text("big", &text, &host());
+        assert_eq!(entries.len(), 40_000);
+        assert_eq!(entries[39_999].origin.line, 40_001);
+        assert_eq!(entries[16_384].origin.line, 16_386);
+        let errors: Vec<usize> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.line)
+            .collect();
+        assert_eq!(errors, [16_385]);
+        // One text, one meaning and one file name for each distinct line
+        // of a piece: an entry costs 48 bytes of its own.
+        assert!(Arc::ptr_eq(&entries[0].compiled, &entries[2].compiled));
+        assert!(Arc::ptr_eq(&entries[1].text, &entries[3].text));
+        assert!(Arc::ptr_eq(
+            &entries[0].origin.file,
+            &entries[39_999].origin.file
+        ));
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
+        assert_eq!(&*entries[1].text, "-w /etc/passwd -p wa -k p");
+    }
+
+    #[test]
+    fn notes_are_kept_for_auditctl_and_left_out_for_files() {
+        let text = "-w /etc/passwd -p wa -k p\n-w /etc/shadow -p wa -k s\n";
+        let notes = |d: &[Diagnostic]| d.iter().filter(|d| d.severity == Severity::Note).count();
+        assert_eq!(notes(&compile_text("t.rules", text, &host()).1), 2);
+        let dir = std::env::temp_dir().join(format!("kaudit-notes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("t.rules");
+        std::fs::write(&f, text).unwrap();
+        let (entries, diags) = compile_files(&[&f], &host());
+        assert_eq!((entries.len(), notes(&diags)), (2, 0));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn bytes_that_are_not_utf8_reach_the_rule() {
         let (entries, diags) = compile_text(
             "t.rules",
             b"-a always,exit -F arch=b64 -S openat -F path=/tmp/\xff -k caf\xe9\n-F bogus\xe9=1\n",
             &host(),
         );
-        match &entries[0].compiled {
+        match &*entries[0].compiled {
             Compiled::Rule { rule, .. } => {
                 assert_eq!(rule.key_bytes(), Some(&b"caf\xe9"[..]));
                 assert!(rule

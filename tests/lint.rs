@@ -374,6 +374,94 @@ fn notes() {
 }
 
 #[test]
+fn numbers_the_kernel_gets_otherwise() {
+    // Byte-identical with the reference on purpose; lint says what is sent.
+    let r = lint(&format!(
+        "-a always,exit -F arch=b64 -S openat -F uid=4294967296 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F exit=4294967298 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F sessionid=abc {K}\n\
+         -a always,exit -F arch=b64 -S openat -F a0=0x100000005 -F a1=-4294967297 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F auid>=1000 -F auid<=99999999999 {K}\n"
+    ));
+    assert_eq!(found(&r, Code::NumberWraps), [1, 2, 3, 4, 4, 5]);
+    let messages: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::NumberWraps)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        messages[0].starts_with("4294967296 does not fit in 32 bits; the kernel gets uid=0"),
+        "{messages:?}"
+    );
+    assert!(messages[1].starts_with("4294967298 does not fit in 32 bits; the kernel gets exit=2"));
+    assert!(messages[2].starts_with("abc is not a number; the kernel gets sessionid=0"));
+    assert!(messages[3].starts_with("0x100000005 does not fit in 32 bits; the kernel gets a0=5"));
+    assert!(messages[4]
+        .starts_with("-4294967297 does not fit in 32 bits; the kernel gets a1=4294967295"));
+    // The second auid condition, not the first.
+    assert!(messages[5]
+        .starts_with("99999999999 does not fit in 32 bits; the kernel gets auid=1215752191"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == Code::NumberWraps)
+        .unwrap();
+    assert_eq!(f.severity(), kaudit::diag::Severity::Warning);
+    assert_eq!((f.column, f.end_column), (45, 55), "{}", f.render());
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 0);
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Warning), 1);
+    // Near misses: numbers that fit (u32 and i32 forms), names, `unset`,
+    // long digits outside number fields.
+    let r = lint(&format!(
+        "-a always,exit -F arch=b64 -S openat -F uid=4294967295 -F exit=-2147483648 {K}\n\
+         -a always,exit -F arch=b64 -S openat -F a0=-1 -F a1=0xffffffff -F uid=root {K}\n\
+         -a always,exit -F arch=b64 -S openat -F sessionid=unset -F auid=unset {K}\n\
+         -a always,exit -F arch=b64 -S openat -F sessionid=12 -F path=/x/12345678901 -k 12345678901\n\
+         -w /var/12345678901 -p wa -k 99999999999\n"
+    ));
+    assert!(found(&r, Code::NumberWraps).is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
+fn findings_beyond_the_limit_of_a_code_are_counted_not_kept() {
+    use kaudit::lint::MAX_PER_CODE;
+    let copies = MAX_PER_CODE + 5;
+    let r = lint(&"-w /etc/passwd -p wa -k p\n".repeat(copies));
+    // copies - 1 duplicates: the first MAX_PER_CODE kept, 4 counted.
+    assert_eq!(found(&r, Code::DuplicateRule).len(), MAX_PER_CODE);
+    assert_eq!(found(&r, Code::DuplicateRule)[..2], [2, 3]);
+    assert_eq!(r.omitted.get(&Code::DuplicateRule), Some(&4));
+    assert_eq!(r.counts()[&Code::DuplicateRule], copies - 1);
+    assert_eq!(r.count(kaudit::diag::Severity::Error), copies - 1);
+    assert_eq!(r.exit_code(kaudit::diag::Severity::Error), 1);
+    let text = kaudit::lint::output::text(&r);
+    assert!(
+        text.contains(&format!(
+            "lint: 4 more KL102 duplicate-rule finding(s) not shown (at most {MAX_PER_CODE} of a code are)\n"
+        )),
+        "{}",
+        &text[text.len() - 400..]
+    );
+    assert!(text.ends_with(&format!(
+        "{} error(s), 0 warning(s), 0 note(s)\n",
+        copies - 1
+    )));
+    let v: serde_json::Value = serde_json::from_str(&kaudit::lint::output::json(&r)).unwrap();
+    assert_eq!(v["counts"]["error"], copies - 1);
+    assert_eq!(v["findings"].as_array().unwrap().len(), MAX_PER_CODE);
+    assert_eq!(v["omitted"][0]["code"], "KL102");
+    assert_eq!(v["omitted"][0]["count"], 4);
+    let v: serde_json::Value = serde_json::from_str(&kaudit::lint::output::sarif(&r)).unwrap();
+    assert_eq!(v["runs"][0]["properties"]["omitted"][0]["count"], 4);
+    // Below the limit nothing is left out, and the key is absent.
+    let r = lint("-w /etc/passwd -p wa -k p\n-w /etc/passwd -p wa -k p\n");
+    assert!(r.omitted.is_empty());
+    let v: serde_json::Value = serde_json::from_str(&kaudit::lint::output::json(&r)).unwrap();
+    assert!(v.get("omitted").is_none());
+}
+
+#[test]
 fn clean_sets_exit_0_and_deny_levels() {
     let r = lint("-w /etc/passwd -p wa -k identity\n");
     assert!(r.findings.is_empty(), "{:#?}", r.findings);

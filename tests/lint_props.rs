@@ -13,8 +13,10 @@
 //! user/exclude lists stopping at a field they do not evaluate.
 
 use kaudit::lint::conditions::comparator;
-use kaudit::lint::reach::hides;
+use kaudit::lint::reach::{hides, overlap};
+use kaudit::lint::Code;
 use kaudit::model::{field, Action, Field, FilterList, Operator, Rule, SyscallMask, Value};
+use kaudit::tables::Machine;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::BTreeMap;
@@ -328,4 +330,135 @@ fn an_unreachable_rule_never_decides() {
     // tests nothing.
     assert!(claims > 100, "only {claims} claims");
     assert!(checked > 1000, "only {checked} events checked");
+}
+
+/// The naive first-match scan that `reach::check` replaced with indexes:
+/// for each rule, the first earlier rule that hides it, else the first
+/// earlier always rule that shares an event (for a never rule, or a keyed
+/// always rule with another key). (code, rule, related rule) per finding.
+fn naive_reach(items: &[Rule]) -> Vec<(Code, usize, Option<usize>)> {
+    use kaudit::lint::conditions::{conds_empty, user_list_field, Conds};
+    let mut out = Vec::new();
+    let empty: Vec<bool> = items
+        .iter()
+        .map(|r| conds_empty(&Conds::of(r)).is_some())
+        .collect();
+    let keys = |r: &Rule| -> Vec<Vec<u8>> { r.keys().iter().map(|k| k.to_vec()).collect() };
+    for (j, b) in items.iter().enumerate() {
+        if empty[j] {
+            out.push((Code::NeverMatches, j, None));
+            continue;
+        }
+        let user = matches!(b.list, FilterList::User | FilterList::Exclude);
+        if user && !b.fields.iter().all(|f| user_list_field(f.number)) {
+            out.push((Code::FieldStopsFilter, j, None));
+            continue;
+        }
+        if let Some(i) = (0..j).find(|i| !empty[*i] && hides(&items[*i], b).is_some()) {
+            out.push((Code::UnreachableRule, j, Some(i)));
+            continue;
+        }
+        let first = |want: &dyn Fn(&Rule) -> bool| {
+            (0..j)
+                .find(|i| !empty[*i] && want(&items[*i]) && overlap(&items[*i], b, Machine::X86_64))
+        };
+        let excl = b.list == FilterList::Exclude;
+        if b.action == Action::Never && !excl {
+            if let Some(i) = first(&|a| a.action == Action::Always) {
+                out.push((Code::NeverAfterAlways, j, Some(i)));
+            }
+        } else if b.action == Action::Always && !keys(b).is_empty() && !excl {
+            let bk = keys(b);
+            if let Some(i) =
+                first(&|a| a.action == Action::Always && !bk.iter().all(|k| keys(a).contains(k)))
+            {
+                out.push((Code::KeyShadowed, j, Some(i)));
+            }
+        }
+    }
+    out
+}
+
+/// A rule of a set: a random rule, or a copy of an earlier one with a field
+/// more (so that hidden rules and shared pins come up often).
+fn a_set() -> impl Strategy<Value = Vec<Rule>> {
+    let list = prop::sample::select(vec![
+        FilterList::Exit,
+        FilterList::Exit,
+        FilterList::IoUring,
+        FilterList::Exclude,
+        FilterList::User,
+        FilterList::Task,
+    ]);
+    list.prop_flat_map(|l| {
+        (
+            prop::collection::vec(a_rule(l), 2..14),
+            prop::collection::vec((any::<prop::sample::Index>(), a_field()), 0..6),
+            prop::collection::vec(prop::sample::select(vec!["k", "j"]), 14),
+        )
+            .prop_map(|(mut rules, derived, keys)| {
+                for (at, extra) in derived {
+                    let mut r = rules[at.index(rules.len())].clone();
+                    r.fields.push(extra);
+                    rules.push(r);
+                }
+                for (r, k) in rules.iter_mut().zip(keys) {
+                    for f in r.fields.iter_mut() {
+                        if f.number == field::FILTERKEY {
+                            f.value = Value::Bytes(k.as_bytes().to_vec());
+                        }
+                    }
+                }
+                rules
+            })
+    })
+}
+
+#[test]
+fn indexed_reach_finds_what_the_pairwise_scan_finds() {
+    use kaudit::compile::{Compiled, RuleOp};
+    use kaudit::lint::{reach, Item};
+    use kaudit::rulefile::{Entry, Origin};
+    static FOUND: AtomicUsize = AtomicUsize::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases: 1500,
+        ..Config::default()
+    });
+    runner
+        .run(&a_set(), |rules| {
+            let entries: Vec<Entry> = rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Entry {
+                    origin: Origin {
+                        file: "t".into(),
+                        line: i,
+                    },
+                    text: "".into(),
+                    compiled: Compiled::Rule {
+                        op: RuleOp::Append,
+                        rule: r.clone(),
+                    }
+                    .into(),
+                })
+                .collect();
+            let items: Vec<Item> = entries
+                .iter()
+                .zip(&rules)
+                .map(|(entry, rule)| Item { entry, rule })
+                .collect();
+            let lists = BTreeMap::from([(rules[0].list, items)]);
+            let got: Vec<(Code, usize, Option<usize>)> = reach::check(&lists, Machine::X86_64)
+                .iter()
+                .map(|f| (f.code, f.line, f.related.first().map(|r| r.line)))
+                .collect();
+            let want = naive_reach(&rules);
+            FOUND.fetch_add(want.len(), Ordering::Relaxed);
+            prop_assert_eq!(got, want, "rules: {:?}", rules);
+            Ok(())
+        })
+        .unwrap();
+    let found = FOUND.load(Ordering::Relaxed);
+    eprintln!("lint_props: {found} findings compared");
+    assert!(found > 1000, "only {found} findings compared");
 }

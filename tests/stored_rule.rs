@@ -52,7 +52,7 @@ fn the_decoded_form_is_what_the_bytes_decode_to() {
         let text = case["text"].as_str().unwrap();
         let (entries, _) = compile_text("case", format!("{text}\n"), &host);
         for e in &entries {
-            if let Compiled::Rule { rule, .. } | Compiled::Mixed { rule, .. } = &e.compiled {
+            if let Compiled::Rule { rule, .. } | Compiled::Mixed { rule, .. } = &*e.compiled {
                 let s = StoredRule::compiled(rule);
                 let listed = StoredRule::from_kernel(s.bytes().to_vec());
                 assert!(listed.problem().is_none(), "{text}");

@@ -311,11 +311,11 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
     };
     let entry = Entry {
         origin: Origin {
-            file: String::new(),
+            file: "".into(),
             line: 0,
         },
-        text: line,
-        compiled,
+        text: line.into(),
+        compiled: compiled.into(),
     };
     let outcome = match apply_and_finish(env, std::slice::from_ref(&entry), transport.as_mut(), 255)
     {
@@ -450,13 +450,13 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
     let first_tolerant = entries
         .iter()
         .find(|e| {
-            matches!(&e.compiled, Compiled::Control(c)
+            matches!(&*e.compiled, Compiled::Control(c)
                 if c.iter().any(|c| matches!(c, Control::IgnoreErrors | Control::ContinueOnErrors)))
         })
         .map(|e| e.origin.line);
     let continue_line = entries
         .iter()
-        .find(|e| matches!(&e.compiled, Compiled::Control(c) if c.contains(&Control::ContinueOnErrors)))
+        .find(|e| matches!(&*e.compiled, Compiled::Control(c) if c.contains(&Control::ContinueOnErrors)))
         .map(|e| e.origin.line);
     let mut fatal = false;
     let mut tolerated_failure = false;
@@ -465,7 +465,7 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
     // extra warnings always show.
     let first_rule_line = entries
         .iter()
-        .find(|e| matches!(e.compiled, Compiled::Rule { .. } | Compiled::Mixed { .. }))
+        .find(|e| matches!(*e.compiled, Compiled::Rule { .. } | Compiled::Mixed { .. }))
         .map_or(usize::MAX, |e| e.origin.line);
     for d in &diags {
         if d.severity != Severity::Error {

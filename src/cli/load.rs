@@ -10,6 +10,7 @@ use crate::host::Host;
 use crate::listing::list_text;
 use crate::model::{Control, Rule};
 use crate::rulefile::{compile_files_trusted, load_problems, Trust};
+use std::io::Write;
 
 /// Loads `files` (with `dry_run`, prints what would be sent instead);
 /// deletes expedite RCU grace periods when `expedite` says so.
@@ -32,16 +33,23 @@ pub fn run(env: &mut Env, files: &[String], dry_run: bool, expedite: bool) -> Re
         return Err(Error::LoadInput { errors });
     }
     if dry_run {
-        let mut text = String::new();
+        // Written as it goes (an 8 MiB file can have millions of lines);
+        // identical lines share their meaning, so it is described once.
+        let mut out = std::io::BufWriter::with_capacity(64 << 10, &mut *env.stdout);
+        let mut last: Option<(&std::sync::Arc<Compiled>, String)> = None;
         for e in &entries {
-            text.push_str(&format!(
-                "{}:{}: {}\n",
-                e.origin.file,
-                e.origin.line,
-                describe(&e.compiled, &env.host)
-            ));
+            if !last
+                .as_ref()
+                .is_some_and(|(c, _)| std::sync::Arc::ptr_eq(c, &e.compiled))
+            {
+                last = Some((&e.compiled, describe(&e.compiled, &env.host)));
+            }
+            let what = last.as_ref().map_or("", |(_, d)| d.as_str());
+            if writeln!(out, "{}:{}: {what}", e.origin.file, e.origin.line).is_err() {
+                break;
+            }
         }
-        let _ = env.stdout.write_all(text.as_bytes());
+        let _ = out.flush();
         return Ok(exit::OK);
     }
     let mut t = env.kernel.open_for_change(expedite)?;

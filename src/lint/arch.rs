@@ -14,12 +14,14 @@
 //!   means nothing on a machine without a 32-bit ABI.
 
 use super::conditions::{conds_imply, Conds};
-use super::{option_span, Code, Finding};
+use super::index::ImplyIndex;
+use super::{option_span, Code, Finding, Findings};
 use crate::model::{FilterList, Operator, SyscallMask};
 use crate::rulefile::Entry;
 use crate::syntax::{self, OptKind, ParsedLine, Span};
 use crate::tables::{self, Machine};
 use crate::uapi::field;
+use std::collections::BTreeMap;
 
 /// The 32-bit names that stand for a 64-bit syscall name.
 fn twins(name: &str, m32: Machine) -> Vec<(String, u32)> {
@@ -31,8 +33,16 @@ fn twins(name: &str, m32: Machine) -> Vec<(String, u32)> {
 
 /// The `-F arch=b64` exit rules of the set without their 32-bit twins, on
 /// `machine` (whose tables the entries were compiled with).
-pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn missing_twins(entries: &[Entry], machine: Machine) -> Findings {
+    missing_twins_in(&super::lists(entries), machine)
+}
+
+/// [`missing_twins`] over the lists ([`super::lists`]) of the entries.
+pub fn missing_twins_in(
+    lists: &BTreeMap<FilterList, Vec<super::Item<'_>>>,
+    machine: Machine,
+) -> Findings {
+    let mut out = Findings::default();
     let Some(m32) = tables::machine_bits32(machine).filter(|m| *m != machine) else {
         return out;
     };
@@ -45,7 +55,6 @@ pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
     ) else {
         return out;
     };
-    let lists = super::lists(entries);
     let Some(exit) = lists.get(&FilterList::Exit) else {
         return out;
     };
@@ -57,6 +66,13 @@ pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
             .filter(|f| f.number == field::ARCH)
             .all(|f| super::conditions::comparator(arch32, f.op, f.num_value()))
     };
+    // The rules that may cover another: those admitting the 32-bit arch.
+    let mut index = ImplyIndex::new(&conds, Some(field::ARCH));
+    for (t, c) in conds.iter().enumerate() {
+        if admits32(exit[t].rule) {
+            index.add(t, c);
+        }
+    }
     for (ri, r) in exit.iter().enumerate() {
         let arch: Vec<_> = r
             .rule
@@ -67,18 +83,20 @@ pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
         if arch.len() != 1 || arch[0].op != Operator::Equal || arch[0].num_value() != arch64 {
             continue;
         }
-        let covers = |t_i: usize, nr: Option<u32>| {
-            let t = exit[t_i].rule;
-            t.action == r.rule.action
-                && admits32(t)
-                && match nr {
-                    Some(n) => t.mask.contains(n),
-                    None => t.mask == SyscallMask::ALL,
-                }
-                && conds_imply(&conds[ri], &conds[t_i], Some(field::ARCH)).is_some()
+        // The rules whose action and conditions cover r's, but for the
+        // syscall.
+        let coverers: Vec<usize> = index.all(&conds[ri], |t| {
+            exit[t].rule.action == r.rule.action
+                && conds_imply(&conds[ri], &conds[t], Some(field::ARCH)).is_some()
+        });
+        let covers = |nr: Option<u32>| {
+            coverers.iter().any(|t| match nr {
+                Some(n) => exit[*t].rule.mask.contains(n),
+                None => exit[*t].rule.mask == SyscallMask::ALL,
+            })
         };
         let missing: Vec<String> = if r.rule.mask == SyscallMask::ALL {
-            if (0..exit.len()).any(|t| covers(t, None)) {
+            if covers(None) {
                 continue;
             }
             vec!["every syscall".to_string()]
@@ -89,7 +107,7 @@ pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
                     continue;
                 };
                 for (twin, k) in twins(name, m32) {
-                    if !(0..exit.len()).any(|t| covers(t, Some(k))) {
+                    if !covers(Some(k)) {
                         names.push(twin);
                     }
                 }
@@ -118,8 +136,8 @@ pub fn missing_twins(entries: &[Entry], machine: Machine) -> Vec<Finding> {
 
 /// The lines (compiled for another machine) that would fail on `machine`: syscall
 /// names it lacks, `b32` without a 32-bit ABI.
-pub fn missing_on_machine(entries: &[Entry], machine: Machine) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn missing_on_machine(entries: &[Entry], machine: Machine) -> Findings {
+    let mut out = Findings::default();
     for e in entries {
         let Some((_, rule)) = super::rule_of(e) else {
             continue;

@@ -80,6 +80,14 @@ impl Values {
         self.0.is_empty()
     }
 
+    /// The one value of a set of one value.
+    pub fn single(&self) -> Option<u32> {
+        match self.0.as_slice() {
+            [(lo, hi)] if lo == hi => Some(*lo),
+            _ => None,
+        }
+    }
+
     /// Whether `v` is in the set.
     pub fn contains(&self, v: u32) -> bool {
         self.0.iter().any(|(lo, hi)| *lo <= v && v <= *hi)
@@ -304,7 +312,7 @@ pub fn scalar_pred(f: &crate::model::Field) -> Option<Pred> {
 }
 
 /// One opaque condition: field, operator and value, compared whole.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Atom {
     /// Field number.
     pub number: u32,

@@ -14,6 +14,8 @@
 //!   nothing (built on [`conditions`]);
 //! - [`arch`]: `b64` rules without their `b32` twin, syscalls other
 //!   machines lack;
+//! - [`numbers`]: numbers the kernel gets other than as written (past 32
+//!   bits, text read as 0);
 //! - [`notes`]: rules without keys, watches of missing directories, rules
 //!   that audit every syscall.
 //!
@@ -21,7 +23,9 @@
 
 pub mod arch;
 pub mod conditions;
+pub mod index;
 pub mod notes;
+pub mod numbers;
 pub mod order;
 pub mod output;
 pub mod reach;
@@ -34,7 +38,7 @@ use crate::model::{FilterList, Rule};
 use crate::rulefile::Entry;
 use crate::syntax::{self, OptKind, ParsedLine, Span};
 use crate::tables::Machine;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A kind of finding: a stable code, a name, a default severity and what it
 /// means. Codes never change meaning; new checks get new codes.
@@ -56,6 +60,9 @@ pub enum Code {
     CompileWarning,
     /// An earlier rule of the same list matches every event this one does.
     UnreachableRule,
+    /// A number the kernel gets other than as written (past 32 bits, or
+    /// text read as 0).
+    NumberWraps,
     /// A rule whose conditions contradict each other.
     NeverMatches,
     /// An earlier rule decides some of this rule's events, with another key.
@@ -90,7 +97,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in code order.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::SyntaxError,
         Code::UnreadableInput,
         Code::CompileError,
@@ -100,6 +107,7 @@ impl Code {
         Code::UnreachableRule,
         Code::NeverMatches,
         Code::CompileWarning,
+        Code::NumberWraps,
         Code::KeyShadowed,
         Code::NeverAfterAlways,
         Code::FieldStopsFilter,
@@ -129,6 +137,7 @@ impl Code {
             Code::UnreachableRule => ("KL110", "unreachable-rule", Error, "An earlier rule of the same list matches every event this rule matches, so this rule never decides (the first match wins)."),
             Code::NeverMatches => ("KL111", "never-matches", Error, "The rule's conditions contradict each other: it matches no event."),
             Code::CompileWarning => ("KL200", "compile-warning", Warning, "A line kaudit accepts but that is probably not what was meant."),
+            Code::NumberWraps => ("KL201", "number-wraps", Warning, "A number that does not fit in 32 bits (or text a number field reads as 0): auditctl and kaudit store it cut to 32 bits without a word, so the kernel gets another value than the one written."),
             Code::KeyShadowed => ("KL210", "key-shadowed", Warning, "An earlier always rule with another key matches some of this rule's events first, so they are recorded without this rule's key."),
             Code::NeverAfterAlways => ("KL211", "never-after-always", Warning, "A never rule after an always rule that matches some of its events first: those events are still recorded."),
             Code::FieldStopsFilter => ("KL212", "field-stops-filter", Warning, "A user or exclude rule with a field the kernel's audit_filter does not evaluate: when the fields before it match, the filter stops there, undecided, and later rules are not tried."),
@@ -244,7 +253,7 @@ impl Finding {
     /// Adds a related place.
     pub fn with_related(mut self, entry: &Entry, message: impl Into<String>) -> Finding {
         self.related.push(Related {
-            file: entry.origin.file.clone(),
+            file: entry.origin.file.to_string(),
             line: entry.origin.line,
             message: message.into(),
         });
@@ -269,6 +278,64 @@ impl Finding {
             out.push_str(&format!("  = {}:{}: {}\n", r.file, r.line, r.message));
         }
         out
+    }
+}
+
+/// At most this many findings of one code are kept and shown; the rest are
+/// only counted. A CI gate must stay bounded: an 8 MiB file of one rule
+/// repeated has 1.4 million duplicates, and a report of them all would be
+/// half a gigabyte of text.
+pub const MAX_PER_CODE: usize = 10_000;
+
+/// Findings as a check collects them: the first [`MAX_PER_CODE`] of each
+/// code, and how many more of each there were.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    kept: Vec<Finding>,
+    per_code: BTreeMap<Code, usize>,
+    omitted: BTreeMap<Code, usize>,
+}
+
+impl Findings {
+    /// Adds a finding, or counts it when its code has enough.
+    pub fn push(&mut self, f: Finding) {
+        let n = self.per_code.entry(f.code).or_insert(0);
+        if *n < MAX_PER_CODE {
+            *n += 1;
+            self.kept.push(f);
+        } else {
+            *self.omitted.entry(f.code).or_insert(0) += 1;
+        }
+    }
+
+    /// Adds another check's findings.
+    pub fn extend(&mut self, other: Findings) {
+        for f in other.kept {
+            self.push(f);
+        }
+        for (c, n) in other.omitted {
+            *self.omitted.entry(c).or_insert(0) += n;
+        }
+    }
+
+    /// The kept findings.
+    pub fn iter(&self) -> std::slice::Iter<'_, Finding> {
+        self.kept.iter()
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The kept findings, and how many of each code were left out.
+    pub fn into_parts(self) -> (Vec<Finding>, BTreeMap<Code, usize>) {
+        (self.kept, self.omitted)
     }
 }
 
@@ -319,10 +386,44 @@ impl Item<'_> {
 
 /// The rule and its operation on a line, if the line has one.
 pub fn rule_of(e: &Entry) -> Option<(RuleOp, &Rule)> {
-    match &e.compiled {
+    match &*e.compiled {
         Compiled::Rule { op, rule } | Compiled::Mixed { op, rule, .. } => Some((*op, rule)),
         _ => None,
     }
+}
+
+/// A rule's identity as the kernel compares it (the stored rule bytes,
+/// [`crate::stored_rule::stored_bytes`]), packed: each run of zero bytes
+/// becomes a zero and the run's length (LEB128). The packing can be undone,
+/// so two keys are equal exactly when the bytes are; a stored rule is mostly
+/// zeros (a kilobyte of fixed arrays), so the key is a few dozen bytes.
+pub fn rule_key(rule: &Rule) -> Vec<u8> {
+    let bytes = crate::stored_rule::stored_bytes(rule);
+    let mut out = Vec::with_capacity(64);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != 0 {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] == 0 {
+            i += 1;
+        }
+        out.push(0);
+        let mut run = i - start;
+        loop {
+            let low = (run & 0x7f) as u8;
+            run >>= 7;
+            if run == 0 {
+                out.push(low);
+                break;
+            }
+            out.push(low | 0x80);
+        }
+    }
+    out
 }
 
 /// The filter lists as the kernel would hold them after loading the set in
@@ -330,26 +431,37 @@ pub fn rule_of(e: &Entry) -> Option<(RuleOp, &Rule)> {
 /// rule, duplicates dropped (the kernel refuses them). `-D` does not empty
 /// them: augenrules hoists it, and sync replaces the table.
 pub fn lists<'a>(entries: &'a [Entry]) -> BTreeMap<FilterList, Vec<Item<'a>>> {
-    let mut lists: BTreeMap<FilterList, Vec<(Vec<u8>, Item<'a>)>> = BTreeMap::new();
+    // Per list: the rules by place (prepends get places below zero, appends
+    // above), and the place of each rule by its stored bytes.
+    type Places<'a> = (BTreeMap<i64, Item<'a>>, HashMap<Vec<u8>, i64>, i64, i64);
+    let mut lists: BTreeMap<FilterList, Places<'a>> = BTreeMap::new();
     for e in entries {
         let Some((op, rule)) = rule_of(e) else {
             continue;
         };
-        let key = crate::stored_rule::stored_bytes(rule);
-        let list = lists.entry(rule.list).or_default();
-        let at = list.iter().position(|(k, _)| *k == key);
-        match (op, at) {
-            (RuleOp::Delete, Some(i)) => {
-                list.remove(i);
+        let key = rule_key(rule);
+        let (order, at, head, tail) = lists.entry(rule.list).or_default();
+        match (op, at.get(&key).copied()) {
+            (RuleOp::Delete, Some(p)) => {
+                order.remove(&p);
+                at.remove(&key);
             }
             (RuleOp::Delete, None) | (_, Some(_)) => {}
-            (RuleOp::Append, None) => list.push((key, Item { entry: e, rule })),
-            (RuleOp::Prepend, None) => list.insert(0, (key, Item { entry: e, rule })),
+            (RuleOp::Append, None) => {
+                *tail += 1;
+                order.insert(*tail, Item { entry: e, rule });
+                at.insert(key, *tail);
+            }
+            (RuleOp::Prepend, None) => {
+                *head -= 1;
+                order.insert(*head, Item { entry: e, rule });
+                at.insert(key, *head);
+            }
         }
     }
     lists
         .into_iter()
-        .map(|(l, v)| (l, v.into_iter().map(|(_, i)| i).collect()))
+        .map(|(l, (order, ..))| (l, order.into_values().collect()))
         .collect()
 }
 
@@ -370,8 +482,11 @@ pub struct Report {
     pub rules: usize,
     /// The machines checked for.
     pub machines: Vec<Machine>,
-    /// Every finding, by file and line.
+    /// Every finding, by file and line (at most [`MAX_PER_CODE`] of a code).
     pub findings: Vec<Finding>,
+    /// How many findings of each code were left out (beyond
+    /// [`MAX_PER_CODE`]).
+    pub omitted: BTreeMap<Code, usize>,
 }
 
 impl Report {
@@ -399,13 +514,22 @@ impl Report {
         }
     }
 
-    /// How many findings of each code.
+    /// How many findings of each code (the ones left out included).
     pub fn counts(&self) -> BTreeMap<Code, usize> {
-        let mut m = BTreeMap::new();
+        let mut m = self.omitted.clone();
         for f in &self.findings {
             *m.entry(f.code).or_insert(0) += 1;
         }
         m
+    }
+
+    /// How many findings of a severity (the ones left out included).
+    pub fn count(&self, s: Severity) -> usize {
+        self.counts()
+            .into_iter()
+            .filter(|(c, _)| c.severity() == s)
+            .map(|(_, n)| n)
+            .sum()
     }
 }
 
@@ -438,8 +562,8 @@ fn unparsable(text: &str) -> bool {
 
 /// Compiler diagnostics as findings. A diagnostic without a source line is
 /// about a whole file (unreadable, not a regular file).
-fn diag_findings(diags: &[Diagnostic]) -> Vec<Finding> {
-    let mut out = Vec::new();
+fn diag_findings(diags: &[Diagnostic]) -> Findings {
+    let mut out = Findings::default();
     for d in diags {
         let file = d.file.clone().unwrap_or_default();
         let Some(src) = &d.source else {
@@ -534,6 +658,7 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
         let (e2, _) = crate::rulefile::compile_files(&files, &other);
         findings.extend(arch::missing_twins(&e2, *m));
     }
+    let (mut findings, omitted) = findings.into_parts();
     // One finding per place and message (two machines can find the same).
     findings.sort_by(|a, b| {
         (file_rank(&report.files, &a.file), a.line, a.column, a.code).cmp(&(
@@ -547,6 +672,7 @@ pub fn lint_paths(paths: &[String], host: &Host, opts: &Options) -> Report {
         a.code == b.code && a.file == b.file && a.line == b.line && a.message == b.message
     });
     report.findings = findings;
+    report.omitted = omitted;
     report
 }
 
@@ -555,11 +681,12 @@ fn file_rank(files: &[String], f: &str) -> usize {
 }
 
 /// Every check on compiled lines, for the machine `host` describes.
-pub fn lint_entries(entries: &[Entry], host: &Host) -> Vec<Finding> {
+pub fn lint_entries(entries: &[Entry], host: &Host) -> Findings {
     let mut out = order::check(entries);
     let lists = lists(entries);
     out.extend(reach::check(&lists, host.machine));
-    out.extend(arch::missing_twins(entries, host.machine));
+    out.extend(arch::missing_twins_in(&lists, host.machine));
+    out.extend(numbers::check(entries));
     out.extend(notes::check(entries, host));
     out
 }

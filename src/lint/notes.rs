@@ -7,7 +7,7 @@
 //! - an exit rule with `-S all` and no condition (every syscall of every
 //!   process is audited).
 
-use super::{line_span, option_span, rule_of, Code, Finding};
+use super::{line_span, option_span, rule_of, Code, Finding, Findings};
 use crate::compile::RuleOp;
 use crate::host::Host;
 use crate::model::{Action, FilterList, SyscallMask, Value};
@@ -19,8 +19,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// The note checks.
-pub fn check(entries: &[Entry], host: &Host) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn check(entries: &[Entry], host: &Host) -> Findings {
+    let mut out = Findings::default();
     for e in entries {
         let Some((op, rule)) = rule_of(e) else {
             continue;

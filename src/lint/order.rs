@@ -7,7 +7,7 @@
 //! - `-D` after rules, and `-b`/`-f`/`--backlog_wait_time` after rules;
 //! - a setting given again with another value (the last one wins).
 
-use super::{line_span, option_span, rule_of, Code, Finding};
+use super::{line_span, option_span, rule_of, Code, Finding, Findings};
 use crate::compile::{Compiled, RuleOp};
 use crate::model::Control;
 use crate::rulefile::Entry;
@@ -40,15 +40,15 @@ fn setting(c: &Control) -> Option<(&'static str, u32, Pick)> {
 }
 
 fn controls(e: &Entry) -> &[Control] {
-    match &e.compiled {
+    match &*e.compiled {
         Compiled::Control(c) | Compiled::Mixed { controls: c, .. } => c,
         _ => &[],
     }
 }
 
 /// The order and settings checks.
-pub fn check(entries: &[Entry]) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn check(entries: &[Entry]) -> Findings {
+    let mut out = Findings::default();
     let mut present: HashMap<Vec<u8>, &Entry> = HashMap::new();
     let mut first_rule: Option<&Entry> = None;
     let mut settings: HashMap<&'static str, (u32, &Entry)> = HashMap::new();
@@ -117,7 +117,7 @@ pub fn check(entries: &[Entry]) -> Vec<Finding> {
         let Some((op, rule)) = rule_of(e) else {
             continue;
         };
-        let key = crate::stored_rule::stored_bytes(rule);
+        let key = super::rule_key(rule);
         match op {
             RuleOp::Delete => {
                 if present.remove(&key).is_none() {

@@ -20,7 +20,15 @@ pub fn text(report: &Report) -> String {
     for f in &report.findings {
         out.push_str(&f.render());
     }
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity() == s).count();
+    for (c, n) in &report.omitted {
+        out.push_str(&format!(
+            "lint: {n} more {} {} finding(s) not shown (at most {} of a code are)\n",
+            c.id(),
+            c.name(),
+            super::MAX_PER_CODE
+        ));
+    }
+    let count = |s: Severity| report.count(s);
     let machines: Vec<&str> = report
         .machines
         .iter()
@@ -46,6 +54,22 @@ struct JsonReport<'a> {
     counts: JsonCounts,
     by_code: Vec<JsonCodeCount>,
     findings: Vec<JsonFinding<'a>>,
+    /// Only when findings were left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    omitted: Vec<JsonCodeCount>,
+}
+
+/// The codes with findings left out, and how many.
+fn omitted(report: &Report) -> Vec<JsonCodeCount> {
+    report
+        .omitted
+        .iter()
+        .map(|(c, n)| JsonCodeCount {
+            code: c.id(),
+            name: c.name(),
+            count: *n,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -84,7 +108,7 @@ struct JsonRelated<'a> {
 
 /// The JSON form: one object (see the README for its shape).
 pub fn json(report: &Report) -> String {
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity() == s).count();
+    let count = |s: Severity| report.count(s);
     let doc = JsonReport {
         files: &report.files,
         rules: report.rules,
@@ -130,6 +154,7 @@ pub fn json(report: &Report) -> String {
                     .collect(),
             })
             .collect(),
+        omitted: omitted(report),
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
@@ -154,6 +179,14 @@ struct Run {
     tool: Tool,
     column_kind: &'static str,
     results: Vec<SarifResult>,
+    /// Only when findings were left out: `{"omitted": [...]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<RunProperties>,
+}
+
+#[derive(Serialize)]
+struct RunProperties {
+    omitted: Vec<JsonCodeCount>,
 }
 
 #[derive(Serialize)]
@@ -347,6 +380,9 @@ pub fn sarif(report: &Report) -> String {
             },
             column_kind: "unicodeCodePoints",
             results,
+            properties: (!report.omitted.is_empty()).then(|| RunProperties {
+                omitted: omitted(report),
+            }),
         }],
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

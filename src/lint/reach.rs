@@ -21,7 +21,8 @@
 //! are left out of the comparison.
 
 use super::conditions::{conds_empty, conds_imply, conds_overlap, user_list_field, Because, Conds};
-use super::{line_span, Code, Finding, Item};
+use super::index::{ImplyIndex, MeetIndex};
+use super::{line_span, Code, Finding, Findings, Item};
 use crate::model::{perm, Action, Field, FilterList, Rule, SyscallMask, Value};
 use crate::tables::{self, Machine};
 use crate::uapi::{field, AUDIT_UID_UNSET};
@@ -100,43 +101,159 @@ fn perm_kinds(m: Machine, nr: u32) -> u32 {
 /// reference lists them), so a `-w /etc/passwd -p wa` watch does not
 /// "overlap" an `adjtimex` rule.
 pub fn overlap(a: &Rule, b: &Rule, machine: Machine) -> bool {
-    overlap_with(a, &Conds::of(a), b, &Conds::of(b), machine)
+    overlap_with(
+        a,
+        &Conds::of(a),
+        b,
+        &Conds::of(b),
+        machine,
+        &mut PermKinds::default(),
+    )
+}
+
+/// [`perm_kinds`] of every syscall number of a machine, worked out once per
+/// machine a run needs.
+#[derive(Default)]
+struct PermKinds(std::collections::HashMap<Machine, Vec<u8>>);
+
+impl PermKinds {
+    fn table(&mut self, m: Machine) -> &[u8] {
+        self.0
+            .entry(m)
+            .or_insert_with(|| (0..2032u32).map(|n| perm_kinds(m, n) as u8).collect())
+    }
+
+    fn of(&mut self, m: Machine, nr: u32) -> u32 {
+        self.table(m).get(nr as usize).map_or(0, |k| *k as u32)
+    }
+}
+
+/// The assignments of perm kinds (bit s: the syscall is of exactly the
+/// kinds in s) that a syscall of `kinds` can make, as [`overlap_with`]
+/// counts them.
+fn assignments(kinds: u32) -> u16 {
+    (0u32..16)
+        .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
+        .fold(0, |a, s| a | (1 << s))
+}
+
+/// What [`overlap_with`]'s syscall-kind test needs of one rule, worked out
+/// once, for a quick "cannot meet" before the full test.
+struct Kinds {
+    /// Some perm condition (else the kind test does not apply to it).
+    perm: bool,
+    /// [`Conds::perm_set`].
+    perm_set: u16,
+    /// The machine of its first `arch=` condition.
+    arch: Option<Machine>,
+    /// The assignments its syscalls can make on its own machine (its arch,
+    /// else the default).
+    reach: u16,
+}
+
+impl Kinds {
+    fn of(rule: &Rule, c: &Conds, machine: Machine, table: &mut PermKinds) -> Kinds {
+        let arch = rule
+            .fields
+            .iter()
+            .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
+            .and_then(|f| tables::machine_by_audit_arch(f.num_value()));
+        let m = arch.unwrap_or(machine);
+        let reach = if rule.list.takes_syscalls() {
+            let kinds = table.table(m);
+            let mut reach = 0u16;
+            for (w, bits) in rule.mask.0.iter().enumerate() {
+                for k in (0..32).filter(|k| bits & (1 << k) != 0) {
+                    let n = w * 32 + k;
+                    if let Some(kind) = kinds.get(n) {
+                        reach |= assignments(*kind as u32);
+                    }
+                }
+                if reach == u16::MAX {
+                    break;
+                }
+            }
+            reach
+        } else {
+            u16::MAX
+        };
+        Kinds {
+            perm: !c.perm.is_empty(),
+            perm_set: c.perm_set(),
+            arch,
+            reach,
+        }
+    }
+
+    /// False only when [`overlap_with`] of earlier `a` and `b` is false
+    /// for their syscall kinds: the shared syscalls are among b's, so none
+    /// can make an assignment that both perm conditions allow and b's
+    /// syscalls cannot make on the pair's machine. (Only when that machine
+    /// is the one b's reach was worked out on.)
+    fn may_meet(a: &Kinds, b: &Kinds, a_rule: &Rule, machine: Machine) -> bool {
+        if !a_rule.list.takes_syscalls() || !(a.perm || b.perm) {
+            return true;
+        }
+        let pair = a.arch.or(b.arch).unwrap_or(machine);
+        if pair != b.arch.unwrap_or(machine) {
+            return true;
+        }
+        a.perm_set & b.perm_set & b.reach != 0
+    }
 }
 
 /// [`overlap`] with the rules' conditions already built.
-fn overlap_with(a: &Rule, ca: &Conds, b: &Rule, cb: &Conds, machine: Machine) -> bool {
+fn overlap_with(
+    a: &Rule,
+    ca: &Conds,
+    b: &Rule,
+    cb: &Conds,
+    machine: Machine,
+    kinds: &mut PermKinds,
+) -> bool {
     if a.list != b.list || !analysed(a.list) || !evaluable(a) || !evaluable(b) {
         return false;
     }
     if a.list.takes_syscalls() && !masks_meet(&a.mask, &b.mask) {
         return false;
     }
-    if !conds_overlap(ca, cb) {
-        return false;
-    }
-    if !a.list.takes_syscalls() {
-        return true;
-    }
-    if ca.perm.is_empty() && cb.perm.is_empty() {
-        return masks_meet(&a.mask, &b.mask);
-    }
-    let allowed = ca.perm_set() & cb.perm_set();
-    let m = [a, b]
-        .iter()
-        .flat_map(|r| r.fields.iter())
-        .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
-        .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
-        .unwrap_or(machine);
-    (0..2032u32)
-        .filter(|n| a.mask.contains(*n) && b.mask.contains(*n))
-        .any(|n| {
-            let kinds = perm_kinds(m, n);
+    // The syscall kinds before the conditions: the cheaper test first (both
+    // must hold; the order changes no answer).
+    if a.list.takes_syscalls() && !(ca.perm.is_empty() && cb.perm.is_empty()) {
+        let allowed = ca.perm_set() & cb.perm_set();
+        let m = [a, b]
+            .iter()
+            .flat_map(|r| r.fields.iter())
+            .find(|f| f.number == field::ARCH && f.op == crate::model::Operator::Equal)
+            .and_then(|f| tables::machine_by_audit_arch(f.num_value()))
+            .unwrap_or(machine);
+        // The syscalls below 2032 in both masks, word by word.
+        let mut shared = a
+            .mask
+            .0
+            .iter()
+            .zip(b.mask.0.iter())
+            .enumerate()
+            .flat_map(|(w, (x, y))| {
+                let bits = x & y;
+                (0..32u32)
+                    .filter(move |k| bits & (1 << k) != 0)
+                    .map(move |k| w as u32 * 32 + k)
+            })
+            .filter(|n| *n < 2032);
+        let fits = shared.any(|n| {
+            let kinds = kinds.of(m, n);
             // Any non-empty part of the kinds (open is read or write by its
             // flags), or none for a syscall of no kind.
             (0u32..16)
                 .filter(|s| s & !kinds == 0 && (*s != 0 || kinds == 0))
                 .any(|s| allowed & (1 << s) != 0)
-        })
+        });
+        if !fits {
+            return false;
+        }
+    }
+    conds_overlap(ca, cb)
 }
 
 /// A field as it is written (`auid>=1000`, `arch=x86_64`, `perm=wa`).
@@ -204,15 +321,29 @@ fn key_text(rule: &Rule) -> String {
 }
 
 /// The reachability checks over the lists.
-pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> Findings {
+    let mut out = Findings::default();
+    let mut kinds = PermKinds::default();
     for (list, items) in lists {
         if !analysed(*list) {
             continue;
         }
         let conds: Vec<Conds> = items.iter().map(|i| Conds::of(i.rule)).collect();
         let empty: Vec<bool> = conds.iter().map(|c| conds_empty(c).is_some()).collect();
+        let item_keys: Vec<Vec<String>> = items.iter().map(|i| keys(i.rule)).collect();
+        let kinds_of: Vec<Kinds> = items
+            .iter()
+            .zip(&conds)
+            .map(|(i, c)| Kinds::of(i.rule, c, machine, &mut kinds))
+            .collect();
+        // The earlier rules, indexed as they are passed (see `index`).
+        let mut imply = ImplyIndex::new(&conds, None);
+        let mut meet = MeetIndex::new(&conds);
         for (j, b) in items.iter().enumerate() {
+            if j > 0 {
+                imply.add(j - 1, &conds[j - 1]);
+                meet.add(j - 1, &conds[j - 1]);
+            }
             if let Some(why) = conds_empty(&conds[j]) {
                 out.push(Finding::at(
                     Code::NeverMatches,
@@ -244,16 +375,16 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                 ));
                 continue;
             }
-            let earlier = &items[..j];
-            let hider = earlier.iter().enumerate().find_map(|(i, a)| {
-                if empty[i] || !evaluable(a.rule) {
-                    return None;
-                }
-                if a.rule.list.takes_syscalls() && !mask_within(&b.rule.mask, &a.rule.mask) {
-                    return None;
-                }
-                conds_imply(&conds[j], &conds[i], None).map(|why| (a, why))
-            });
+            let hider = imply
+                .first(&conds[j], |i| {
+                    let a = &items[i];
+                    !empty[i]
+                        && evaluable(a.rule)
+                        && (!a.rule.list.takes_syscalls()
+                            || mask_within(&b.rule.mask, &a.rule.mask))
+                        && conds_imply(&conds[j], &conds[i], None).is_some()
+                })
+                .and_then(|i| conds_imply(&conds[j], &conds[i], None).map(|why| (&items[i], why)));
             if let Some((a, why)) = hider {
                 let outcome = if a.rule.action == Action::Never {
                     "so these events are never recorded".to_string()
@@ -276,16 +407,25 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                 );
                 continue;
             }
-            let first_overlap = |want: &dyn Fn(&Item<'_>) -> bool| {
-                earlier.iter().enumerate().find(|(i, a)| {
-                    !empty[*i]
-                        && want(a)
-                        && overlap_with(a.rule, &conds[*i], b.rule, &conds[j], machine)
+            let mut first_overlap = |want: &dyn Fn(usize) -> bool| {
+                meet.first(&conds[j], |i| {
+                    !empty[i]
+                        && want(i)
+                        && Kinds::may_meet(&kinds_of[i], &kinds_of[j], items[i].rule, machine)
+                        && overlap_with(
+                            items[i].rule,
+                            &conds[i],
+                            b.rule,
+                            &conds[j],
+                            machine,
+                            &mut kinds,
+                        )
                 })
+                .map(|i| &items[i])
             };
             match b.rule.action {
                 Action::Never if *list != FilterList::Exclude => {
-                    if let Some((_, a)) = first_overlap(&|a| a.rule.action == Action::Always) {
+                    if let Some(a) = first_overlap(&|i| items[i].rule.action == Action::Always) {
                         out.push(
                             Finding::at(
                                 Code::NeverAfterAlways,
@@ -302,13 +442,13 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> V
                         );
                     }
                 }
-                Action::Always if !keys(b.rule).is_empty() && *list != FilterList::Exclude => {
-                    let bk = keys(b.rule);
-                    let other_key = |a: &Item<'_>| {
-                        a.rule.action == Action::Always
-                            && !bk.iter().all(|k| keys(a.rule).contains(k))
+                Action::Always if !item_keys[j].is_empty() && *list != FilterList::Exclude => {
+                    let bk = &item_keys[j];
+                    let other_key = |i: usize| {
+                        items[i].rule.action == Action::Always
+                            && !bk.iter().all(|k| item_keys[i].contains(k))
                     };
-                    if let Some((_, a)) = first_overlap(&other_key) {
+                    if let Some(a) = first_overlap(&other_key) {
                         out.push(
                             Finding::at(
                                 Code::KeyShadowed,

@@ -120,7 +120,7 @@ pub fn desired_additive(
 /// Whether any line of the compiled files is a bare `-D`.
 pub fn says_delete_all(entries: &[Entry]) -> bool {
     entries.iter().any(|e| {
-        let controls = match &e.compiled {
+        let controls = match &*e.compiled {
             Compiled::Mixed { controls, .. } | Compiled::Control(controls) => controls.as_slice(),
             _ => &[],
         };
@@ -154,7 +154,7 @@ fn build_desired(
     let mut seen: std::collections::HashMap<StoredRule, Origin, crate::plan::Fast> =
         base.iter().map(|r| (r.clone(), kernel.clone())).collect();
     for e in entries {
-        let (controls, rule) = match &e.compiled {
+        let (controls, rule) = match &*e.compiled {
             Compiled::Rule { op, rule } => (&[][..], Some((*op, rule))),
             Compiled::Mixed { controls, op, rule } => (controls.as_slice(), Some((*op, rule))),
             Compiled::Control(c) => (c.as_slice(), None),
