@@ -6,7 +6,7 @@
 //! not be restored.
 
 use clap::{Parser, Subcommand};
-use kaudit::cli::native::{conclude, Env, System};
+use kaudit::cli::env::{conclude, Env, System};
 use kaudit::cli::{after_signal, compare, delete, docs, lint, list, load, status, sync};
 use kaudit::exit;
 use kaudit::host::Host;

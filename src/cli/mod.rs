@@ -6,19 +6,20 @@
 //!
 //! The native commands each have a module here ([`load`], [`list`],
 //! [`delete`], [`sync`], [`compare`] for `diff` and `check`, [`status`],
-//! [`lint`], [`docs`]); they run in a [`native::Env`] (output streams,
-//! kernel connection, host), so each runs against the in-memory kernel in
-//! tests. `src/main.rs` only parses argv and dispatches.
+//! [`lint`], [`docs`]). They and the personalities run in an [`env::Env`]
+//! (output streams, the kernel through [`env::Connect`], host), so each
+//! runs against the in-memory kernel in tests. `src/main.rs` only parses
+//! argv and dispatches.
 
 pub mod auditctl;
 pub mod augenrules;
 pub mod compare;
 pub mod delete;
 pub mod docs;
+pub mod env;
 pub mod lint;
 pub mod list;
 pub mod load;
-pub mod native;
 pub mod status;
 pub mod sync;
 
