@@ -317,3 +317,16 @@ pub fn run(argv: &[OsString]) -> u8 {
     };
     conclude(result, out, trouble)
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks of the definitions (conflicting or
+    /// missing argument names, bad defaults), which it otherwise makes only
+    /// when a command line reaches the faulty part.
+    #[test]
+    fn the_command_line_definitions_are_consistent() {
+        let cmd = super::command();
+        assert_eq!(cmd.get_name(), "kaudit");
+        cmd.debug_assert();
+    }
+}

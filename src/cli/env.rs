@@ -40,7 +40,8 @@ pub struct Env<'a> {
 
 /// How a command reaches the kernel.
 pub trait Connect {
-    /// Whether the caller may control audit (euid 0). The `auditctl`
+    /// Whether the caller may control audit (euid 0; always, for the
+    /// in-memory kernels, which need no privilege). The `auditctl`
     /// personality asks this before anything else, as the reference does;
     /// [`Connect::open_for_change`] refuses an unprivileged caller itself.
     fn privileged(&self) -> bool;
