@@ -359,8 +359,9 @@ fn an_empty_path_variable_means_the_standard_path() {
 /// connection as the native commands, so the test-only in-memory kernel
 /// (`KAUDIT_FAKE_KERNEL`) takes the load, and a locked one is left alone in
 /// the reference's words. Scoped to this test's key and without `-D`, so a
-/// regression reaching the real kernel could only add this keyed rule,
-/// which is then removed before failing.
+/// regression reaching the real kernel could only add this keyed rule
+/// (under the machine lock, which kaudit then takes itself), and it is
+/// removed before failing.
 #[test]
 fn load_goes_to_the_in_memory_kernel() {
     let base = scratch("fake-kernel");
@@ -381,7 +382,6 @@ fn load_goes_to_the_in_memory_kernel() {
             .env("KAUDIT_AUGENRULES_OUTPUT", &output)
             .env("KAUDIT_AUGENRULES_SCOPE", format!("key={key}"))
             .env("KAUDIT_FAKE_KERNEL", &state)
-            .env("KAUDIT_LOCK_PATH", base.join("kaudit.lock"))
             .output()
             .expect("run kaudit augenrules --load")
     };
@@ -397,7 +397,6 @@ fn load_goes_to_the_in_memory_kernel() {
     if rules(&state) != 1 {
         let _ = Command::new(env!("CARGO_BIN_EXE_kaudit"))
             .args(["delete", "--key", &key])
-            .env("KAUDIT_LOCK_PATH", base.join("kaudit.lock"))
             .output();
     }
     assert_eq!(o.status.code(), Some(0), "{stderr}");
