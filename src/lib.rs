@@ -18,10 +18,11 @@
 //! [`expedite`]'s `rcu_expedited`, [`interrupt`]'s signal handlers,
 //! [`atomic_file`]), and [`output`] (stdout and stderr). [`apply`] reaches
 //! these only through the [`host::Host`] and the transport it is given.
-//! Commands take a
-//! [`netlink::Transport`] (the native ones through [`cli::native::Env`],
-//! where [`cli::native::System`] binds the real kernel, root and the machine
-//! lock), so they also run against the in-memory kernel ([`netlink::fake`]).
+//! Commands take a [`netlink::Transport`] (the native ones and the
+//! `auditctl` and `augenrules` personalities alike through
+//! [`cli::env::Env`], where [`cli::env::System`] binds the real kernel, root
+//! and the machine lock), so they also run against the in-memory kernel
+//! ([`netlink::fake`]).
 #![deny(missing_docs)]
 
 pub mod apply;

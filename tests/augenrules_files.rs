@@ -1,7 +1,7 @@
 //! How `kaudit augenrules` writes `audit.rules` (issue 12): never half a
 //! file, never through a symlink, mode 0640 at every moment; and how every
 //! change stops at a lock file it cannot use or wait for (issue 20). No
-//! kernel rule is changed here (no `--load`).
+//! kernel rule is changed here (`--load` only into the in-memory kernel).
 
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -352,5 +352,88 @@ fn an_empty_path_variable_means_the_standard_path() {
         assert_eq!(o.status.code(), Some(1));
     }
     assert!(!output.exists(), "--check wrote {}", output.display());
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
+/// Issue 21 item 4: `augenrules --load` reaches the kernel through the same
+/// connection as the native commands, so the test-only in-memory kernel
+/// (`KAUDIT_FAKE_KERNEL`) takes the load, and a locked one is left alone in
+/// the reference's words. Scoped to this test's key and without `-D`, so a
+/// regression reaching the real kernel could only add this keyed rule
+/// (under the machine lock, which kaudit then takes itself), and it is
+/// removed before failing.
+#[test]
+fn load_goes_to_the_in_memory_kernel() {
+    let base = scratch("fake-kernel");
+    let key = format!("i21-augen-fake-{}", std::process::id());
+    let rd = base.join("rules.d");
+    std::fs::create_dir_all(&rd).unwrap();
+    std::fs::write(
+        rd.join("10-k.rules"),
+        format!("-a always,exit -F arch=b64 -S open -k {key}\n"),
+    )
+    .unwrap();
+    let output = base.join("audit.rules");
+    let state = base.join("fake-kernel.state");
+    let load = || {
+        Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["augenrules", "--load"])
+            .env("KAUDIT_AUGENRULES_DIR", &rd)
+            .env("KAUDIT_AUGENRULES_OUTPUT", &output)
+            .env("KAUDIT_AUGENRULES_SCOPE", format!("key={key}"))
+            .env("KAUDIT_FAKE_KERNEL", &state)
+            .output()
+            .expect("run kaudit augenrules --load")
+    };
+    let rules = |state: &Path| {
+        std::fs::read_to_string(state)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("rule "))
+            .count()
+    };
+    let o = load();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    if rules(&state) != 1 {
+        let _ = Command::new(env!("CARGO_BIN_EXE_kaudit"))
+            .args(["delete", "--key", &key])
+            .output();
+    }
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert_eq!(rules(&state), 1, "{stderr}");
+    assert!(
+        stderr.contains("no -D: added to the rules already loaded): 1 rule(s) added"),
+        "{stderr}"
+    );
+    // Locked (`-e 2`, which only the in-memory kernel may be): nothing is
+    // written or loaded, and the reference's exit 0.
+    let text = std::fs::read_to_string(&state).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("enabled ") {
+                "enabled 2"
+            } else {
+                l
+            }
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(text.contains("enabled 2\n"), "{text}");
+    std::fs::write(&state, text).unwrap();
+    std::fs::write(
+        rd.join("20-k.rules"),
+        format!("-a always,exit -F arch=b64 -S unlink -k {key}\n"),
+    )
+    .unwrap();
+    let merged = std::fs::read(&output).unwrap();
+    let o = load();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "augenrules: Audit system is in immutable mode - exiting with no changes\n"
+    );
+    assert_eq!(rules(&state), 1);
+    assert_eq!(std::fs::read(&output).unwrap(), merged);
     std::fs::remove_dir_all(&base).unwrap();
 }

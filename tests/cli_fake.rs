@@ -259,21 +259,21 @@ fn the_machine_lock_outlives_the_connection() {
         let shared = kernel();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let (k, l, h) = (shared.clone(), lock.clone(), held_at_close.clone());
-        let mut open = move || {
-            Ok(Box::new(NotingClose {
-                kernel: k.clone(),
-                lock: l.clone(),
-                held_at_close: h.clone(),
-            }) as Box<dyn Transport>)
-        };
         let lock_path = lock.clone();
-        let mut take = move || kaudit::lock::MachineLock::acquire_at(&lock_path).map(Some);
-        let mut env = kaudit::cli::auditctl::Env {
+        let mut kernel = fake_kernel::Scripted {
+            open: move || {
+                Box::new(NotingClose {
+                    kernel: k.clone(),
+                    lock: l.clone(),
+                    held_at_close: h.clone(),
+                }) as Box<dyn Transport>
+            },
+            lock: move || kaudit::lock::MachineLock::acquire_at(&lock_path).map(Some),
+        };
+        let mut env = kaudit::cli::env::Env {
             stdout: &mut out,
             stderr: &mut err,
-            privileged: true,
-            open: &mut open,
-            lock: &mut take,
+            kernel: &mut kernel,
             host: Host::fixed(Machine::X86_64, &[], &[], &["/tmp"]),
         };
         let code = kaudit::cli::auditctl::run(args, &mut env);

@@ -16,13 +16,13 @@
 //! (unless an earlier `-i`/`-c` line asked to skip bad lines); the usage and
 //! version texts are kaudit's own.
 
+use super::env::{Connect, Connection, Env, LockOrder, System};
 use crate::apply::{self, Outcome};
 use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
+use crate::error::Error;
 use crate::host::Host;
-use crate::lock::MachineLock;
 use crate::model::Control;
-use crate::netlink::socket::NetlinkTransport;
 use crate::netlink::{Transport, TransportError};
 use crate::rulefile::{compile_text, Entry, Origin, CRLF_WARNING};
 use crate::syntax::join_argv_bytes;
@@ -31,26 +31,15 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-/// Where the personality writes, and how it reaches the kernel; tests
-/// substitute a fake kernel and buffers.
-pub struct Env<'a> {
-    /// Standard output.
-    pub stdout: &'a mut dyn Write,
-    /// Standard error.
-    pub stderr: &'a mut dyn Write,
-    /// Whether the caller may control audit (root).
-    pub privileged: bool,
-    /// Opens the kernel connection when one is needed.
-    pub open: &'a mut dyn FnMut() -> Result<Box<dyn Transport>, TransportError>,
-    /// Takes the machine-wide lock before a change is sent (`None` where
-    /// there is nothing to lock, as with the in-memory kernel); an error
-    /// stops the command before anything is sent.
-    pub lock: &'a mut dyn FnMut() -> std::io::Result<Option<MachineLock>>,
-    /// The machine.
-    pub host: Host,
+/// What the personality writes on and compiles for: the [`Env`] but its
+/// kernel, which is borrowed apart (by the connection) while these are.
+struct Io<'a> {
+    stdout: &'a mut dyn Write,
+    stderr: &'a mut dyn Write,
+    host: &'a Host,
 }
 
-impl Env<'_> {
+impl Io<'_> {
     fn err(&mut self, line: &str) {
         let _ = writeln!(self.stderr, "{line}");
     }
@@ -70,27 +59,10 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
     // Writes never panic: a closed stdout ends the output quietly, a failed
     // one (a full disk) is reported at the end (`crate::output`).
     let mut out = crate::output::stdout();
-    let mut err = crate::output::Messages;
-    // Every command that reaches the kernel finishes once started (SIGINT,
-    // SIGTERM and SIGHUP are deferred) and expedites its deletes unless
-    // KAUDIT_NO_EXPEDITE is set; stdout and exit codes are unchanged.
-    let mut open = || {
-        NetlinkTransport::open().map(|t| {
-            crate::interrupt::defer();
-            let expedite = !crate::expedite::disabled_by_env();
-            Box::new(crate::expedite::Expedited::new(t, expedite)) as Box<dyn Transport>
-        })
-    };
-    // Changes wait for the machine lock, as every kaudit command that
-    // changes the kernel does (the reference takes none: two auditctl
-    // processes may interleave, two kaudit processes do not).
-    let mut lock = || MachineLock::acquire_for_change().map(Some);
     let mut env = Env {
         stdout: &mut out,
-        stderr: &mut err,
-        privileged: nix::unistd::geteuid().is_root(),
-        open: &mut open,
-        lock: &mut lock,
+        stderr: &mut crate::output::Messages,
+        kernel: &mut System,
         host: Host::detect(),
     };
     let code = run(args, &mut env);
@@ -105,7 +77,23 @@ pub fn main<S: AsRef<OsStr>>(args: &[S]) -> u8 {
 
 /// Runs one auditctl invocation; returns the exit code.
 /// Arguments are bytes, as argv is: keys and paths need not be UTF-8.
+///
+/// The kernel is reached through `env.kernel` ([`Connect::connect`]), in
+/// the reference's order: the connection first, its status (a refused
+/// connection and a locked kernel said in the reference's words), and only
+/// then, for a command that changes something, the machine lock (the
+/// reference takes none: two auditctl processes may interleave, two kaudit
+/// processes do not). From the connection on, SIGINT, SIGTERM and SIGHUP
+/// wait for the command to finish, and deletes expedite RCU grace periods
+/// unless KAUDIT_NO_EXPEDITE is set; stdout and exit codes are unchanged.
 pub fn run<S: AsRef<OsStr>>(args: &[S], env: &mut Env) -> u8 {
+    let kernel = &mut *env.kernel;
+    let privileged = kernel.privileged();
+    let env = &mut Io {
+        stdout: &mut *env.stdout,
+        stderr: &mut *env.stderr,
+        host: &env.host,
+    };
     let args: Vec<&[u8]> = args.iter().map(|a| a.as_ref().as_bytes()).collect();
     if args.is_empty() {
         let _ = env.stdout.write_all(crate::usage::usage().as_bytes());
@@ -114,22 +102,48 @@ pub fn run<S: AsRef<OsStr>>(args: &[S], env: &mut Env) -> u8 {
     let alone = |a: &str| args.len() == 1 && args[0] == a.as_bytes();
     // Only help works unprivileged. (auditctl also lets root without
     // CAP_AUDIT_CONTROL run `-l`; kaudit treats euid 0 as privileged.)
-    if !(env.privileged || alone("-h") || alone("--help")) {
+    if !(privileged || alone("-h") || alone("--help")) {
         env.err("You must be root to run this program.");
         return 4;
     }
     if args.len() == 2 && args[0] == b"-R" {
-        return file_mode(std::path::Path::new(OsStr::from_bytes(args[1])), env);
+        return file_mode(
+            std::path::Path::new(OsStr::from_bytes(args[1])),
+            env,
+            kernel,
+        );
     }
-    command_mode(&args, env)
+    command_mode(&args, env, kernel)
+}
+
+/// The connection for a command ([`Connect::connect`], the lock taken when
+/// asked), or the exit code after saying why there is none: a refused
+/// connection exits `refused`, another failure `failure_code` unless the
+/// reference has its own.
+fn connect<'k>(
+    env: &mut Io,
+    kernel: &'k mut dyn Connect,
+    refused: u8,
+    failure_code: u8,
+) -> Result<Connection<'k>, u8> {
+    let expedite = !crate::expedite::disabled_by_env();
+    match kernel.connect(LockOrder::WhenAsked, expedite) {
+        Ok(c) => Ok(c),
+        Err(Error::Transport(TransportError::Disabled)) => Err(disabled(env, refused)),
+        Err(Error::Transport(e)) => Err(transport_failure(env, &e, failure_code)),
+        Err(e) => {
+            env.err(&format!("Error talking to the kernel: {e}"));
+            Err(failure_code)
+        }
+    }
 }
 
 /// The machine lock for a change, or the exit code (1, the reference's
 /// for any failure, also when the wait for the lock ran out) after saying
 /// why it could not be taken (the reason names the lock file); nothing has
 /// been sent then.
-fn take_lock(env: &mut Env) -> Result<Option<MachineLock>, u8> {
-    (env.lock)().map_err(|e| {
+fn take_lock(env: &mut Io, conn: &mut Connection) -> Result<(), u8> {
+    conn.lock().map_err(|e| {
         env.err(&format!(
             "cannot take the kaudit lock: {}; nothing was changed",
             crate::output::reason(&e)
@@ -139,7 +153,7 @@ fn take_lock(env: &mut Env) -> Result<Option<MachineLock>, u8> {
 }
 
 /// One line of `diag` in the reference's words, then kaudit's caret display.
-fn print_diag(env: &mut Env, d: &Diagnostic) {
+fn print_diag(env: &mut Io, d: &Diagnostic) {
     env.err(&d.message);
     // The caret block and hint; the headline is replaced by auditctl's words.
     for line in d.to_string().lines().skip(1) {
@@ -150,7 +164,7 @@ fn print_diag(env: &mut Env, d: &Diagnostic) {
 /// The kernel refused the connection (ECONNREFUSED: audit is off for this
 /// process, which runs outside the initial user namespace, as in a
 /// container): auditctl's words, and `code`.
-fn disabled(env: &mut Env, code: u8) -> u8 {
+fn disabled(env: &mut Io, code: u8) -> u8 {
     env.err("The audit system is disabled");
     code
 }
@@ -195,7 +209,7 @@ fn refused_exit(compiled: &Compiled, line: &[u8]) -> u8 {
 /// A transport failure in auditctl's words; `failure_code` unless the
 /// reference has its own. (A connection refused part-way, after the first
 /// request was answered, ends the run with 0, as in auditctl.)
-fn transport_failure(env: &mut Env, e: &TransportError, failure_code: u8) -> u8 {
+fn transport_failure(env: &mut Io, e: &TransportError, failure_code: u8) -> u8 {
     match e {
         TransportError::Disabled => disabled(env, 0),
         TransportError::Unsupported(_) => {
@@ -213,10 +227,10 @@ fn transport_failure(env: &mut Env, e: &TransportError, failure_code: u8) -> u8 
     }
 }
 
-fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
+fn command_mode(args: &[&[u8]], env: &mut Io, kernel: &mut dyn Connect) -> u8 {
     let bytes = join_argv_bytes(args);
     let line = crate::syntax::shadow(&bytes);
-    let (result, warnings) = compile_line_bytes_with_warnings(&bytes, &env.host);
+    let (result, warnings) = compile_line_bytes_with_warnings(&bytes, env.host);
     for w in &warnings {
         env.err(&w.message);
     }
@@ -271,14 +285,11 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         [Control::IgnoreErrors] | [Control::ContinueOnErrors] => return 0,
         _ => {}
     }
-    // Declared before the connection so that it is dropped after it: the
-    // machine lock is released only once rcu_expedited is back (as
-    // `Expedited::holding` keeps it for the native commands).
-    let _lock: Option<MachineLock>;
-    let mut transport = match (env.open)() {
-        Ok(t) => t,
-        Err(TransportError::Disabled) => return disabled(env, refused_exit(&compiled, &bytes)),
-        Err(e) => return transport_failure(env, &e, 255),
+    // The connection keeps the lock it takes until after rcu_expedited is
+    // back (as `Expedited::holding` keeps it for the native commands).
+    let mut transport = match connect(env, kernel, refused_exit(&compiled, &bytes), 255) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     // Every command asks first, so that a refused connection ends it as
     // auditctl's does, before anything is locked or sent; other errors of
@@ -301,14 +312,11 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         Compiled::Control(cs) => cs.iter().any(Control::is_loadable),
         _ => true,
     };
-    _lock = if changes {
-        match take_lock(env) {
-            Ok(l) => l,
-            Err(code) => return code,
+    if changes {
+        if let Err(code) = take_lock(env, &mut transport) {
+            return code;
         }
-    } else {
-        None
-    };
+    }
     let entry = Entry {
         origin: Origin {
             file: "".into(),
@@ -317,8 +325,12 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
         text: line.into(),
         compiled: compiled.into(),
     };
-    let outcome = match apply_and_finish(env, std::slice::from_ref(&entry), transport.as_mut(), 255)
-    {
+    let outcome = match apply_and_finish(
+        env,
+        std::slice::from_ref(&entry),
+        transport.transport(),
+        255,
+    ) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -337,12 +349,12 @@ fn command_mode(args: &[&[u8]], env: &mut Env) -> u8 {
 /// code when the command ends here: a transport failure (`failure_code`
 /// unless the reference has its own) or an abort (its failures said).
 fn apply_and_finish(
-    env: &mut Env,
+    env: &mut Io,
     entries: &[Entry],
     transport: &mut dyn Transport,
     failure_code: u8,
 ) -> Result<Outcome, u8> {
-    let outcome = match apply::apply(entries, transport, &env.host) {
+    let outcome = match apply::apply(entries, transport, env.host) {
         Ok(o) => o,
         Err(e) => return Err(transport_failure(env, &e, failure_code)),
     };
@@ -356,7 +368,7 @@ fn apply_and_finish(
     Ok(outcome)
 }
 
-fn finish(env: &mut Env, outcome: &Outcome) {
+fn finish(env: &mut Io, outcome: &Outcome) {
     let _ = env.stdout.write_all(&outcome.stdout);
     let _ = env.stdout.flush();
     for n in &outcome.notes {
@@ -367,7 +379,7 @@ fn finish(env: &mut Env, outcome: &Outcome) {
 /// Writes `d`, a diagnostic about a line of the rules file `raw` (shown
 /// lossily as `shown` in the diagnostic), with the file's name as the bytes
 /// it is; only the headline when `headline_only`.
-fn write_file_diag(env: &mut Env, d: &Diagnostic, shown: &str, raw: &[u8], headline_only: bool) {
+fn write_file_diag(env: &mut Io, d: &Diagnostic, shown: &str, raw: &[u8], headline_only: bool) {
     let text = if headline_only {
         d.headline() + "\n"
     } else {
@@ -386,16 +398,13 @@ fn write_file_diag(env: &mut Env, d: &Diagnostic, shown: &str, raw: &[u8], headl
 
 /// `auditctl -R FILE`. The name is the bytes argv gave: it is opened as it
 /// is and printed as it is (the diagnostics' `FILE:LINE:COL` headlines too).
-fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
+fn file_mode(file: &std::path::Path, env: &mut Io, kernel: &mut dyn Connect) -> u8 {
     let raw = file.as_os_str().as_bytes();
     let shown = file.to_string_lossy();
-    // Dropped after the connection (see command_mode).
-    let _lock: Option<MachineLock>;
     // auditctl checks the kernel before it looks at the file.
-    let mut transport = match (env.open)() {
-        Ok(t) => t,
-        Err(TransportError::Disabled) => return disabled(env, 1),
-        Err(e) => return transport_failure(env, &e, 1),
+    let mut transport = match connect(env, kernel, 1, 1) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     match transport.get_status() {
         Ok(s) if s.enabled == AUDIT_LOCKED => {
@@ -444,7 +453,7 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
         env.err_bytes(&[b"Error - ", raw, b" is world writable"]);
         return 1;
     }
-    let (entries, diags) = compile_text(&shown, &text, &env.host);
+    let (entries, diags) = compile_text(&shown, &text, env.host);
     // Lines after a `-i` or `-c` line may fail without stopping the load, as
     // in auditctl; errors before any such line reject the whole file.
     let first_tolerant = entries
@@ -491,11 +500,10 @@ fn file_mode(file: &std::path::Path, env: &mut Env) -> u8 {
         ]);
         return 1;
     }
-    _lock = match take_lock(env) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let outcome = match apply_and_finish(env, &entries, transport.as_mut(), 1) {
+    if let Err(code) = take_lock(env, &mut transport) {
+        return code;
+    }
+    let outcome = match apply_and_finish(env, &entries, transport.transport(), 1) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -517,9 +525,10 @@ mod tests {
     use super::*;
     use crate::netlink::fake::FakeKernel;
     use crate::tables::Machine;
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
     use std::ffi::OsString;
     use std::path::PathBuf;
+    use std::rc::Rc;
 
     const DISABLED: &str = "The audit system is disabled\n";
 
@@ -534,42 +543,64 @@ mod tests {
     /// `auditctl ARGS` against `kernel`, and the kernel as it ends (the
     /// one connection gives it back when it is closed).
     fn run_on(kernel: FakeKernel, args: &[OsString]) -> (Ran, FakeKernel) {
-        let shared = std::rc::Rc::new(std::cell::RefCell::new(Some(kernel)));
+        let mut once = Once {
+            kernel: Rc::new(RefCell::new(Some(kernel))),
+            locked: Rc::new(Cell::new(false)),
+        };
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let locked = Cell::new(false);
-        let s = shared.clone();
-        let mut open = move || {
-            let k = s.borrow_mut().take().expect("one connection");
-            Ok(Box::new(Returned(k, s.clone())) as Box<dyn Transport>)
-        };
-        let mut lock = || {
-            locked.set(true);
-            Ok(None)
-        };
         let mut env = Env {
             stdout: &mut out,
             stderr: &mut err,
-            privileged: true,
-            open: &mut open,
-            lock: &mut lock,
+            kernel: &mut once,
             host: Host::fixed(Machine::X86_64, &[], &[], &["/tmp"]),
         };
         let code = run(args, &mut env);
-        let kernel = shared.borrow_mut().take().unwrap_or_default();
+        let kernel = once.kernel.borrow_mut().take().unwrap_or_default();
         let ran = Ran {
             code,
             stdout: out,
             stderr: err,
-            locked: locked.get(),
+            locked: once.locked.get(),
         };
         (ran, kernel)
     }
 
+    /// A kernel that may be connected to once, and whether the connection
+    /// took the lock.
+    struct Once {
+        kernel: Rc<RefCell<Option<FakeKernel>>>,
+        locked: Rc<Cell<bool>>,
+    }
+
+    impl Once {
+        fn returned(&mut self) -> Returned {
+            let k = self.kernel.borrow_mut().take().expect("one connection");
+            Returned(k, self.kernel.clone())
+        }
+    }
+
+    impl Connect for Once {
+        fn privileged(&self) -> bool {
+            true
+        }
+        fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error> {
+            Ok(Box::new(self.returned()))
+        }
+        fn open_for_change(&mut self, _: bool) -> Result<Box<dyn Transport + '_>, Error> {
+            Ok(Box::new(self.returned()))
+        }
+        fn connect(&mut self, _: LockOrder, _: bool) -> Result<Connection<'_>, Error> {
+            let locked = self.locked.clone();
+            let lock = Box::new(move || {
+                locked.set(true);
+                Ok(None)
+            });
+            Ok(Connection::new(Box::new(self.returned()), lock))
+        }
+    }
+
     /// A connection that gives its kernel back when it is closed.
-    struct Returned(
-        FakeKernel,
-        std::rc::Rc<std::cell::RefCell<Option<FakeKernel>>>,
-    );
+    struct Returned(FakeKernel, Rc<RefCell<Option<FakeKernel>>>);
 
     impl Drop for Returned {
         fn drop(&mut self) {

@@ -31,13 +31,11 @@
 //!   never through a symlink;
 //! - `--check` also says whether the kernel's rules match the files.
 
-use super::native::open_for_change;
+use super::env::{Connect, Env, LockOrder, System};
 use crate::diag::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::exit;
 use crate::host::Host;
-use crate::netlink::socket::NetlinkTransport;
-use crate::netlink::Transport;
 use crate::rulefile::{
     compile_text, directory_problems, file_problems, merge_problems, read_trusted,
     rules_file_names, Entry, Trust, LIMIT_TEXT, MAX_FILE_BYTES,
@@ -175,14 +173,15 @@ fn say(out: &mut dyn Write, cmd: &str, text: &str) {
 }
 
 /// Runs augenrules with `args`; `cmd` is the name it was called by (used
-/// in messages, as the reference uses `$0`).
-pub fn run(
-    cmd: &str,
-    args: &[String],
-    paths: &Paths,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
+/// in messages, as the reference uses `$0`). The kernel is `env.kernel`:
+/// asked whether it is locked, and for `--check` and `--load` its rules
+/// and settings; `--load` changes it under the machine lock, taken before
+/// the connection is opened ([`LockOrder::First`]).
+pub fn run(cmd: &str, args: &[String], paths: &Paths, env: &mut Env) -> u8 {
+    let out: &mut dyn Write = &mut *env.stdout;
+    let err: &mut dyn Write = &mut *env.stderr;
+    let kernel: &mut dyn Connect = &mut *env.kernel;
+    let host = &env.host;
     let (mut check, mut load) = (false, false);
     for a in args {
         match a.as_str() {
@@ -194,7 +193,6 @@ pub fn run(
             }
         }
     }
-    let host = Host::detect();
     // Files anyone could write decide what is audited: refused for --load,
     // a warning otherwise (the merged file is written 0640 by root). The
     // rules directory (every *.rules file in it is merged) and the file
@@ -224,7 +222,7 @@ pub fn run(
             &format!("No rules directory - {}", paths.rules_dir.display()),
         );
         if load {
-            load_file(&paths.output, &host, err);
+            load_file(&paths.output, host, kernel, err);
         }
         return 1;
     }
@@ -239,8 +237,8 @@ pub fn run(
         1
     };
     // A locked kernel takes no change: said, and the reference exits 0.
-    let locked = |out: &mut dyn Write| {
-        let locked = immutable();
+    let locked = |out: &mut dyn Write, kernel: &mut dyn Connect| {
+        let locked = immutable(kernel);
         if locked {
             say(
                 out,
@@ -271,9 +269,9 @@ pub fn run(
     }
     // Once the merged file is current: loaded when --load asks for it, from
     // the bytes just merged (which the file holds), not read back.
-    let load_merged = |err: &mut dyn Write| {
+    let load_merged = |err: &mut dyn Write, kernel: &mut dyn Connect| {
         if load {
-            load_text(&paths.output, &merged, &origins, &host, err)
+            load_text(&paths.output, &merged, &origins, host, kernel, err)
         } else {
             0
         }
@@ -284,25 +282,25 @@ pub fn run(
     };
     if current.as_deref() == Some(&merged[..]) {
         say(out, cmd, "No change");
-        if locked(out) {
+        if locked(out, kernel) {
             return 0;
         }
         if check {
-            report_kernel(&paths.output, &merged, &host, out);
+            report_kernel(&paths.output, &merged, host, kernel, out);
         }
-        return load_merged(err);
+        return load_merged(err, kernel);
     }
     if check {
         say(out, cmd, "Rules have changed and should be updated");
         return 0;
     }
-    if locked(out) {
+    if locked(out, kernel) {
         return 0;
     }
     if let Err(e) = install(&paths.output, &merged) {
         return failed(err, "cannot write", &paths.output, &e);
     }
-    load_merged(err)
+    load_merged(err, kernel)
 }
 
 /// Writes the merged file as the reference does (the old one kept as
@@ -327,9 +325,12 @@ fn install(output: &Path, merged: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn immutable() -> bool {
-    NetlinkTransport::open()
-        .and_then(|mut t| t.get_status())
+/// Whether the kernel's configuration is locked (`-e 2`); a kernel that
+/// cannot be asked is not.
+fn immutable(kernel: &mut dyn Connect) -> bool {
+    kernel
+        .open()
+        .and_then(|mut t| Ok(t.get_status()?))
         .is_ok_and(|s| s.enabled == AUDIT_LOCKED)
 }
 
@@ -368,11 +369,20 @@ fn desired_of(
 
 /// `--check`'s extra line: whether the kernel holds what the file (its
 /// bytes `text`) says.
-fn report_kernel(file: &Path, text: &[u8], host: &Host, out: &mut dyn Write) {
+fn report_kernel(
+    file: &Path,
+    text: &[u8],
+    host: &Host,
+    kernel: &mut dyn Connect,
+    out: &mut dyn Write,
+) {
     let (Ok(entries), Ok(scope)) = (compiled(file, text, host), scope_from_env()) else {
         return;
     };
-    let Ok(state) = NetlinkTransport::open().and_then(|mut t| sync::read_state(&mut t)) else {
+    let Ok(state) = kernel
+        .open()
+        .and_then(|mut t| Ok(sync::read_state(&mut *t)?))
+    else {
         return;
     };
     let Ok((desired, _)) = desired_of(&entries, &state, &scope) else {
@@ -429,10 +439,10 @@ fn report_errors(err: &mut dyn Write, file: &Path, diags: &[Diagnostic]) -> u8 {
 
 /// Loads the file (no rules directory: the merged file as it is, read once
 /// and its trust checked) through the sync engine; the exit code.
-fn load_file(file: &Path, host: &Host, err: &mut dyn Write) -> u8 {
+fn load_file(file: &Path, host: &Host, kernel: &mut dyn Connect, err: &mut dyn Write) -> u8 {
     let paths = [file.to_string_lossy().into_owned()];
     match sync::entries_from_paths(&paths, host, Trust::Refuse) {
-        Ok((entries, _)) => load_entries(file, &entries, None, host, err),
+        Ok((entries, _)) => load_entries(file, &entries, None, host, kernel, err),
         Err(diags) => report_errors(err, file, &diags),
     }
 }
@@ -445,10 +455,11 @@ fn load_text(
     text: &[u8],
     origins: &[LineOrigin],
     host: &Host,
+    kernel: &mut dyn Connect,
     err: &mut dyn Write,
 ) -> u8 {
     match compiled(file, text, host) {
-        Ok(entries) => load_entries(file, &entries, Some(origins), host, err),
+        Ok(entries) => load_entries(file, &entries, Some(origins), host, kernel, err),
         Err(diags) => report_errors(err, file, &diags),
     }
 }
@@ -460,6 +471,7 @@ fn load_entries(
     entries: &[Entry],
     origins: Option<&[LineOrigin]>,
     host: &Host,
+    kernel: &mut dyn Connect,
     err: &mut dyn Write,
 ) -> u8 {
     let scope = match scope_from_env() {
@@ -469,12 +481,11 @@ fn load_entries(
             return 1;
         }
     };
-    // The machine lock, then the kernel, as for every change (see
-    // native::open_for_change); a locked kernel was refused above, in the
-    // reference's words, and the sync refuses one that became locked since.
-    let refuse_immutable = false;
+    // The machine lock, then the kernel; a locked kernel was refused above,
+    // in the reference's words, and the sync refuses one that became locked
+    // since.
     let expedite = !crate::expedite::disabled_by_env();
-    let mut t = match open_for_change(NetlinkTransport::open, refuse_immutable, expedite) {
+    let mut t = match kernel.connect(LockOrder::First, expedite) {
         Ok(t) => t,
         Err(Error::Lock(e)) => {
             // Exit 1 also when the wait ran out: augenrules' own table.
@@ -550,13 +561,13 @@ fn load_entries(
 pub fn main(cmd: &str, args: &[String]) -> u8 {
     // Writes never panic (`crate::output`); a failed stdout is reported.
     let mut out = crate::output::stdout();
-    let code = run(
-        cmd,
-        args,
-        &Paths::from_env(),
-        &mut out,
-        &mut crate::output::Messages,
-    );
+    let mut env = Env {
+        stdout: &mut out,
+        stderr: &mut crate::output::Messages,
+        kernel: &mut System,
+        host: Host::detect(),
+    };
+    let code = run(cmd, args, &Paths::from_env(), &mut env);
     match out.finish() {
         Ok(()) => code,
         Err(e) => {
@@ -569,6 +580,170 @@ pub fn main(cmd: &str, args: &[String]) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netlink::fake::FakeKernel;
+    use crate::netlink::Transport;
+    use crate::tables::Machine;
+    use crate::uapi::{AUDIT_ADD_RULE, AUDIT_DEL_RULE};
+
+    /// What `augenrules ARGS` returned and printed.
+    struct Ran {
+        code: u8,
+        stdout: String,
+        stderr: String,
+    }
+
+    /// `augenrules ARGS` on `DIR/rules.d` and `DIR/audit.rules`, against
+    /// the in-memory `kernel`.
+    fn augenrules_on(kernel: &mut FakeKernel, dir: &Path, args: &[&str]) -> Ran {
+        let paths = Paths {
+            rules_dir: dir.join("rules.d"),
+            output: dir.join("audit.rules"),
+        };
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut env = Env {
+            stdout: &mut out,
+            stderr: &mut err,
+            kernel,
+            host: Host::fixed(Machine::X86_64, &[], &[], &["/tmp"]),
+        };
+        let code = run("augenrules", &args, &paths, &mut env);
+        Ran {
+            code,
+            stdout: String::from_utf8(out).unwrap(),
+            stderr: String::from_utf8(err).unwrap(),
+        }
+    }
+
+    /// A scratch directory whose `rules.d` holds `10-k.rules` with `text`.
+    fn rules_d(name: &str, text: &str) -> PathBuf {
+        let dir = scratch(name);
+        std::fs::create_dir_all(dir.join("rules.d")).unwrap();
+        set_rules(&dir, text);
+        dir
+    }
+
+    fn set_rules(dir: &Path, text: &str) {
+        std::fs::write(dir.join("rules.d/10-k.rules"), text).unwrap();
+    }
+
+    /// Every rule the kernel holds, in its stored form, list by list.
+    fn table(kernel: &mut FakeKernel) -> Vec<Vec<u8>> {
+        kernel.list_rules().unwrap()
+    }
+
+    const TWO: &str = "-D\n-a always,exit -F arch=b64 -S open -k augk-a\n\
+                       -a always,exit -F arch=b64 -S unlink -k augk-b\n";
+    /// TWO and two rules more.
+    const FOUR: &str = "-D\n-a always,exit -F arch=b64 -S open -k augk-a\n\
+                        -a always,exit -F arch=b64 -S unlink -k augk-b\n\
+                        -a always,exit -F arch=b64 -S rename -k augk-c\n\
+                        -a always,exit -F arch=b64 -S chmod -k augk-d\n";
+
+    /// Issue 21 item 4: `augenrules --load` reaches the kernel it is given
+    /// (here the in-memory one), for the lock check, the load and `--check`.
+    #[test]
+    fn load_goes_to_the_given_kernel() {
+        let dir = rules_d("augen-load", TWO);
+        let mut kernel = FakeKernel::new();
+        let r = augenrules_on(&mut kernel, &dir, &["--load"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.stdout, "");
+        assert_eq!(
+            r.stderr,
+            format!(
+                "kaudit: loaded {} (its -D replaces the rule table): 2 rule(s) added, 0 \
+                 deleted, 0 kept in place, 0 setting(s) changed\n",
+                dir.join("audit.rules").display()
+            )
+        );
+        assert_eq!(kernel.rule_count(), 2);
+        // The merged file was written, and --check compares the same kernel.
+        assert!(dir.join("audit.rules").is_file());
+        let r = augenrules_on(&mut kernel, &dir, &["--check"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            r.stdout,
+            format!(
+                "augenrules: No change\nkaudit: the kernel's rules and settings match {}\n",
+                dir.join("audit.rules").display()
+            )
+        );
+        // Loading again changes nothing.
+        let before = table(&mut kernel);
+        let r = augenrules_on(&mut kernel, &dir, &["--load"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("0 rule(s) added, 0 deleted, 2 kept"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(table(&mut kernel), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A rule the kernel refuses: named in audit.rules and in its rules.d
+    /// file, and the previous rules are back (exit 1, the reference's).
+    #[test]
+    fn a_refused_rule_rolls_the_load_back() {
+        let dir = rules_d("augen-refused", TWO);
+        let mut kernel = FakeKernel::new();
+        assert_eq!(augenrules_on(&mut kernel, &dir, &["--load"]).code, 0);
+        let before = table(&mut kernel);
+        set_rules(&dir, FOUR);
+        kernel.refuse_nth(AUDIT_ADD_RULE, 2, libc::EINVAL);
+        let r = augenrules_on(&mut kernel, &dir, &["--load"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let file = dir.join("rules.d/10-k.rules");
+        assert!(
+            r.stderr.contains(&format!(
+                "(line 8 of {} is {}:5)",
+                dir.join("audit.rules").display(),
+                file.display()
+            )),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(table(&mut kernel), before, "{}", r.stderr);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A refusal whose rollback is refused too: exit 5, as `kaudit sync`.
+    #[test]
+    fn a_load_not_rolled_back_exits_5() {
+        let dir = rules_d("augen-not-restored", TWO);
+        let mut kernel = FakeKernel::new();
+        assert_eq!(augenrules_on(&mut kernel, &dir, &["--load"]).code, 0);
+        set_rules(&dir, FOUR);
+        kernel.refuse_nth(AUDIT_ADD_RULE, 2, libc::EINVAL);
+        kernel.set_refusal(Some(Box::new(|r| {
+            (r.msg_type == AUDIT_DEL_RULE).then_some(libc::EPERM)
+        })));
+        let r = augenrules_on(&mut kernel, &dir, &["--load"]);
+        assert_eq!(r.code, exit::NOT_RESTORED, "{}", r.stderr);
+        assert_eq!(kernel.rule_count(), 3, "{}", r.stderr);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A locked kernel (`-e 2`): the reference's words on stdout, exit 0,
+    /// neither the kernel nor audit.rules changed.
+    #[test]
+    fn a_locked_kernel_is_left_alone() {
+        let dir = rules_d("augen-locked", TWO);
+        let mut kernel = FakeKernel::new();
+        kernel.status_mut().enabled = AUDIT_LOCKED;
+        let r = augenrules_on(&mut kernel, &dir, &["--load"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            r.stdout,
+            "augenrules: Audit system is in immutable mode - exiting with no changes\n"
+        );
+        assert_eq!(r.stderr, "");
+        assert_eq!(kernel.rule_count(), 0);
+        assert!(!dir.join("audit.rules").exists());
+        assert_eq!(kernel.stats().requests_sent, 1, "only the status was asked");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// An empty directory of this test process's own.
     fn scratch(name: &str) -> PathBuf {
@@ -680,7 +855,13 @@ mod tests {
             output: output.clone(),
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run("augenrules", &[], &paths, &mut out, &mut err);
+        let mut env = Env {
+            stdout: &mut out,
+            stderr: &mut err,
+            kernel: &mut crate::netlink::fake::FakeKernel::new(),
+            host: Host::detect(),
+        };
+        let code = run("augenrules", &[], &paths, &mut env);
         let err = String::from_utf8_lossy(&err);
         assert_eq!(code, 1, "{err}");
         let expected = format!(

@@ -3,7 +3,7 @@
 //! only in what they print. Exit 0 when the same, 1 when different, 2 on
 //! any error (as diff(1)).
 
-use super::native::{desired_to_compare, scope_of, Env};
+use super::env::{desired_to_compare, scope_of, Env};
 use crate::error::Error;
 use crate::exit;
 use crate::json;

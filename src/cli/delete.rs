@@ -1,7 +1,7 @@
 //! `kaudit delete`: a rule given in auditctl syntax, or every rule with a
 //! key.
 
-use super::native::{kernel_rules, report, say, Env};
+use super::env::{kernel_rules, report, say, Env};
 use crate::compile::{compile_args, Compiled};
 use crate::error::Error;
 use crate::exit;

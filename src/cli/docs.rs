@@ -1,6 +1,7 @@
 //! `kaudit generate-docs DIR` (used by scripts/install.sh): man pages
 //! (`kaudit.8` and one per subcommand) and shell completions, all from the
-//! clap definitions of the binary, so they never disagree with `--help`.
+//! clap definitions of the command line ([`super::args`]), so they never
+//! disagree with `--help`.
 
 use crate::error::Error;
 use crate::exit;

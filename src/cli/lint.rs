@@ -1,7 +1,7 @@
 //! `kaudit lint`: the report of [`crate::lint`] on standard output. Exit 0
 //! when clean, 1 when a finding is at or above `--deny`, 2 on any error.
 
-use super::native::Env;
+use super::env::Env;
 use crate::error::Error;
 use crate::lint::{Format, Level};
 

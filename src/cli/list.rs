@@ -2,7 +2,7 @@
 //! them (or as JSON), and `kaudit list --watches [DIR]`: the path and dir
 //! watches.
 
-use super::native::{kernel_rules, Env};
+use super::env::{kernel_rules, Env};
 use crate::error::Error;
 use crate::exit;
 use crate::json;

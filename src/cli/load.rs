@@ -1,7 +1,7 @@
 //! `kaudit load`: rules files into the kernel, in order. Every line of every
 //! file is checked first; if any has an error, nothing is sent.
 
-use super::native::{report, say, Env};
+use super::env::{report, say, Env};
 use crate::compile::{Compiled, RuleOp};
 use crate::diag::Severity;
 use crate::error::Error;

@@ -4,23 +4,28 @@
 //! the native `kaudit` interface, where `kaudit auditctl ARGS...` and
 //! `kaudit augenrules ARGS...` also reach them.
 //!
-//! The native commands each have a module here ([`load`], [`list`],
+//! The native command line is defined and dispatched in [`args`]; the
+//! native commands each have a module here ([`load`], [`list`],
 //! [`delete`], [`sync`], [`compare`] for `diff` and `check`, [`status`],
-//! [`lint`], [`docs`]); they run in a [`native::Env`] (output streams,
-//! kernel connection, host), so each runs against the in-memory kernel in
-//! tests. `src/main.rs` only parses argv and dispatches.
+//! [`lint`], [`docs`]). They and the personalities run in an [`env::Env`]
+//! (output streams, the kernel through [`env::Connect`], host), so each
+//! runs against the in-memory kernel in tests. `src/main.rs` only starts
+//! the process and calls [`main`].
 
+pub mod args;
 pub mod auditctl;
 pub mod augenrules;
 pub mod compare;
 pub mod delete;
 pub mod docs;
+pub mod env;
 pub mod lint;
 pub mod list;
 pub mod load;
-pub mod native;
 pub mod status;
 pub mod sync;
+
+use std::ffi::OsString;
 
 #[cfg(test)]
 mod tests;
@@ -51,6 +56,36 @@ pub fn personality(argv0: &str, args: &[String]) -> (Personality, usize) {
         _ => {}
     }
     (Personality::Native, 0)
+}
+
+/// Runs the process's command line `argv` (the program name first) in
+/// the personality its name or first argument asks for; the exit code.
+pub fn main(argv: &[OsString]) -> u8 {
+    // Personalities are chosen by name; argv itself stays bytes (the
+    // auditctl personality takes keys and paths that are not UTF-8, as
+    // auditctl does).
+    let lossy: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let argv0 = lossy.first().cloned().unwrap_or_default();
+    let rest = lossy.get(1..).unwrap_or_default();
+    match personality(&argv0, rest) {
+        (Personality::Auditctl, skip) => {
+            let code = auditctl::main(&argv[1 + skip..]);
+            after_signal("auditctl", "the command", code)
+        }
+        (Personality::Augenrules, skip) => {
+            let cmd = if skip == 0 {
+                argv0.as_str()
+            } else {
+                "augenrules"
+            };
+            let code = augenrules::main(cmd, &lossy[1 + skip..]);
+            after_signal("augenrules", "the load", code)
+        }
+        (Personality::Native, _) => args::run(argv),
+    }
 }
 
 /// After a command that deferred SIGINT/SIGTERM/SIGHUP: if one came, say so

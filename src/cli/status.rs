@@ -1,7 +1,7 @@
 //! `kaudit status`: the kernel's audit status, as `auditctl -s` prints it
 //! (or as JSON).
 
-use super::native::Env;
+use super::env::Env;
 use crate::error::Error;
 use crate::exit;
 

@@ -2,7 +2,7 @@
 //! with the least change (the engine is [`crate::sync`]); `--dry-run`
 //! prints the plan.
 
-use super::native::{desired, desired_to_compare, report, say, scope_of, Env};
+use super::env::{desired, desired_to_compare, report, say, scope_of, Env};
 use crate::error::Error;
 use crate::exit;
 use crate::json;

@@ -2,7 +2,7 @@
 //! standard output and standard error, its exit code, and what the kernel
 //! holds afterwards. No root, no kernel.
 
-use super::native::{exit_code, Env};
+use super::env::{exit_code, Env};
 use super::{compare, delete, list, load, status, sync};
 use crate::error::Error;
 use crate::exit;
@@ -479,7 +479,7 @@ impl std::io::Write for Full {
 
 #[test]
 fn a_failed_write_is_exit_1_or_2_for_diff_check_and_lint() {
-    use super::native::conclude;
+    use super::env::conclude;
     use crate::output::Output;
     use std::io::Write;
     let full = || {

@@ -1,10 +1,11 @@
-//! Which kernel the native commands talk to.
+//! Which kernel the commands talk to.
 //!
 //! Normally the real one ([`NetlinkTransport`]). For tests only, when the
 //! environment variable [`FAKE_KERNEL_ENV`] names a file, the native commands
-//! (`sync`, `diff`, `check`, `list`, `status`, `load`, `delete`) talk to the
-//! in-memory kernel of [`super::fake`] instead, with its state loaded from
-//! that file and written back after every change. This lets the Ansible
+//! (`sync`, `diff`, `check`, `list`, `status`, `load`, `delete`) and the
+//! `auditctl` and `augenrules` personalities talk to the in-memory kernel of
+//! [`super::fake`] instead, with its state loaded from that file and written
+//! back after every change. This lets the Ansible
 //! module and the Puppet provider be tested end to end against a locked
 //! kernel (`enabled 2`), which must never be set on a shared machine. With
 //! the fake, no root privilege and no machine lock are needed, and nothing
@@ -34,7 +35,7 @@ use crate::uapi::{AUDIT_FEATURE_VERSION, AUDIT_SET_FEATURE};
 /// The environment variable naming the fake kernel's state file.
 pub const FAKE_KERNEL_ENV: &str = "KAUDIT_FAKE_KERNEL";
 
-/// The kernel a native command talks to.
+/// The kernel a command talks to.
 pub enum Kernel {
     /// The running kernel, over netlink.
     Real(NetlinkTransport),
@@ -42,11 +43,21 @@ pub enum Kernel {
     Fake(Box<FakeKernel>, PathBuf),
 }
 
+/// Whether [`Kernel::open`] opens the fake kernel ([`FAKE_KERNEL_ENV`] is
+/// set and not empty).
+pub fn fake_selected() -> bool {
+    fake_path().is_some()
+}
+
+fn fake_path() -> Option<std::ffi::OsString> {
+    std::env::var_os(FAKE_KERNEL_ENV).filter(|p| !p.is_empty())
+}
+
 impl Kernel {
     /// The fake kernel when [`FAKE_KERNEL_ENV`] is set and not empty,
     /// otherwise a netlink connection to the real kernel.
     pub fn open() -> Result<Kernel, TransportError> {
-        match std::env::var_os(FAKE_KERNEL_ENV).filter(|p| !p.is_empty()) {
+        match fake_path() {
             Some(path) => {
                 let path = PathBuf::from(path);
                 let text = match std::fs::read_to_string(&path) {

@@ -1,14 +1,17 @@
 //! The auditctl personality against the in-memory kernel, for tests that run
 //! `cli::auditctl::run` without root: one [`FakeKernel`] shared by every
 //! connection an invocation opens (recording every request sent), and the
-//! [`Env`] that points the personality at it.
+//! [`Connect`] ([`Scripted`]) that points the personality's [`Env`] at it.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kaudit::cli::auditctl::{run, Env};
+use kaudit::cli::auditctl::run;
+use kaudit::cli::env::{Connect, Connection, Env, LockOrder};
+use kaudit::error::Error;
 use kaudit::host::Host;
+use kaudit::lock::MachineLock;
 use kaudit::netlink::fake::FakeKernel;
 use kaudit::netlink::{Ack, AuditFeatures, AuditStatus, Request, Transport, TransportError};
 
@@ -45,6 +48,38 @@ impl Transport for SharedKernel {
     }
 }
 
+/// A kernel whose connections `open` makes and whose machine lock `lock`
+/// takes (`None`: nothing to lock), for a privileged caller.
+pub struct Scripted<O, L> {
+    pub open: O,
+    pub lock: L,
+}
+
+impl<O, L> Connect for Scripted<O, L>
+where
+    O: FnMut() -> Box<dyn Transport>,
+    L: FnMut() -> std::io::Result<Option<MachineLock>>,
+{
+    fn privileged(&self) -> bool {
+        true
+    }
+    fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error> {
+        Ok((self.open)())
+    }
+    fn open_for_change(&mut self, _: bool) -> Result<Box<dyn Transport + '_>, Error> {
+        Ok((self.open)())
+    }
+    fn connect(&mut self, order: LockOrder, _: bool) -> Result<Connection<'_>, Error> {
+        let held = match order {
+            LockOrder::First => (self.lock)().map_err(Error::Lock)?,
+            LockOrder::WhenAsked => None,
+        };
+        let transport = (self.open)();
+        let lock = &mut self.lock;
+        Ok(Connection::new(transport, Box::new(lock)).holding(held))
+    }
+}
+
 /// What one invocation of the personality returned and printed.
 pub struct Run {
     pub code: u8,
@@ -57,13 +92,14 @@ pub struct Run {
 pub fn auditctl(kernel: &SharedKernel, host: Host, args: &[&str]) -> Run {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let k = kernel.clone();
-    let mut open = move || Ok(Box::new(k.clone()) as Box<dyn Transport>);
+    let mut kernel = Scripted {
+        open: move || Box::new(k.clone()) as Box<dyn Transport>,
+        lock: || Ok(None),
+    };
     let mut env = Env {
         stdout: &mut out,
         stderr: &mut err,
-        privileged: true,
-        open: &mut open,
-        lock: &mut || Ok(None),
+        kernel: &mut kernel,
         host,
     };
     let code = run(args, &mut env);

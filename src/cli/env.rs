@@ -1,11 +1,12 @@
-//! What every native `kaudit` command runs in: where it writes, how it
-//! reaches the kernel, and the machine it compiles for ([`Env`]), with the
-//! few steps several commands share (reporting diagnostics, reading the
-//! kernel's rules, building the desired state of a sync).
+//! What every command runs in: where it writes, how it reaches the kernel,
+//! and the machine it compiles for ([`Env`]), with the few steps several
+//! native commands share (reporting diagnostics, reading the kernel's
+//! rules, building the desired state of a sync).
 //!
-//! The kernel is reached through [`Connect`]: [`System`] is the running
-//! kernel (netlink, with root, the machine-wide lock and deferred signals
-//! for a change), or the test-only file-backed fake of
+//! The kernel is reached through [`Connect`], by the native commands and
+//! the `auditctl` and `augenrules` personalities alike: [`System`] is the
+//! running kernel (netlink, with root, the machine-wide lock and deferred
+//! signals for a change), or the test-only file-backed fake of
 //! [`crate::netlink::select`]; [`FakeKernel`] itself is a [`Connect`], so
 //! every command runs against the in-memory kernel in tests.
 
@@ -24,8 +25,8 @@ use crate::sync::{self, Scope};
 use crate::uapi::AUDIT_LOCKED;
 use std::io::Write;
 
-/// Where a native command writes, how it reaches the kernel, and the
-/// machine; tests substitute buffers and an in-memory kernel.
+/// Where a command writes, how it reaches the kernel, and the machine;
+/// tests substitute buffers and an in-memory kernel.
 pub struct Env<'a> {
     /// Standard output (results).
     pub stdout: &'a mut dyn Write,
@@ -39,6 +40,12 @@ pub struct Env<'a> {
 
 /// How a command reaches the kernel.
 pub trait Connect {
+    /// Whether the caller may control audit (euid 0; always, for the
+    /// in-memory kernels, which need no privilege). The `auditctl`
+    /// personality asks this before anything else, as the reference does;
+    /// [`Connect::open_for_change`] refuses an unprivileged caller itself.
+    fn privileged(&self) -> bool;
+
     /// A connection to read the kernel's rules and status.
     fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error>;
 
@@ -48,6 +55,88 @@ pub trait Connect {
     /// SIGINT, SIGTERM and SIGHUP wait for the change to finish, and
     /// deletes expedite RCU grace periods when `expedite` says so.
     fn open_for_change(&mut self, expedite: bool) -> Result<Box<dyn Transport + '_>, Error>;
+
+    /// The personalities' way to the kernel, whose checks come in the
+    /// reference's order and are said in its words by the caller: no
+    /// privilege or locked-kernel check here. With [`LockOrder::First`]
+    /// (`augenrules --load`) the machine lock is taken before the
+    /// connection is opened ([`Error::Lock`] when it cannot be); with
+    /// [`LockOrder::WhenAsked`] (the `auditctl` personality, which asks the
+    /// kernel before it knows whether the command changes anything) only
+    /// when [`Connection::lock`] is called. From the opening on, SIGINT,
+    /// SIGTERM and SIGHUP wait for the command to finish, and deletes
+    /// expedite RCU grace periods when `expedite` says so.
+    fn connect(&mut self, order: LockOrder, expedite: bool) -> Result<Connection<'_>, Error>;
+}
+
+/// When [`Connect::connect`] takes the machine lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockOrder {
+    /// Before the connection is opened.
+    First,
+    /// When the caller asks ([`Connection::lock`]).
+    WhenAsked,
+}
+
+/// How a [`Connection`] takes the machine lock (`None`: nothing to lock, as
+/// for the in-memory kernel).
+pub type Locker<'a> = Box<dyn FnMut() -> std::io::Result<Option<MachineLock>> + 'a>;
+
+/// A connection of [`Connect::connect`], and the machine lock it holds or
+/// may take. The lock is released after the connection is dropped (and
+/// with it, the `rcu_expedited` knob restored).
+pub struct Connection<'a> {
+    transport: Box<dyn Transport + 'a>,
+    locker: Locker<'a>,
+    // Declared last: dropped after the transport.
+    held: Option<MachineLock>,
+}
+
+impl<'a> Connection<'a> {
+    /// `transport`, whose lock `locker` takes when asked.
+    pub fn new(transport: Box<dyn Transport + 'a>, locker: Locker<'a>) -> Self {
+        Connection {
+            transport,
+            locker,
+            held: None,
+        }
+    }
+
+    /// Keeps `lock` (taken before the connection was opened) until the
+    /// connection is dropped.
+    pub fn holding(mut self, lock: Option<MachineLock>) -> Self {
+        self.held = lock;
+        self
+    }
+
+    /// Takes the machine lock for a change, waiting for it; nothing has
+    /// been sent by this call when it fails. A lock already held is kept.
+    pub fn lock(&mut self) -> std::io::Result<()> {
+        if self.held.is_none() {
+            self.held = (self.locker)()?;
+        }
+        Ok(())
+    }
+
+    /// The connection, as a transport.
+    pub fn transport(&mut self) -> &mut dyn Transport {
+        &mut *self.transport
+    }
+}
+
+impl Transport for Connection<'_> {
+    fn execute(&mut self, requests: &[Request]) -> Result<Vec<Ack>, TransportError> {
+        self.transport.execute(requests)
+    }
+    fn list_rules(&mut self) -> Result<Vec<Vec<u8>>, TransportError> {
+        self.transport.list_rules()
+    }
+    fn get_status(&mut self) -> Result<AuditStatus, TransportError> {
+        self.transport.get_status()
+    }
+    fn get_features(&mut self) -> Result<AuditFeatures, TransportError> {
+        self.transport.get_features()
+    }
 }
 
 /// The running kernel (or the test-only fake named by
@@ -55,6 +144,11 @@ pub trait Connect {
 pub struct System;
 
 impl Connect for System {
+    fn privileged(&self) -> bool {
+        // The test-only fake kernel needs no privilege.
+        crate::netlink::select::fake_selected() || nix::unistd::geteuid().is_root()
+    }
+
     fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error> {
         Ok(Box::new(Kernel::open()?))
     }
@@ -72,23 +166,39 @@ impl Connect for System {
         }
         Ok(Box::new(open_for_change(|| Ok(t), true, expedite)?))
     }
+
+    fn connect(&mut self, order: LockOrder, expedite: bool) -> Result<Connection<'_>, Error> {
+        // The test-only fake kernel is a file: nothing to lock or expedite.
+        let fake = crate::netlink::select::fake_selected();
+        let mut locker: Locker = if fake {
+            Box::new(|| Ok(None))
+        } else {
+            Box::new(|| MachineLock::acquire_for_change().map(Some))
+        };
+        let held = match order {
+            LockOrder::First => locker().map_err(Error::Lock)?,
+            LockOrder::WhenAsked => None,
+        };
+        let t = Kernel::open()?;
+        crate::interrupt::defer();
+        let t = Expedited::new(t, expedite && !fake);
+        Ok(Connection::new(Box::new(t), locker).holding(held))
+    }
 }
 
-/// How every command opens the real kernel for a change (the native ones
-/// through [`System`], the augenrules personality for `--load`): the
-/// machine lock first, waiting for it; then `open`'s connection (opened
-/// under the lock, or already open when the caller needed it to decide
-/// whether a change applies at all), refused when `refuse_immutable` and
-/// the kernel's configuration is locked; from then on SIGINT, SIGTERM and
-/// SIGHUP wait for the change to finish, and deletes expedite RCU grace
-/// periods when `expedite` says so. The lock is released after the
-/// connection is dropped and the knob restored ([`Expedited::holding`]).
+/// How the native commands open the real kernel for a change (through
+/// [`System`]): the machine lock first, waiting for it; then `open`'s
+/// connection (opened under the lock, or already open when the caller
+/// needed it to decide whether a change applies at all), refused when
+/// `refuse_immutable` and the kernel's configuration is locked; from then
+/// on SIGINT, SIGTERM and SIGHUP wait for the change to finish, and deletes
+/// expedite RCU grace periods when `expedite` says so. The lock is released
+/// after the connection is dropped and the knob restored
+/// ([`Expedited::holding`]).
 ///
 /// The failures are typed ([`Error::Lock`], [`Error::Transport`],
-/// [`Error::Immutable`]) and nothing was sent when one comes: each caller
-/// says them in its own words (the native commands in [`Error`]'s, the
-/// augenrules personality in the reference-compatible ones).
-pub fn open_for_change<T: Transport>(
+/// [`Error::Immutable`]) and nothing was sent when one comes.
+fn open_for_change<T: Transport>(
     open: impl FnOnce() -> Result<T, TransportError>,
     refuse_immutable: bool,
     expedite: bool,
@@ -102,8 +212,13 @@ pub fn open_for_change<T: Transport>(
     Ok(Expedited::new(t, expedite).holding(lock))
 }
 
-/// The in-memory kernel, for tests: nothing to lock, no privilege needed.
+/// The in-memory kernel, for tests: nothing to lock, no privilege needed,
+/// no signal handlers installed.
 impl Connect for FakeKernel {
+    fn privileged(&self) -> bool {
+        true
+    }
+
     fn open(&mut self) -> Result<Box<dyn Transport + '_>, Error> {
         Ok(Box::new(Lent(self)))
     }
@@ -111,6 +226,10 @@ impl Connect for FakeKernel {
     fn open_for_change(&mut self, _expedite: bool) -> Result<Box<dyn Transport + '_>, Error> {
         refuse_if_immutable(self)?;
         Ok(Box::new(Lent(self)))
+    }
+
+    fn connect(&mut self, _order: LockOrder, _expedite: bool) -> Result<Connection<'_>, Error> {
+        Ok(Connection::new(Box::new(Lent(self)), Box::new(|| Ok(None))))
     }
 }
 
