@@ -6,6 +6,9 @@
 #   - 8 MiB of `-D` lines (2.8 million lines): load --dry-run and lint
 #   - 8 MiB of `-w /x` lines (1.4 million copies of one watch): load
 #     --dry-run and lint (lint keeps 10,000 findings of a code, counts the rest)
+#   - 8 MiB of distinct watches (`-w /xN`, 708,000 rules) and of distinct
+#     syscall rules (`-a always,exit -F arch=b64 -S openat -F auid=N -k kN`,
+#     136,000 rules): load --dry-run and lint
 #                                            target: peak RSS < 200 MB each
 #   - 30,000 rules (b64 and b32 pairs, per-user conditions, watches, keys):
 #     lint                                   target: < 2 s
@@ -30,6 +33,16 @@ limit = 8 << 20
 for name, line in (("dash-D.rules", "-D\n"), ("watch.rules", "-w /x\n")):
     with open(f"{d}/{name}", "w") as f:
         f.write(line * (limit // len(line)))
+# Distinct short rules: as many as fit in the limit.
+for name, rule in (("watch-distinct.rules", lambda i: f"-w /x{i}\n"),
+                   ("syscall-distinct.rules",
+                    lambda i: f"-a always,exit -F arch=b64 -S openat -F auid={i} -k k{i}\n")):
+    with open(f"{d}/{name}", "w") as f:
+        size = 0
+        i = 0
+        while size + len(rule(i)) <= limit:
+            size += f.write(rule(i))
+            i += 1
 calls = ["openat", "unlinkat", "renameat", "fchmodat", "fchownat", "setxattr",
          "mount", "init_module", "ptrace", "execve"]
 with open(f"{d}/rules-30k.rules", "w") as f:
@@ -70,7 +83,7 @@ measure() {
         verdict="OVER TARGET"
         fail=1
     fi
-    printf '%-34s %7d MB  %6.2f s   (target < %d MB, < %s s)  %s\n' \
+    printf '%-38s %7d MB  %6.2f s   (target < %d MB, < %s s)  %s\n' \
         "$name" $((kb / 1024)) "$s" $((max_kb / 1024)) "$max_s" "$verdict"
 }
 
@@ -79,5 +92,9 @@ measure "load --dry-run, 8 MiB of -D"   204800 30 -- load --dry-run "$work/dash-
 measure "lint, 8 MiB of -D"             204800 30 -- lint "$work/dash-D.rules"
 measure "load --dry-run, 8 MiB of -w /x" 204800 30 -- load --dry-run "$work/watch.rules"
 measure "lint, 8 MiB of -w /x"          204800 30 -- lint "$work/watch.rules"
+measure "load --dry-run, 8 MiB of -w /xN" 204800 30 -- load --dry-run "$work/watch-distinct.rules"
+measure "lint, 8 MiB of -w /xN"          204800 30 -- lint "$work/watch-distinct.rules"
+measure "load --dry-run, 8 MiB of -S, auid=N" 204800 30 -- load --dry-run "$work/syscall-distinct.rules"
+measure "lint, 8 MiB of -S, auid=N"      204800 30 -- lint "$work/syscall-distinct.rules"
 measure "lint, 30,000 rules"            204800 2 -- lint "$work/rules-30k.rules"
 exit $fail

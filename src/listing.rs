@@ -351,7 +351,7 @@ impl<'h> Printer<'h> {
         let all_audited = uring
             && self.host.extended
             && r.mask.iter().eq(tables::URING_OPS_AUDITED.iter().copied());
-        if r.mask.0[..words].iter().all(|w| *w == u32::MAX) || all_audited {
+        if r.mask.words()[..words].iter().all(|w| *w == u32::MAX) || all_audited {
             out.extend_from_slice(b" -S all");
             return;
         }
@@ -403,7 +403,7 @@ fn syscall_count(r: &Rule) -> (usize, u32) {
     } else {
         AUDIT_BITMASK_SIZE - 1
     };
-    if r.mask.0[..words].iter().all(|w| *w == u32::MAX) {
+    if r.mask.words()[..words].iter().all(|w| *w == u32::MAX) {
         return (words, 0);
     }
     let limit = if uring {
@@ -444,7 +444,7 @@ pub fn is_watch(r: &Rule) -> bool {
         }
     }
     let all = !r.list.takes_syscalls()
-        || r.mask.0[..AUDIT_BITMASK_SIZE - 1]
+        || r.mask.words()[..AUDIT_BITMASK_SIZE - 1]
             .iter()
             .all(|w| *w == u32::MAX);
     has_perm && all

@@ -11,6 +11,7 @@ use crate::compile::{compile_line_bytes_with_warnings, Compiled};
 use crate::diag::{Diagnostic, Severity};
 use crate::filevercmp::filevercmp;
 use crate::host::Host;
+use crate::model::{MaskPool, Value};
 use crate::syntax::Span;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
@@ -153,7 +154,11 @@ impl<'a> Iterator for Pieces<'a> {
 }
 
 /// What one line's bytes compile to, kept for the identical lines after it.
-type Meaning = (Arc<str>, Result<Arc<Compiled>, Diagnostic>, Vec<Diagnostic>);
+type Meaning = (
+    Arc<str>,
+    Result<Arc<Compiled>, Box<Diagnostic>>,
+    Vec<Diagnostic>,
+);
 
 /// Compiles the lines of `piece` (each ending in `\n`, the last perhaps
 /// not), the first of which is line `offset + 1` of `file`. A line the piece
@@ -166,10 +171,11 @@ fn compile_lines(
     host: &Host,
     notes: bool,
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
-    let mut entries = Vec::new();
+    let piece = piece.strip_suffix(b"\n").unwrap_or(piece);
+    let mut entries = Vec::with_capacity(piece.iter().filter(|c| **c == b'\n').count() + 1);
     let mut diags = Vec::new();
     let mut seen: std::collections::HashMap<&[u8], Meaning> = std::collections::HashMap::new();
-    let piece = piece.strip_suffix(b"\n").unwrap_or(piece);
+    let mut masks = MaskPool::default();
     for (i, bytes) in piece.split(|c| *c == b'\n').enumerate() {
         let number = offset + i + 1;
         let shadow;
@@ -212,7 +218,11 @@ fn compile_lines(
         }
         let (text, result, warnings) = seen.entry(bytes).or_insert_with(|| {
             let (result, warnings) = compile_line_bytes_with_warnings(bytes, host);
-            (Arc::from(line), result.map(Arc::new), warnings)
+            let result = result.map_err(Box::new).map(|mut c| {
+                compact(&mut c, &mut masks);
+                Arc::new(c)
+            });
+            (Arc::from(line), result, warnings)
         });
         diags.extend(
             warnings
@@ -231,10 +241,29 @@ fn compile_lines(
                 text: text.clone(),
                 compiled: compiled.clone(),
             }),
-            Err(d) => diags.push(at(d.clone())),
+            Err(d) => diags.push(at((**d).clone())),
         }
     }
     (entries, diags)
+}
+
+/// Makes a line's meaning small to keep: its syscall mask shared with the
+/// equal masks of the piece, its fields and their bytes without spare room.
+/// Lines are kept until the whole set is checked, so this is what bounds
+/// the memory of 700,000 distinct short rules.
+fn compact(c: &mut Compiled, masks: &mut MaskPool) {
+    let rule = match c {
+        Compiled::Rule { rule, .. } | Compiled::Mixed { rule, .. } => rule,
+        _ => return,
+    };
+    masks.share(&mut rule.mask);
+    for f in &mut rule.fields {
+        if let Value::Bytes(b) = &mut f.value {
+            b.shrink_to_fit();
+        }
+    }
+    rule.fields.shrink_to_fit();
+    rule.trailing.shrink_to_fit();
 }
 
 /// The names of a directory's rules files: those ending in `.rules`, not
@@ -454,6 +483,47 @@ mod tests {
         ));
         assert_eq!(std::mem::size_of::<Entry>(), 48);
         assert_eq!(&*entries[1].text, "-w /etc/passwd -p wa -k p");
+    }
+
+    #[test]
+    fn distinct_rules_share_their_masks_and_keep_no_spare_room() {
+        // 8 MiB of distinct short rules is 700,000 of them, all kept while
+        // the set is checked: each must cost a few hundred bytes, not the
+        // 256 bytes of a mask of its own and a field list with spare room.
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "-a always,exit -F arch=b64 -S openat -F auid={i} -k k{i}\n-w /x{i}\n"
+            ));
+        }
+        let (entries, diags) = compile_text("big", &text, &host());
+        assert!(diags.iter().all(|d| d.severity == Severity::Note));
+        assert_eq!(entries.len(), 6000);
+        assert!(std::mem::size_of::<crate::model::SyscallMask>() <= 16);
+        fn rule(e: &Entry) -> &crate::model::Rule {
+            match &*e.compiled {
+                Compiled::Rule { rule, .. } => rule,
+                other => panic!("{other:?}"),
+            }
+        }
+        let (first, later) = (rule(&entries[0]), rule(&entries[2]));
+        assert_ne!(first, later);
+        assert!(first.mask.same_words(&later.mask), "one mask for the piece");
+        assert_eq!(rule(&entries[1]).mask, crate::model::SyscallMask::ALL);
+        for e in &entries {
+            let r = rule(e);
+            assert_eq!(
+                r.fields.capacity(),
+                r.fields.len(),
+                "line {}",
+                e.origin.line
+            );
+            for f in &r.fields {
+                if let Value::Bytes(b) = &f.value {
+                    assert_eq!(b.capacity(), b.len());
+                }
+            }
+        }
     }
 
     #[test]

@@ -139,11 +139,11 @@ mod tests {
     fn a_compiled_rule_is_stored_without_the_prepend_flag_and_class_bits() {
         let mut r = Rule::new(FilterList::Exit, Action::Always);
         r.prepend = true;
-        r.mask.0[63] = 0xFFFF_0001;
+        r.mask.words_mut()[63] = 0xFFFF_0001;
         let s = StoredRule::compiled(&r);
         assert!(!s.prepend());
         assert_eq!(s.list(), AUDIT_FILTER_EXIT);
-        assert_eq!(s.rule().mask.0[63], 1);
+        assert_eq!(s.rule().mask.words()[63], 1);
         assert_eq!(flags(s.bytes()), AUDIT_FILTER_EXIT);
         assert_eq!(s.bytes(), stored_bytes(&r));
         assert_eq!(StoredRule::from_kernel(s.bytes().to_vec()), s);

@@ -25,7 +25,7 @@ fn compile(line: &str) -> Rule {
         Ok(Compiled::Rule { rule, .. }) => {
             let mut r = rule.as_stored();
             // The kernel expands and clears the 16 class bits.
-            r.mask.0[63] &= 0x0000_FFFF;
+            r.mask.words_mut()[63] &= 0x0000_FFFF;
             r
         }
         other => panic!("{line:?} compiled to {other:?}"),

@@ -590,3 +590,39 @@ fn files_others_could_change() {
     assert!(found(&r, Code::UntrustedFile).is_empty());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// The identity lint keeps for every rule of a set (duplicates, deletes,
+/// the lists) is a few dozen bytes, also for a watch, whose mask is every
+/// syscall (256 bytes of 0xff), and it still tells rules apart whenever
+/// their stored bytes differ.
+#[test]
+fn rule_keys_are_short_and_exact() {
+    use kaudit::compile::{compile_line, Compiled};
+    use kaudit::lint::rule_key;
+    let rule = |line: &str| match compile_line(line, &host()).unwrap() {
+        Compiled::Rule { rule, .. } => rule,
+        other => panic!("{other:?}"),
+    };
+    let watch = rule("-w /x123456");
+    let key = rule_key(&watch);
+    assert!(key.len() < 64, "{} bytes", key.len());
+    assert_eq!(key.capacity(), key.len());
+    let mut fewer = watch.clone();
+    fewer.mask.words_mut()[0] &= !1;
+    let mut bytes = watch.clone();
+    if let kaudit::model::Value::Bytes(b) = &mut bytes.fields[0].value {
+        b.push(0xff);
+    }
+    let keys = [
+        key,
+        rule_key(&fewer),
+        rule_key(&bytes),
+        rule_key(&rule("-w /x12345")),
+    ];
+    for (i, a) in keys.iter().enumerate() {
+        for b in &keys[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+    assert_eq!(keys[0], rule_key(&rule("-w /x123456")));
+}

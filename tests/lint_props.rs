@@ -237,7 +237,7 @@ fn a_pair() -> impl Strategy<Value = (Rule, Rule)> {
                 let mut b = a.clone();
                 b.fields.extend(extra);
                 if b.mask != SyscallMask::ALL {
-                    b.mask.0[0] &= !(1 << drop);
+                    b.mask.words_mut()[0] &= !(1 << drop);
                     if b.mask.is_empty() {
                         b.mask = a.mask.clone();
                     }

@@ -57,7 +57,7 @@ fn any_rule() -> impl Strategy<Value = Rule> {
                 list: FilterList::from_number(list % 16),
                 prepend,
                 action: Action::from_number(action % 4),
-                mask: SyscallMask(mask),
+                mask: SyscallMask::from_words(mask),
                 fields,
                 trailing: Vec::new(),
             }
@@ -188,7 +188,7 @@ fn printable_exit_rule() -> impl Strategy<Value = Rule> {
             }
             if !any {
                 rule.mask = SyscallMask::ALL;
-                rule.mask.0[63] &= 0xFFFF;
+                rule.mask.words_mut()[63] &= 0xFFFF;
             }
             rule.fields.extend(fields);
             if let Some(keys) = keys {
@@ -209,7 +209,7 @@ fn reparse(rule: &Rule) -> Rule {
     match compile_line(text.trim_end(), &host()) {
         Ok(Compiled::Rule { rule, .. }) => {
             let mut r = rule.as_stored();
-            r.mask.0[63] &= 0xFFFF;
+            r.mask.words_mut()[63] &= 0xFFFF;
             r
         }
         other => panic!("{text:?} compiled to {other:?}"),
@@ -232,7 +232,7 @@ proptest! {
     fn printed_watches_read_back(path in "/[a-z]{1,8}(/[a-z]{1,8}){0,2}", perm in 1u32..16, keys in proptest::collection::vec(word(), 0..3)) {
         let mut rule = Rule::new(FilterList::Exit, Action::Always);
         rule.mask = SyscallMask::ALL;
-        rule.mask.0[63] &= 0xFFFF;
+        rule.mask.words_mut()[63] &= 0xFFFF;
         rule.fields.push(Field::bytes(field::WATCH, Operator::Equal, path.into_bytes()));
         rule.fields.push(Field::num(field::PERM, Operator::Equal, perm));
         if !keys.is_empty() {

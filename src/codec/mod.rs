@@ -122,7 +122,7 @@ pub fn encode(rule: &Rule) -> Vec<u8> {
     put(&mut out, OFF_ACTION, rule.action.number());
     let count = rule.fields.len().min(AUDIT_MAX_FIELDS);
     put(&mut out, OFF_FIELD_COUNT, count as u32);
-    for (i, w) in rule.mask.0.iter().enumerate() {
+    for (i, w) in rule.mask.words().iter().enumerate() {
         put(&mut out, OFF_MASK + 4 * i, *w);
     }
     let mut pos = AUDIT_RULE_DATA_LEN;
@@ -252,7 +252,7 @@ fn read(bytes: &[u8], lossy: bool) -> (Rule, Option<DecodeError>) {
         list: FilterList::from_number(flags & !AUDIT_FILTER_PREPEND),
         prepend: flags & AUDIT_FILTER_PREPEND != 0,
         action: Action::from_number(get(bytes, OFF_ACTION)),
-        mask: SyscallMask(mask),
+        mask: SyscallMask::from_words(mask),
         fields,
         trailing: buf[pos..].to_vec(),
     };

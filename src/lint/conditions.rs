@@ -318,8 +318,9 @@ pub struct Atom {
     pub number: u32,
     /// Operator code.
     pub op: u32,
-    /// The value's bytes (numbers as 4 native-endian bytes).
-    pub value: Vec<u8>,
+    /// The value's bytes (numbers as 4 native-endian bytes), shared by the
+    /// copies the indexes keep.
+    pub value: std::sync::Arc<[u8]>,
 }
 
 impl Atom {
@@ -328,8 +329,8 @@ impl Atom {
             number: f.number,
             op: f.op.code(),
             value: match &f.value {
-                Value::Num(n) => n.to_ne_bytes().to_vec(),
-                Value::Bytes(b) => b.clone(),
+                Value::Num(n) => n.to_ne_bytes().into(),
+                Value::Bytes(b) => b.as_slice().into(),
             },
         }
     }
@@ -398,6 +399,12 @@ impl Conds {
             let refs: Vec<&Pred> = ps.iter().map(|(p, _)| p).collect();
             let (set, bits) = combine(&refs);
             c.combined.insert(*v, (set, !bits.is_empty()));
+        }
+        // Kept for every rule of a set while it is checked: no spare room.
+        c.atoms.shrink_to_fit();
+        c.perm.shrink_to_fit();
+        for ps in c.scalars.values_mut().chain(c.per_name.values_mut()) {
+            ps.shrink_to_fit();
         }
         c
     }

@@ -22,6 +22,7 @@
 use super::conditions::{Atom, Conds};
 use crate::model::Operator;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What a rule can be filed under in an [`ImplyIndex`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -164,11 +165,11 @@ enum Dim {
 
 /// What a rule pins: its one value of each scalar variable whose set has one
 /// value, and the first `=` value of each opaque field.
-fn pins(c: &Conds) -> Vec<(Dim, Vec<u8>)> {
-    let mut out: Vec<(Dim, Vec<u8>)> = Vec::new();
+fn pins(c: &Conds) -> Vec<(Dim, Arc<[u8]>)> {
+    let mut out: Vec<(Dim, Arc<[u8]>)> = Vec::new();
     for (v, (set, _)) in &c.combined {
         if let Some(x) = set.single() {
-            out.push((Dim::Var(*v), x.to_ne_bytes().to_vec()));
+            out.push((Dim::Var(*v), x.to_ne_bytes().into()));
         }
     }
     for (a, _) in &c.atoms {
@@ -185,7 +186,7 @@ fn pins(c: &Conds) -> Vec<(Dim, Vec<u8>)> {
 #[derive(Default)]
 struct DimRules {
     free: Vec<u32>,
-    by_value: HashMap<Vec<u8>, Vec<u32>>,
+    by_value: HashMap<Arc<[u8]>, Vec<u32>>,
 }
 
 /// Rules by what they pin, for finding the rules that may share an event
@@ -200,7 +201,7 @@ pub struct MeetIndex {
 impl MeetIndex {
     /// An empty index for the rules `all` (the set whose pins are looked at).
     pub fn new<'a>(all: impl IntoIterator<Item = &'a Conds>) -> MeetIndex {
-        let mut first: HashMap<Dim, Vec<u8>> = HashMap::new();
+        let mut first: HashMap<Dim, Arc<[u8]>> = HashMap::new();
         let mut useful: HashMap<Dim, DimRules> = HashMap::new();
         for c in all {
             for (d, v) in pins(c) {

@@ -394,24 +394,28 @@ pub fn rule_of(e: &Entry) -> Option<(RuleOp, &Rule)> {
 
 /// A rule's identity as the kernel compares it (the stored rule bytes,
 /// [`crate::stored_rule::stored_bytes`]), packed: each run of zero bytes
-/// becomes a zero and the run's length (LEB128). The packing can be undone,
-/// so two keys are equal exactly when the bytes are; a stored rule is mostly
-/// zeros (a kilobyte of fixed arrays), so the key is a few dozen bytes.
+/// becomes a zero and the run's length (LEB128), each run of 0xff bytes
+/// (a mask of every syscall) a 0xff and the run's length. The packing can
+/// be undone, so two keys are equal exactly when the bytes are; a stored
+/// rule is mostly zeros (a kilobyte of fixed arrays) and its mask mostly
+/// zeros or ones, so the key is a few dozen bytes, held without spare room
+/// (one for each rule of the set).
 pub fn rule_key(rule: &Rule) -> Vec<u8> {
     let bytes = crate::stored_rule::stored_bytes(rule);
-    let mut out = Vec::with_capacity(64);
+    let mut out = Vec::with_capacity(128);
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] != 0 {
-            out.push(bytes[i]);
+        let b = bytes[i];
+        if b != 0 && b != 0xff {
+            out.push(b);
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && bytes[i] == 0 {
+        while i < bytes.len() && bytes[i] == b {
             i += 1;
         }
-        out.push(0);
+        out.push(b);
         let mut run = i - start;
         loop {
             let low = (run & 0x7f) as u8;
@@ -423,6 +427,7 @@ pub fn rule_key(rule: &Rule) -> Vec<u8> {
             out.push(low | 0x80);
         }
     }
+    out.shrink_to_fit();
     out
 }
 

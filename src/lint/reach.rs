@@ -25,21 +25,28 @@ use super::index::{ImplyIndex, MeetIndex};
 use super::{line_span, Code, Finding, Findings, Item};
 use crate::model::{perm, Action, Field, FilterList, Rule, SyscallMask, Value};
 use crate::tables::{self, Machine};
-use crate::uapi::{field, AUDIT_UID_UNSET};
+use crate::uapi::{field, AUDIT_BITMASK_SIZE, AUDIT_SYSCALL_CLASSES, AUDIT_UID_UNSET};
 use std::collections::BTreeMap;
 
 /// Whether mask `b` is inside mask `a`, class bits included (a class bit
 /// stands for syscalls the kernel adds; only the same bit covers it).
 fn mask_within(b: &SyscallMask, a: &SyscallMask) -> bool {
-    b.0.iter().zip(a.0.iter()).all(|(x, y)| x & !y == 0)
+    b.same_words(a)
+        || b.words()
+            .iter()
+            .zip(a.words().iter())
+            .all(|(x, y)| x & !y == 0)
 }
 
 /// Whether two masks share a syscall (class bits, the top 16, left out).
 fn masks_meet(a: &SyscallMask, b: &SyscallMask) -> bool {
-    a.without_classes()
-        .0
+    let last = AUDIT_BITMASK_SIZE - 1;
+    let class_free = u32::MAX >> AUDIT_SYSCALL_CLASSES;
+    a.words()
         .iter()
-        .zip(b.0.iter())
+        .zip(b.words().iter())
+        .enumerate()
+        .map(|(i, (x, y))| (if i == last { x & class_free } else { *x }, y))
         .any(|(x, y)| x & y != 0)
 }
 
@@ -162,7 +169,7 @@ impl Kinds {
         let reach = if rule.list.takes_syscalls() {
             let kinds = table.table(m);
             let mut reach = 0u16;
-            for (w, bits) in rule.mask.0.iter().enumerate() {
+            for (w, bits) in rule.mask.words().iter().enumerate() {
                 for k in (0..32).filter(|k| bits & (1 << k) != 0) {
                     let n = w * 32 + k;
                     if let Some(kind) = kinds.get(n) {
@@ -230,9 +237,9 @@ fn overlap_with(
         // The syscalls below 2032 in both masks, word by word.
         let mut shared = a
             .mask
-            .0
+            .words()
             .iter()
-            .zip(b.mask.0.iter())
+            .zip(b.mask.words().iter())
             .enumerate()
             .flat_map(|(w, (x, y))| {
                 let bits = x & y;

@@ -5,6 +5,7 @@
 
 use crate::uapi::{self, AUDIT_BITMASK_SIZE, AUDIT_KEY_SEPARATOR, AUDIT_SYSCALL_CLASSES};
 use std::fmt;
+use std::sync::Arc;
 
 pub use crate::uapi::field;
 
@@ -256,14 +257,60 @@ impl Field {
 }
 
 /// The syscall (or io_uring op) bitmap: bit n is syscall n.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SyscallMask(pub [u32; AUDIT_BITMASK_SIZE]);
+///
+/// 256 bytes of words, held behind an [`Arc`] and copied on write: the
+/// empty and the full mask take no allocation, and the rules of a file
+/// share the few masks they have ([`MaskPool`]), so that a rule costs 16
+/// bytes of mask instead of 256 (an 8 MiB file holds 700,000 short rules).
+#[derive(Clone)]
+pub struct SyscallMask(Words);
+
+#[derive(Clone)]
+enum Words {
+    Empty,
+    All,
+    Shared(Arc<[u32; AUDIT_BITMASK_SIZE]>),
+}
+
+static EMPTY_WORDS: [u32; AUDIT_BITMASK_SIZE] = [0; AUDIT_BITMASK_SIZE];
+static ALL_WORDS: [u32; AUDIT_BITMASK_SIZE] = [u32::MAX; AUDIT_BITMASK_SIZE];
 
 impl SyscallMask {
     /// No syscall.
-    pub const EMPTY: SyscallMask = SyscallMask([0; AUDIT_BITMASK_SIZE]);
+    pub const EMPTY: SyscallMask = SyscallMask(Words::Empty);
     /// Every bit, class bits included (`-S all`).
-    pub const ALL: SyscallMask = SyscallMask([u32::MAX; AUDIT_BITMASK_SIZE]);
+    pub const ALL: SyscallMask = SyscallMask(Words::All);
+
+    /// The mask of these words.
+    pub fn from_words(words: [u32; AUDIT_BITMASK_SIZE]) -> SyscallMask {
+        if words == EMPTY_WORDS {
+            SyscallMask::EMPTY
+        } else if words == ALL_WORDS {
+            SyscallMask::ALL
+        } else {
+            SyscallMask(Words::Shared(Arc::new(words)))
+        }
+    }
+
+    /// The words (word i holds syscalls 32 i to 32 i + 31).
+    pub fn words(&self) -> &[u32; AUDIT_BITMASK_SIZE] {
+        match &self.0 {
+            Words::Empty => &EMPTY_WORDS,
+            Words::All => &ALL_WORDS,
+            Words::Shared(w) => w,
+        }
+    }
+
+    /// The words, to change (copied first when they are shared).
+    pub fn words_mut(&mut self) -> &mut [u32; AUDIT_BITMASK_SIZE] {
+        if !matches!(self.0, Words::Shared(_)) {
+            self.0 = Words::Shared(Arc::new(*self.words()));
+        }
+        match &mut self.0 {
+            Words::Shared(w) => Arc::make_mut(w),
+            _ => unreachable!("made shared above"),
+        }
+    }
 
     /// Sets bit `n`; false when `n` is beyond the mask.
     pub fn set(&mut self, n: u32) -> bool {
@@ -271,33 +318,92 @@ impl SyscallMask {
         if word >= AUDIT_BITMASK_SIZE {
             return false;
         }
-        self.0[word] |= 1 << (n % 32);
+        if !self.contains(n) {
+            self.words_mut()[word] |= 1 << (n % 32);
+        }
         true
     }
 
     /// Whether bit `n` is set.
     pub fn contains(&self, n: u32) -> bool {
         let word = (n / 32) as usize;
-        word < AUDIT_BITMASK_SIZE && self.0[word] & (1 << (n % 32)) != 0
+        word < AUDIT_BITMASK_SIZE && self.words()[word] & (1 << (n % 32)) != 0
     }
 
     /// The mask without its syscall class bits (the top
     /// `AUDIT_SYSCALL_CLASSES` bits of the last word), which the kernel
     /// expands into the class's syscalls and clears when it stores a rule.
     pub fn without_classes(&self) -> SyscallMask {
-        let mut m = self.clone();
-        m.0[AUDIT_BITMASK_SIZE - 1] &= u32::MAX >> AUDIT_SYSCALL_CLASSES;
-        m
+        let mut w = *self.words();
+        w[AUDIT_BITMASK_SIZE - 1] &= u32::MAX >> AUDIT_SYSCALL_CLASSES;
+        SyscallMask::from_words(w)
     }
 
     /// Whether the mask has no bit set.
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
+        match &self.0 {
+            Words::Empty => true,
+            Words::All => false,
+            Words::Shared(w) => w.iter().all(|w| *w == 0),
+        }
     }
 
     /// The set bits in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         (0..(AUDIT_BITMASK_SIZE as u32 * 32)).filter(move |n| self.contains(*n))
+    }
+
+    /// Whether two masks hold the same words in one place (no comparison of
+    /// the words needed).
+    pub fn same_words(&self, other: &SyscallMask) -> bool {
+        match (&self.0, &other.0) {
+            (Words::Empty, Words::Empty) | (Words::All, Words::All) => true,
+            (Words::Shared(a), Words::Shared(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for SyscallMask {
+    fn eq(&self, other: &SyscallMask) -> bool {
+        self.same_words(other) || self.words() == other.words()
+    }
+}
+
+impl Eq for SyscallMask {}
+
+impl std::hash::Hash for SyscallMask {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.words().hash(state);
+    }
+}
+
+/// Masks seen so far, to share: [`MaskPool::share`] makes a mask equal to
+/// one seen before point to the same words. At most [`MaskPool::LIMIT`]
+/// masks are kept (a file of as many distinct masks keeps its own copies).
+#[derive(Default)]
+pub struct MaskPool {
+    seen: std::collections::HashSet<Arc<[u32; AUDIT_BITMASK_SIZE]>>,
+}
+
+impl MaskPool {
+    /// How many distinct masks a pool keeps.
+    pub const LIMIT: usize = 4096;
+
+    /// Shares `mask`'s words with an equal mask seen before, or keeps them
+    /// for the masks after it.
+    pub fn share(&mut self, mask: &mut SyscallMask) {
+        let words = match &mask.0 {
+            Words::Empty | Words::All => return,
+            Words::Shared(w) => w,
+        };
+        if **words == EMPTY_WORDS || **words == ALL_WORDS {
+            *mask = SyscallMask::from_words(**words);
+        } else if let Some(w) = self.seen.get(words) {
+            *mask = SyscallMask(Words::Shared(w.clone()));
+        } else if self.seen.len() < MaskPool::LIMIT {
+            self.seen.insert(words.clone());
+        }
     }
 }
 
