@@ -17,14 +17,9 @@
 //! child kaudit gets a private lock path), keys `ksync-<test>-`, `--scope`
 //! on every sync, everything removed at the end. The knob is global: a
 //! guard puts the value found at the start back whatever happens.
-#![allow(dead_code)] // the shared harness has helpers these tests do not use
 
-#[path = "common/mod.rs"]
-mod common;
-#[path = "sync/harness.rs"]
-mod harness;
-#[path = "sync/reader.rs"]
-mod reader;
+use crate::common;
+use crate::sync::{harness, reader};
 
 use std::collections::HashSet;
 use std::io::Write as _;

@@ -15,7 +15,6 @@
 //! Tests must only add rules carrying a key from [`test_key`], and must
 //! never send `AUDIT_SET` with `enabled` or `failure` values other than the
 //! current ones.
-#![allow(dead_code)]
 
 use std::io::Write;
 
@@ -119,11 +118,6 @@ impl KernelGuard {
     /// The transport to use for the test.
     pub fn transport(&mut self) -> &mut NetlinkTransport {
         &mut self.transport
-    }
-
-    /// The rule table when the test started.
-    pub fn start_rules(&self) -> &[Vec<u8>] {
-        &self.start_rules
     }
 
     /// The status when the test started.

@@ -9,10 +9,7 @@
 //! installed, the cache cannot be built or the corpus is missing, unless
 //! `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
-#[path = "common/paths.rs"]
-mod paths;
-#[path = "common/vm_host.rs"]
-mod vm_host;
+use crate::host as vm_host;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
@@ -79,6 +76,7 @@ fn block<'a>(text: &'a str, begin: &str, end: &str) -> Option<Vec<&'a str>> {
 #[ignore = "throwaway VM: needs qemu and the VM cache (scripts/test.sh runs it)"]
 #[test]
 fn vm_scenarios() {
+    let _turn = vm_host::one_at_a_time();
     let started = Instant::now();
     let mut setup = Command::new(repo().join("scripts/vm.sh"));
     let Some(bin) = vm_host::ready("vm", "scripts/vm.sh", setup.arg("setup")) else {

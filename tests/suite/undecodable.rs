@@ -3,8 +3,7 @@
 //! read, the rest as numbers, with a warning), deleted by their bytes, and
 //! managed by sync like any other rule.
 
-#[path = "common/fake_kernel.rs"]
-mod fake_kernel;
+use crate::fake_kernel;
 
 use fake_kernel::{Run, SharedKernel};
 use kaudit::host::Host;

@@ -18,13 +18,10 @@
 //! (`scripts/fetch-reference.sh`); with KAUDIT_REQUIRE_KERNEL=1 those panic.
 //! KAUDIT_CLI_FILTER=TEXT runs only the steps whose line contains TEXT.
 
-#[path = "cli_auditctl/edges.rs"]
 mod edges;
-#[path = "cli_auditctl/known.rs"]
 mod known;
-#[path = "common/paths.rs"]
-mod paths;
-#[path = "cli_auditctl/script.rs"]
+use crate::paths;
+use crate::reference;
 mod script;
 
 use kaudit::lock::MachineLock;
@@ -439,7 +436,7 @@ fn auditctl_personality_matches_reference() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = paths::reference_cache().join("auditctl");
+    let reference = reference::cache().join("auditctl");
     if !reference.is_file() {
         return skip(&format!(
             "no reference auditctl at {} (run scripts/fetch-reference.sh)",
@@ -606,7 +603,7 @@ fn upstream_sample_workflow() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = paths::reference_cache().join("auditctl");
+    let reference = reference::cache().join("auditctl");
     let corpus = paths::corpus();
     let samples = corpus.join("upstream-samples");
     if !reference.is_file() || !samples.is_dir() {
@@ -737,7 +734,7 @@ fn interpreted_arguments_match_the_reference() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = paths::reference_cache().join("auditctl");
+    let reference = reference::cache().join("auditctl");
     if !reference.is_file() {
         return skip("no reference auditctl");
     }

@@ -16,10 +16,7 @@
 //! stderr. Skips loudly when qemu or the guest cannot be set up, or the corpus
 //! is missing, unless `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
-#[path = "common/paths.rs"]
-mod paths;
-#[path = "common/vm_host.rs"]
-mod vm_host;
+use crate::host as vm_host;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -130,6 +127,7 @@ fn check_package_contents(bin: &Path, kaudit_deb: &Path, dropin_deb: &Path, work
 #[ignore = "throwaway VM: needs qemu and the VM cache (scripts/test.sh runs it)"]
 #[test]
 fn debian_packages_and_systemd_boot() {
+    let _turn = vm_host::one_at_a_time();
     let started = Instant::now();
     let Some(bin) = vm_host::ready("vm-systemd", "scripts/vm-systemd.sh", &mut vm(&["setup"]))
     else {

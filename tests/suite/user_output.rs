@@ -12,8 +12,7 @@
 //! machine lock through `common::kernel`, use keys `kaudit-snap-` and
 //! remove them.
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

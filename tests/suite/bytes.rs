@@ -3,9 +3,8 @@
 //! with those bytes, and lists back byte for byte, in the in-memory kernel
 //! and on the live kernel, where the reference `auditctl -l` is the judge.
 
-mod common;
-#[path = "common/paths.rs"]
-mod paths;
+use crate::common;
+use crate::reference;
 
 use kaudit::host::Host;
 use kaudit::netlink::fake::FakeKernel;
@@ -118,7 +117,7 @@ fn non_utf8_name_path_and_key_list_back_like_the_reference_on_the_kernel() {
     let Some(_guard) = common::kernel() else {
         return;
     };
-    let reference = paths::reference_cache().join("auditctl");
+    let reference = reference::cache().join("auditctl");
     assert!(
         reference.is_file(),
         "no reference auditctl (scripts/fetch-reference.sh)"

@@ -1,5 +1,5 @@
-//! Host-side helpers shared by the two throwaway-VM tests (`tests/vm.rs`,
-//! the busybox guest, and `tests/vm_systemd.rs`, the systemd guest): the
+//! Host-side helpers shared by the two throwaway-VM tests (`busybox.rs`,
+//! the busybox guest, and `systemd.rs`, the systemd guest): the
 //! repository, loud skips, output tails, what must be there before the first
 //! boot (corpus, VM cache, the release binary the guests get) and one boot's
 //! outcome. The guests' own helpers are one shell library, `tests/vm/lib.sh`.
@@ -7,9 +7,19 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 pub use crate::paths::repo;
+
+/// Held by each VM test for its whole run: the two tests share one process
+/// and each already boots two guests at a time, which is all a 2-core host
+/// can take (they used to be two binaries, run one after the other).
+pub fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    // A test that failed while holding it leaves nothing to protect.
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// One line on the test's stderr (libtest captures print!, not writes to
 /// the stderr handle).

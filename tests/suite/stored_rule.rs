@@ -3,16 +3,14 @@
 //! the kernel lists them) gives, for every rule of the golden conformance
 //! cases; and every rule the reference stored decodes whole.
 
-#[allow(dead_code)] // only its hex reader is used here
-#[path = "conformance/golden.rs"]
-mod golden;
+use crate::conformance::golden;
 
 use kaudit::compile::Compiled;
 use kaudit::host::Host;
 use kaudit::rulefile::compile_text;
 use kaudit::stored_rule::StoredRule;
 
-const GOLDEN: &str = include_str!("golden/conformance.jsonl");
+const GOLDEN: &str = include_str!("../golden/conformance.jsonl");
 
 fn host(header: &serde_json::Value) -> Host {
     let machine = kaudit::tables::machine_by_name(header["machine"].as_str().unwrap()).unwrap();

@@ -2,7 +2,8 @@
 //! the audit connection (a user namespace), and a rules file whose name is
 //! not UTF-8.
 
-use super::{diff, paths, run_program, skip, Kernel};
+use super::{diff, run_program, skip, Kernel};
+use crate::reference;
 use kaudit::lock::MachineLock;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{AuditStatus, Request, Transport};
@@ -26,7 +27,7 @@ use std::process::{Command, Stdio};
 #[ignore = "runs the reference auditctl in a user namespace (scripts/test.sh runs it)"]
 #[test]
 fn a_refused_connection_matches_the_reference() {
-    let reference = paths::reference_cache().join("auditctl");
+    let reference = reference::cache().join("auditctl");
     if !reference.is_file() {
         return skip("no reference auditctl (run scripts/fetch-reference.sh)");
     }
@@ -190,7 +191,7 @@ fn a_rules_file_name_that_is_not_utf8_loads_as_in_the_reference() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root");
     }
-    let reference = paths::reference_cache().join("auditctl");
+    let reference = reference::cache().join("auditctl");
     if !reference.is_file() {
         return skip("no reference auditctl (run scripts/fetch-reference.sh)");
     }

@@ -4,8 +4,7 @@
 //! against the SARIF 2.1.0 schema with a JSON Schema validator from PyPI
 //! (scripts/sarif-validator.sh installs it; scripts/validate-sarif.py runs it).
 
-#[path = "common/paths.rs"]
-mod paths;
+use crate::paths;
 use kaudit::host::Host;
 use kaudit::lint::{lint_paths, Code, Options, Report};
 use kaudit::tables::Machine;

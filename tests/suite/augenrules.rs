@@ -4,8 +4,8 @@
 //! side loads anything here (no `--load`): the merged file, stdout and exit
 //! codes are compared; loading goes through sync, tested elsewhere.
 
-#[path = "common/paths.rs"]
-mod paths;
+use crate::paths;
+use crate::reference;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -70,8 +70,8 @@ fn augenrules_matches_the_reference_script() {
     if unsafe { libc::geteuid() } != 0 {
         return skip("not root (the immutable check reads the kernel's status)");
     }
-    let script = paths::reference_cache().join("root/usr/sbin/augenrules");
-    let auditctl = paths::reference_cache().join("auditctl");
+    let script = reference::cache().join("root/usr/sbin/augenrules");
+    let auditctl = reference::cache().join("auditctl");
     if !script.is_file() || !paths::corpus().is_dir() {
         return skip("no reference cache or no corpus");
     }

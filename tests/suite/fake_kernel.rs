@@ -2,7 +2,6 @@
 //! `cli::auditctl::run` without root: one [`FakeKernel`] shared by every
 //! connection an invocation opens (recording every request sent), and the
 //! [`Connect`] ([`Scripted`]) that points the personality's [`Env`] at it.
-#![allow(dead_code)]
 
 use std::cell::RefCell;
 use std::rc::Rc;

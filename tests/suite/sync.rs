@@ -12,14 +12,9 @@
 //! the least change the kernel allows (append, prepend, delete; per list
 //! one contiguous block kept in place).
 
-#[path = "common/mod.rs"]
-mod common;
-#[path = "sync/harness.rs"]
-mod harness;
-#[path = "sync/model.rs"]
+pub mod harness;
 mod model;
-#[path = "sync/reader.rs"]
-mod reader;
+pub mod reader;
 
 use std::io::Write as _;
 use std::path::Path;

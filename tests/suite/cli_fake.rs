@@ -3,8 +3,7 @@
 //! including the ones that must never reach this machine's kernel (`-e 2`
 //! locks audit until reboot, `-f 2` panics on failure).
 
-#[path = "common/fake_kernel.rs"]
-mod fake_kernel;
+use crate::fake_kernel;
 
 use fake_kernel::{Run, SharedKernel};
 use kaudit::codec::decode;

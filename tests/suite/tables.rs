@@ -6,14 +6,14 @@ use std::process::Command;
 
 use kaudit::tables::*;
 
-#[path = "common/paths.rs"]
-mod paths;
+use crate::paths;
+use crate::reference;
 
 /// The generated file must be what the generator makes from the cached sources.
 /// Without a cache this is skipped loudly, except in CI, where it fails.
 #[test]
 fn generated_file_is_up_to_date() {
-    let Some(cache) = paths::fetched_reference("generated_file_is_up_to_date") else {
+    let Some(cache) = reference::fetched("generated_file_is_up_to_date") else {
         return;
     };
     let out = Command::new("python3")

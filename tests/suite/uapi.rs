@@ -9,8 +9,7 @@ use std::path::Path;
 
 use kaudit::uapi::{self, field, perm};
 
-#[path = "common/paths.rs"]
-mod paths;
+use crate::reference;
 
 /// The `#define NAME BODY` lines of a header, continuation lines joined.
 fn defines(path: &Path, into: &mut HashMap<String, String>) {
@@ -116,7 +115,7 @@ impl Body<'_> {
 
 #[test]
 fn constants_match_the_kernel_headers() {
-    let Some(cache) = paths::fetched_reference("constants_match_the_kernel_headers") else {
+    let Some(cache) = reference::fetched("constants_match_the_kernel_headers") else {
         return;
     };
     let include = cache.join("root/usr/include/linux");

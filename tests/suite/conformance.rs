@@ -18,25 +18,15 @@
 //! (`scripts/fetch-reference.sh`); with KAUDIT_REQUIRE_KERNEL=1 those panic.
 //! KAUDIT_CONFORMANCE_FILTER=TEXT runs only the cases containing TEXT.
 
-#[path = "conformance/cases.rs"]
 mod cases;
-#[path = "conformance/decode.rs"]
 mod decode;
-#[allow(dead_code)] // the replay half is used by tests/golden.rs
-#[path = "conformance/golden.rs"]
-mod golden;
-#[path = "conformance/kaudit_side.rs"]
-mod kaudit_side;
-#[path = "conformance/known.rs"]
-mod known;
-#[path = "conformance/lock.rs"]
+pub mod golden;
+pub mod kaudit_side;
+pub mod known;
 mod lock;
-#[path = "conformance/nl.rs"]
 mod nl;
-#[path = "conformance/oracle.rs"]
 mod oracle;
-#[path = "common/paths.rs"]
-mod paths;
+use crate::reference;
 
 use cases::{Case, Kind};
 use kaudit_side::{Compiled, Kaudit};
@@ -415,7 +405,7 @@ fn golden_file(records: &[golden::Record], cases: &[Case], reference_version: &s
         let header = golden::Header {
             golden: "kaudit conformance: what the reference auditctl did with every case".into(),
             reference: reference_version.to_string(),
-            reference_package: std::fs::read_to_string(paths::reference_cache().join("versions"))
+            reference_package: std::fs::read_to_string(reference::cache().join("versions"))
                 .unwrap_or_default()
                 .lines()
                 .find(|l| l.starts_with("auditd "))
@@ -533,7 +523,7 @@ fn conformance_against_reference_auditctl() {
     let Some(reference) = Reference::find() else {
         return skip(&format!(
             "no reference auditctl in {} (run scripts/fetch-reference.sh)",
-            paths::reference_cache().display()
+            reference::cache().display()
         ));
     };
     let mut sock = match AuditSocket::open() {

@@ -27,7 +27,7 @@ pub struct Run {
 impl Reference {
     /// Finds the wrapper; None when the cache has not been fetched.
     pub fn find() -> Option<Reference> {
-        let wrapper = crate::paths::reference_cache().join("auditctl");
+        let wrapper = crate::reference::cache().join("auditctl");
         if !wrapper.is_file() {
             return None;
         }

@@ -15,14 +15,7 @@
 //! control lines must compile. Known differences (`tests/known-diffs.toml`)
 //! are counted apart, as in the live test.
 
-#[allow(dead_code)] // the recording half is used by tests/conformance.rs
-#[path = "conformance/golden.rs"]
-mod golden;
-#[allow(dead_code)]
-#[path = "conformance/kaudit_side.rs"]
-mod kaudit_side;
-#[path = "conformance/known.rs"]
-mod known;
+use crate::conformance::{golden, kaudit_side, known};
 
 use golden::{Record, Reference};
 use kaudit::host::Host;

@@ -7,8 +7,7 @@
 //! The closed pipe is made deterministic: the read end is dropped before
 //! the child writes anything, so its first write gets EPIPE.
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

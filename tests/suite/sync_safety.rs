@@ -5,16 +5,8 @@
 //! `ksync-<test>-` of its own, `--scope` (or `KAUDIT_AUGENRULES_SCOPE`) on
 //! every change, the table as it started at the end.
 
-#[path = "common/mod.rs"]
-mod common;
-#[allow(dead_code)]
-#[path = "sync/harness.rs"]
-mod harness;
-#[path = "common/paths.rs"]
-mod paths;
-#[allow(dead_code)]
-#[path = "sync/reader.rs"]
-mod reader;
+use crate::reference;
+use crate::sync::{harness, reader};
 
 use std::io::Write as _;
 use std::path::Path;
@@ -173,7 +165,7 @@ fn augenrules_load_without_d_adds_and_with_d_replaces_without_gap() {
 
 /// The reference auditctl (it takes no kaudit lock: a true other writer).
 fn reference() -> Option<std::path::PathBuf> {
-    let p = paths::reference_cache().join("auditctl");
+    let p = reference::cache().join("auditctl");
     p.is_file().then_some(p)
 }
 

@@ -2,7 +2,7 @@
 //! the `common` harness: machine lock, own keys, table restored), and the
 //! in-memory fake against the same scenarios, so the fake stays honest.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 
