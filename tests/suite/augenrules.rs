@@ -6,6 +6,7 @@
 
 use crate::paths;
 use crate::reference;
+use crate::scratch;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -75,8 +76,7 @@ fn augenrules_matches_the_reference_script() {
     if !script.is_file() || !paths::corpus().is_dir() {
         return skip("no reference cache or no corpus");
     }
-    let base = std::env::temp_dir().join(format!("kaudit-augenrules-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+    let base = scratch::dir("augenrules");
     std::fs::create_dir_all(base.join("bin")).unwrap();
     // The kaudit side runs through a symlink named augenrules.
     let ours = base.join("bin/augenrules");
@@ -260,5 +260,4 @@ fn augenrules_matches_the_reference_script() {
         }
     }
     let _ = writeln!(err, "augenrules: {same} identical steps, {quirks} steps differing on the reference's known quirks (fixed on purpose)");
-    let _ = std::fs::remove_dir_all(&base);
 }

@@ -3,6 +3,7 @@
 //! change stops at a lock file it cannot use or wait for (issue 20). No
 //! kernel rule is changed here (`--load` only into the in-memory kernel).
 
+use crate::scratch::{self, Scratch};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -17,11 +18,8 @@ fn skip(reason: &str) {
     let _ = writeln!(std::io::stderr(), "SKIP (augenrules_files): {reason}");
 }
 
-fn scratch(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kaudit-i12-augen-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(tag: &str) -> Scratch {
+    scratch::dir(&format!("augen-{tag}"))
 }
 
 fn augenrules(rules_dir: &Path, output: &Path) -> Output {
@@ -109,7 +107,6 @@ fn a_full_filesystem_leaves_the_previous_file_whole() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     drop(_guard);
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 #[test]
@@ -140,7 +137,6 @@ fn a_symlink_at_the_output_is_refused_and_its_target_untouched() {
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert_eq!(std::fs::read(&victim).unwrap(), b"not an audit file\n");
     assert_eq!(std::fs::read(&output).unwrap(), b"old\n");
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 #[test]
@@ -181,7 +177,6 @@ fn the_output_is_mode_0640_at_every_moment() {
     assert!(bad.is_empty(), "modes or partial files seen: {bad:?}");
     let prev = base.join("audit.rules.prev");
     assert_eq!(std::fs::metadata(&prev).unwrap().mode() & 0o7777, 0o640);
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 #[test]
@@ -254,7 +249,6 @@ fn no_kernel_change_without_the_lock() {
         assert_eq!(String::from_utf8_lossy(&listed.stdout), "No rules\n");
         assert!(!target.exists());
     }
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 #[test]
@@ -324,7 +318,6 @@ fn a_lock_file_of_the_wrong_kind_or_held_too_long_stops_every_change() {
         "{stderr}"
     );
     drop(held);
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 /// Issue 20 item 14d: a variable set but empty is unset, never an empty
@@ -352,7 +345,6 @@ fn an_empty_path_variable_means_the_standard_path() {
         assert_eq!(o.status.code(), Some(1));
     }
     assert!(!output.exists(), "--check wrote {}", output.display());
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 /// Issue 21 item 4: `augenrules --load` reaches the kernel through the same
@@ -435,5 +427,4 @@ fn load_goes_to_the_in_memory_kernel() {
     );
     assert_eq!(rules(&state), 1);
     assert_eq!(std::fs::read(&output).unwrap(), merged);
-    std::fs::remove_dir_all(&base).unwrap();
 }

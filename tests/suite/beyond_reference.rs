@@ -8,6 +8,7 @@
 //!   pipe 62), accepted by this kernel and listed by name;
 //! - `kaudit list --watches`.
 
+use crate::scratch::{self, Scratch};
 use kaudit::apply;
 use kaudit::codec::{decode, encode};
 use kaudit::compile::{compile_line, Compiled};
@@ -104,15 +105,13 @@ fn contid_loads_where_the_kernel_has_the_feature() {
 }
 
 /// The live kernel for one test: the machine lock held and an empty
-/// scratch directory `kaudit-TAG-PID`, or `None` after a loud skip.
-fn live(tag: &str) -> Option<(kaudit::lock::MachineLock, std::path::PathBuf)> {
+/// scratch directory for `tag`, or `None` after a loud skip.
+fn live(tag: &str) -> Option<(kaudit::lock::MachineLock, Scratch)> {
     if !root_kernel() {
         return None;
     }
     let lock = kaudit::lock::MachineLock::acquire().unwrap();
-    let dir = std::env::temp_dir().join(format!("kaudit-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Some((lock, dir))
+    Some((lock, scratch::dir(tag)))
 }
 
 fn root_kernel() -> bool {
@@ -193,7 +192,6 @@ fn newest_names_live() {
         kaudit(&["delete", "--key", &format!("kbeyond-{k}")]);
     }
     let after = kaudit(&["list"]).1;
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(before, after, "the table must end as it started");
     assert_eq!(code, 0, "{err}");
     for t in [
@@ -256,7 +254,6 @@ fn contid_is_refused_before_sending_on_this_kernel() {
         file.to_str().unwrap(),
     ]);
     let after = kaudit(&["list"]).1;
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(before, after, "nothing may reach the kernel");
     assert_ne!(code, 0);
     assert!(err.contains("container ID"), "{err}");

@@ -5,6 +5,7 @@
 
 use crate::common;
 use crate::reference;
+use crate::scratch;
 
 use kaudit::host::Host;
 use kaudit::netlink::fake::FakeKernel;
@@ -34,7 +35,6 @@ fn rules(prefix: &str) -> Vec<u8> {
 /// A rules.d holding the rules in a file whose name is not UTF-8, merged by
 /// `kaudit augenrules`; returns the merged file.
 fn merge(base: &Path, written: &[u8]) -> PathBuf {
-    let _ = std::fs::remove_dir_all(base);
     let dir = base.join("rules.d");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -87,7 +87,7 @@ fn text_bytes(v: &serde_json::Value) -> Vec<u8> {
 
 #[test]
 fn non_utf8_name_path_and_key_survive_the_merge_and_list_back_in_memory() {
-    let base = std::env::temp_dir().join(format!("kaudit-bytes-fake-{}", std::process::id()));
+    let base = scratch::dir("bytes-fake");
     let written = rules("i11b-");
     let listed = written.clone();
     let merged = merge(&base, &written);
@@ -108,7 +108,6 @@ fn non_utf8_name_path_and_key_survive_the_merge_and_list_back_in_memory() {
         "listing:\n{}",
         String::from_utf8_lossy(&shown)
     );
-    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
@@ -122,7 +121,7 @@ fn non_utf8_name_path_and_key_list_back_like_the_reference_on_the_kernel() {
         reference.is_file(),
         "no reference auditctl (scripts/fetch-reference.sh)"
     );
-    let base = std::env::temp_dir().join(format!("kaudit-bytes-live-{}", std::process::id()));
+    let base = scratch::dir("bytes-live");
     let prefix = common::key_prefix();
     let written = rules(&prefix);
     let merged = merge(&base, &written);
@@ -212,5 +211,4 @@ fn non_utf8_name_path_and_key_list_back_like_the_reference_on_the_kernel() {
         .map(|w| text_bytes(&w["path"]))
         .collect();
     assert!(paths.contains(&b"/tmp/caf\xe9".to_vec()), "{watches}");
-    let _ = std::fs::remove_dir_all(&base);
 }

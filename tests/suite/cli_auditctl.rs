@@ -22,6 +22,7 @@ mod edges;
 mod known;
 use crate::paths;
 use crate::reference;
+use crate::scratch;
 mod script;
 
 use kaudit::lock::MachineLock;
@@ -452,9 +453,7 @@ fn auditctl_personality_matches_reference() {
         return skip(&format!("cannot list the kernel's rules: {e:?}"));
     }
 
-    let dir = std::env::temp_dir().join(format!("kaudit-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("cli");
     let symdir = dir.join("bin");
     std::fs::create_dir(&symdir).unwrap();
     let symlink = symdir.join("auditctl");
@@ -504,7 +503,7 @@ fn auditctl_personality_matches_reference() {
         reference,
         kaudit: PathBuf::from(env!("CARGO_BIN_EXE_kaudit")),
         symlink,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         start,
         values,
         problems: Vec::new(),
@@ -558,7 +557,7 @@ fn auditctl_personality_matches_reference() {
         let _lock = MachineLock::acquire().expect("machine lock");
         (h.kernel.list(), h.kernel.status())
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 
     let _ = writeln!(
         err,
@@ -617,8 +616,7 @@ fn upstream_sample_workflow() {
         return skip("no kernel audit support");
     };
     let mut kernel = Kernel(transport);
-    let dir = std::env::temp_dir().join(format!("kaudit-samples-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::dir("samples");
     std::fs::create_dir_all(dir.join("bin")).unwrap();
     let symlink = dir.join("bin/auditctl");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &symlink).unwrap();
@@ -707,7 +705,7 @@ fn upstream_sample_workflow() {
     for d in &differing {
         let _ = writeln!(err, "  DIFFERS {d}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     assert!(
         differing.is_empty(),
         "{} sample files differ",
@@ -802,8 +800,7 @@ fn interpreted_arguments_match_the_reference() {
     for fallback in &fallbacks {
         lines.push(format!("-a always,exit {fallback} -k {key}"));
     }
-    let dir = std::env::temp_dir().join(format!("kaudit-interp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::dir("interp");
     std::fs::create_dir_all(dir.join("bin")).unwrap();
     let ours = dir.join("bin/auditctl");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &ours).unwrap();
@@ -862,5 +859,4 @@ fn interpreted_arguments_match_the_reference() {
         fallbacks.len(),
         start.elapsed().as_secs_f64()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,7 @@
 //! locks audit until reboot, `-f 2` panics on failure).
 
 use crate::fake_kernel;
+use crate::scratch;
 
 use fake_kernel::{Run, SharedKernel};
 use kaudit::codec::decode;
@@ -23,14 +24,13 @@ fn auditctl(shared: &SharedKernel, args: &[&str]) -> Run {
     fake_kernel::auditctl(shared, host, args)
 }
 
-/// A rules file `name` holding `text`, in a directory of this test
-/// process's own (`tag`), which the caller removes.
-fn rules_file(tag: &str, name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kaudit-cli-fake{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A rules file `name` holding `text`, in a fresh directory (`tag`),
+/// removed when the returned directory is dropped.
+fn rules_file(tag: &str, name: &str, text: &str) -> (scratch::Scratch, std::path::PathBuf) {
+    let dir = scratch::dir(&format!("cli-fake{tag}"));
     let file = dir.join(name);
     std::fs::write(&file, text).unwrap();
-    file
+    (dir, file)
 }
 
 fn kernel() -> SharedKernel {
@@ -166,12 +166,11 @@ fn option_state_machine_outcomes() {
 
 #[test]
 fn rules_file_is_checked_whole_before_anything_is_sent() {
-    let bad = rules_file(
+    let (dir, bad) = rules_file(
         "",
         "bad.rules",
         "-a always,exit -S open -k a\n-a always,exit -F bogus=1\n",
     );
-    let dir = bad.parent().unwrap().to_path_buf();
     let k = kernel();
     let r = auditctl(&k, &["-R", bad.to_str().unwrap()]);
     assert_eq!(r.code, 1);
@@ -205,7 +204,6 @@ fn rules_file_is_checked_whole_before_anything_is_sent() {
     let r = auditctl(&k, &["-R", cont.to_str().unwrap()]);
     assert_eq!(r.code, 1);
     assert_eq!(k.kernel.borrow_mut().list_rules().unwrap().len(), 2);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A connection that notes, when it is closed (and with it, for the real
@@ -247,8 +245,7 @@ impl Drop for NotingClose {
 fn the_machine_lock_outlives_the_connection() {
     // The lock is released only after the connection is closed, so a
     // second writer never starts while this one's rcu_expedited is set.
-    let rules = rules_file("-lock", "one.rules", "-w /tmp -p w -k n-err-lock\n");
-    let dir = rules.parent().unwrap().to_path_buf();
+    let (dir, rules) = rules_file("-lock", "one.rules", "-w /tmp -p w -k n-err-lock\n");
     let lock = dir.join("kaudit.lock");
     for args in [
         &["-w", "/tmp", "-p", "w", "-k", "n-err-lock"][..],
@@ -280,5 +277,4 @@ fn the_machine_lock_outlives_the_connection() {
         assert_eq!(shared.kernel.borrow_mut().list_rules().unwrap().len(), 1);
         assert_eq!(held_at_close.get(), Some(true), "{args:?}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

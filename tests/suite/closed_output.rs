@@ -8,6 +8,7 @@
 //! the child writes anything, so its first write gets EPIPE.
 
 use crate::common;
+use crate::scratch::{self, Scratch};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -93,11 +94,8 @@ fn assert_full_disk(args: &[&str], r: &Run, code: i32) {
     assert_eq!(r.code, code, "kaudit {args:?} on /dev/full: exit code");
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kaudit-closed-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(name: &str) -> Scratch {
+    scratch::dir(&format!("closed-{name}"))
 }
 
 /// A rules file with many lines, so that a dry run writes more than a pipe
@@ -152,7 +150,6 @@ fn commands_without_the_kernel() {
         &full(&["augenrules", "--check"], aug_env),
         1,
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[ignore = "live kernel: needs root and audit (scripts/test.sh runs it)"]
@@ -224,5 +221,4 @@ fn commands_that_read_or_change_the_kernel() {
         .output()
         .expect("kaudit list");
     assert!(left.stdout.is_empty() || left.stdout == b"No rules\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,6 +6,7 @@
 //! clean CARGO_HOME after a release-only build; the unit passes
 //! `systemd-analyze verify`.
 
+use crate::scratch::{self, Scratch};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,8 +26,7 @@ fn install(destdir: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn staged_install_links_and_uninstall() {
-    let d = std::env::temp_dir().join(format!("kaudit-install-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = scratch::dir("install");
     let o = install(&d, &["--auditctl-link", "--unit"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let p = |s: &str| d.join(s.trim_start_matches('/'));
@@ -64,7 +64,6 @@ fn staged_install_links_and_uninstall() {
     let o = install(&d, &["--uninstall"]);
     assert!(o.status.success());
     assert!(!p("/usr/local/sbin/kaudit").exists() && !p("/usr/local/sbin/auditctl").exists());
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -83,8 +82,7 @@ fn boot_unit_verifies() {
     )
     .unwrap()
     .replace("/usr/sbin/kaudit", env!("CARGO_BIN_EXE_kaudit"));
-    let dir = std::env::temp_dir().join(format!("kaudit-unit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("unit");
     let path = dir.join("kaudit-rules.service");
     std::fs::write(&path, unit).unwrap();
     let o = Command::new("systemd-analyze")
@@ -92,7 +90,7 @@ fn boot_unit_verifies() {
         .arg(&path)
         .output()
         .unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    drop(dir);
     assert!(
         o.status.success() && o.stderr.is_empty(),
         "systemd-analyze verify: {}{}",
@@ -117,7 +115,7 @@ fn sync_help_and_man_page_name_the_round_limit() {
     assert!(o.status.success());
     let help = folded(&o.stdout);
     assert!(help.contains(&want), "sync --help lacks {want:?}: {help}");
-    let dir = std::env::temp_dir().join(format!("kaudit-docs-{}", std::process::id()));
+    let dir = scratch::dir("docs");
     let o = Command::new(bin)
         .arg("generate-docs")
         .arg(&dir)
@@ -125,7 +123,7 @@ fn sync_help_and_man_page_name_the_round_limit() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let page = folded(&std::fs::read(dir.join("man8/kaudit-sync.8")).unwrap());
-    std::fs::remove_dir_all(&dir).unwrap();
+    drop(dir);
     assert!(
         page.contains(&want),
         "kaudit-sync(8) lacks {want:?}: {page}"
@@ -182,24 +180,13 @@ fn built_debs(o: &Output) -> (PathBuf, PathBuf) {
     (PathBuf::from(kaudit), PathBuf::from(dropin))
 }
 
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target/tmp")
-            .join(format!("{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A scratch directory under `target/tmp` (packages and a dpkg root are
+/// too big for a small `/tmp`), removed on drop.
+fn target_scratch(name: &str) -> Scratch {
+    scratch::dir_in(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp"),
+        name,
+    )
 }
 
 /// Packs the package laid out in `dir` (with `DEBIAN/`) into `deb`.
@@ -435,23 +422,23 @@ fn maintainer_scripts_for_every_policy_argument() {
         return skip("maintainer scripts", "dpkg --root needs root");
     }
     let host_diversions = std::fs::read("/var/lib/dpkg/diversions").ok();
-    let work = Scratch::new("dpkg-root");
+    let work = target_scratch("dpkg-root");
     let built = build_deb(
-        &work.0.join("debs"),
+        &work.join("debs"),
         Some(Path::new(env!("CARGO_BIN_EXE_kaudit"))),
         &[],
     );
     assert!(built.status.success(), "build-deb.sh: {}", text(&built));
     let (kaudit_deb, dropin) = built_debs(&built);
     let v = env!("CARGO_PKG_VERSION");
-    let root = DpkgRoot::new(work.0.join("root"));
+    let root = DpkgRoot::new(work.join("root"));
 
     // kaudit's libraries (stand-ins), auditd, kaudit: auditd's files stay.
     for lib in ["libc6", "libgcc-s1"] {
-        root.dpkg_ok(&["-i", fake_deb(&work.0, lib, "99", &[]).to_str().unwrap()]);
+        root.dpkg_ok(&["-i", fake_deb(&work, lib, "99", &[]).to_str().unwrap()]);
     }
     let auditd = fake_deb(
-        &work.0,
+        &work,
         "auditd",
         "1:4.2.1-1",
         &DIVERTED.map(|n| (format!("/usr/sbin/{n}"), auditd_file(n))),
@@ -463,7 +450,7 @@ fn maintainer_scripts_for_every_policy_argument() {
 
     // preinst install fails after adding the diversions: postrm
     // abort-install removes them.
-    let failing = variant(&work.0, &dropin, &format!("{v}+a"), |d| {
+    let failing = variant(&work, &dropin, &format!("{v}+a"), |d| {
         fail_on(d, "preinst", "install")
     });
     let o = root.dpkg(&["-i", failing.to_str().unwrap()]);
@@ -480,7 +467,7 @@ fn maintainer_scripts_for_every_policy_argument() {
 
     // An upgrade: new preinst upgrade, old postrm upgrade.
     let up = |suffix: &str, edit: &dyn Fn(&Path)| {
-        variant(&work.0, Path::new(dropin), &format!("{v}+{suffix}"), edit)
+        variant(&work, Path::new(dropin), &format!("{v}+{suffix}"), edit)
     };
     let b = up("b", &|_| ());
     root.dpkg_ok(&["-i", b.to_str().unwrap()]);
@@ -629,9 +616,9 @@ fn build_deb_after_a_release_build_from_a_clean_cargo_home() {
         "{sources:?}"
     );
 
-    let out = Scratch::new("clean-home-debs");
+    let out = target_scratch("clean-home-debs");
     let started = std::time::Instant::now();
-    let built = build_deb(&out.0, None, &envs);
+    let built = build_deb(&out, None, &envs);
     let _ = std::fs::remove_dir_all(&home);
     assert!(built.status.success(), "build-deb.sh: {}", text(&built));
     eprintln!(
@@ -641,7 +628,7 @@ fn build_deb_after_a_release_build_from_a_clean_cargo_home() {
     let (kaudit_deb, dropin_deb) = built_debs(&built);
     assert!(kaudit_deb.is_file() && dropin_deb.is_file());
     // The copyright file lists the linked crates, and no dev-dependency.
-    let copyright = std::fs::read_to_string(out.0.join("copyright")).unwrap();
+    let copyright = std::fs::read_to_string(out.join("copyright")).unwrap();
     for line in [" clap ", " nix ", " serde_json "] {
         assert!(
             copyright.contains(line),

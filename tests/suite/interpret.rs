@@ -19,6 +19,7 @@
 //! The live differential of the listing itself is `tests/cli_auditctl.rs`'s
 //! `interpreted_arguments_match_the_reference`.
 
+use crate::scratch;
 use kaudit::host::Host;
 use kaudit::tables::{
     interpret_arg, interprets, machine_audit_arch, machine_name, syscall_table, CallContext,
@@ -257,10 +258,9 @@ fn a0_to_a3_decode_as_the_references_auparse() {
         return;
     }
     let cases = cases();
-    let dir = std::env::temp_dir().join(format!("kaudit-interpret-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("interpret");
     let decoded = ausearch(&root, &cases, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     assert_eq!(decoded.len(), cases.len(), "ausearch printed every record");
 
     // The machine's own user, group and protocol names, as ausearch sees them.

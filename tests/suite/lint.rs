@@ -1,10 +1,10 @@
 //! `kaudit lint`: every finding, with rule sets that must be flagged and
 //! near-misses that must not; exit codes; JSON shape.
 
+use crate::scratch::{self, Scratch};
 use kaudit::host::Host;
 use kaudit::lint::{lint_paths, Code, Options, Report};
 use kaudit::tables::Machine;
-use std::path::PathBuf;
 
 fn host() -> Host {
     Host::fixed(
@@ -16,16 +16,8 @@ fn host() -> Host {
     .extended()
 }
 
-fn tmpdir() -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "kaudit-lint-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir() -> Scratch {
+    scratch::dir("lint")
 }
 
 fn lint_on(text: &str, machines: &[Machine]) -> Report {
@@ -39,7 +31,6 @@ fn lint_on(text: &str, machines: &[Machine]) -> Report {
             machines: machines.to_vec(),
         },
     );
-    std::fs::remove_dir_all(&d).unwrap();
     r
 }
 
@@ -115,7 +106,6 @@ fn unparsable_and_unreadable_input_is_exit_2() {
         &Options { machines: vec![] },
     );
     assert_eq!(found(&r, Code::UnreadableInput).len(), 1);
-    std::fs::remove_dir_all(&d).unwrap();
     // A directory without *.rules files: the reason is said once, as it is.
     let d = tmpdir();
     std::fs::create_dir_all(&d).unwrap();
@@ -132,7 +122,6 @@ fn unparsable_and_unreadable_input_is_exit_2() {
           refusing to treat it as an empty rule set"
         ]
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -535,7 +524,6 @@ fn the_binary_prints_text_json_and_sarif() {
             "{out:?}"
         );
     }
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -553,7 +541,6 @@ fn man_page_and_completions_come_from_clap() {
     }
     let bash = std::fs::read_to_string(d.join("completions/kaudit.bash")).unwrap();
     assert!(bash.contains("lint") && bash.contains("--deny"));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -588,5 +575,4 @@ fn files_others_could_change() {
         &Options { machines: vec![] },
     );
     assert!(found(&r, Code::UntrustedFile).is_empty());
-    std::fs::remove_dir_all(&d).unwrap();
 }

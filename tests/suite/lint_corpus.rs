@@ -5,6 +5,7 @@
 //! (scripts/sarif-validator.sh installs it; scripts/validate-sarif.py runs it).
 
 use crate::paths;
+use crate::scratch;
 use kaudit::host::Host;
 use kaudit::lint::{lint_paths, Code, Options, Report};
 use kaudit::tables::Machine;
@@ -211,8 +212,7 @@ fn validator() -> Option<PathBuf> {
 #[test]
 fn sarif_validates_against_the_schema() {
     let Some(py) = validator() else { return };
-    let dir = std::env::temp_dir().join(format!("kaudit-lint-sarif-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("lint-sarif");
     let mut inputs: Vec<Vec<String>> = require_corpus()
         .iter()
         .map(|f| vec![f.to_string_lossy().into_owned()])
@@ -275,5 +275,4 @@ fn sarif_validates_against_the_schema() {
         Some(1),
         "the validator accepts anything"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -11,6 +11,7 @@ mod common;
 mod fake_kernel;
 mod paths;
 mod reference;
+mod scratch;
 
 mod augenrules;
 mod augenrules_files;

@@ -2,6 +2,7 @@
 //! machine, every watched path's directory exists, and with the optional
 //! finalize file the lock comes last.
 
+use crate::scratch;
 use kaudit::host::Host;
 use kaudit::model::{field, Value};
 use kaudit::rulefile::Trust;
@@ -43,8 +44,7 @@ fn starter_rules_load_cleanly() {
 #[test]
 fn the_optional_finalize_file_locks_last() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules.d");
-    let tmp = std::env::temp_dir().join(format!("kaudit-rulesd-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp = scratch::dir("rulesd");
     for e in std::fs::read_dir(&root).unwrap() {
         let e = e.unwrap();
         let name = e
@@ -61,7 +61,6 @@ fn the_optional_finalize_file_locks_last() {
     )
     .unwrap();
     assert_eq!(d.settings.enabled, Some(2));
-    std::fs::remove_dir_all(&tmp).unwrap();
 }
 
 /// Issue 20 item 1: root's `50-x.rules` in a rules.d is swapped with a file
@@ -71,11 +70,10 @@ fn the_optional_finalize_file_locks_last() {
 /// by path, then the read, let 63 of 150 syncs load the other rule.)
 #[test]
 fn a_rules_file_swapped_during_a_sync_read_is_never_trusted() {
-    let tmp = std::env::temp_dir().join(format!("kaudit-rulesd-swap-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = scratch::dir("rulesd-swap");
     let d = tmp.join("rules.d");
     std::fs::create_dir_all(&d).unwrap();
-    for p in [&tmp, &d] {
+    for p in [&*tmp, d.as_path()] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let good = d.join("50-x.rules");
@@ -140,7 +138,6 @@ fn a_rules_file_swapped_during_a_sync_read_is_never_trusted() {
     }
     stop.store(true, Ordering::Relaxed);
     let swaps = swapper.join().unwrap();
-    std::fs::remove_dir_all(&tmp).unwrap();
     assert!(swaps > 100, "only {swaps} swaps");
     assert!(
         accepted > 0 && refused > 0,
@@ -158,11 +155,10 @@ fn a_rules_file_swapped_during_a_sync_read_is_never_trusted() {
 /// trusted rule; the other rule never reaches the kernel.
 #[test]
 fn kaudit_sync_never_sends_a_swapped_in_rule() {
-    let tmp = std::env::temp_dir().join(format!("kaudit-rulesd-sync-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = scratch::dir("rulesd-sync");
     let d = tmp.join("rules.d");
     std::fs::create_dir_all(&d).unwrap();
-    for p in [&tmp, &d] {
+    for p in [&*tmp, d.as_path()] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let good = d.join("50-x.rules");
@@ -221,7 +217,6 @@ fn kaudit_sync_never_sends_a_swapped_in_rule() {
     }
     stop.store(true, Ordering::Relaxed);
     let swaps = swapper.join().unwrap();
-    std::fs::remove_dir_all(&tmp).unwrap();
     assert!(swaps > 100, "only {swaps} swaps");
     assert!(synced > 0, "{synced} synced, {refused} refused");
 }

@@ -4,6 +4,7 @@
 //! managed by sync like any other rule.
 
 use crate::fake_kernel;
+use crate::scratch;
 
 use fake_kernel::{Run, SharedKernel};
 use kaudit::host::Host;
@@ -163,9 +164,7 @@ fn managed_by_sync_like_any_other_rule() {
 /// the test-only fake kernel file (`KAUDIT_FAKE_KERNEL`).
 #[test]
 fn the_native_commands_list_delete_and_sync_them() {
-    let dir = std::env::temp_dir().join(format!("kaudit-i12-undec-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("undecodable");
     let state = dir.join("kernel");
     let mut text = String::new();
     for b in kernel().kernel.borrow_mut().list_rules().unwrap() {
@@ -207,5 +206,4 @@ fn the_native_commands_list_delete_and_sync_them() {
         out,
         "-a always,exit -F arch=b64 -S read -F key=i12-undec-good\n"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

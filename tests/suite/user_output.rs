@@ -13,10 +13,11 @@
 //! remove them.
 
 use crate::common;
+use crate::scratch::{self, Scratch};
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -158,7 +159,7 @@ fn snapshot(name: &str, text: &str) {
 
 /// A scratch directory for a test that needs root (`chown`, a child run as
 /// nobody), or `None` after a loud skip when not root.
-fn root_scratch(name: &str, why: &str) -> Option<PathBuf> {
+fn root_scratch(name: &str, why: &str) -> Option<Scratch> {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("SKIP (root): {why}");
         return None;
@@ -171,11 +172,8 @@ fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("kaudit-user-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn scratch(name: &str) -> Scratch {
+    scratch::dir(&format!("user-{name}"))
 }
 
 /// A file with every control line `kaudit load` accepts, and rule lines of
@@ -231,7 +229,6 @@ fn load_dry_run_of_every_control_line() {
     let r = kaudit_in(&dir, &["load", "--dry-run", "controls.rules"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     snapshot("load_dry_run_controls", &r.seen());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Item 2: `-l`, `-s`, `-m`, `--signal` (and `-v`, `-h`, `-R`) in a file
@@ -331,7 +328,6 @@ fn common_errors() {
         assert!(r.stderr.len() < 4000, "{name}: {} bytes", r.stderr.len());
         snapshot(&format!("error_{name}"), &r.seen());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Item 6: `/dev/zero`, a FIFO (as a file and as `x.rules` in a rules
@@ -432,7 +428,6 @@ fn only_regular_files_of_bounded_size_are_read() {
     // /dev/zero to the end would take.
     assert!(peak > 0, "no child's memory was measured");
     assert!(peak < 200 * 1024, "a child used {peak} KiB");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Item 8: world-writable rules files, files not owned by root and
@@ -536,7 +531,6 @@ fn files_anyone_could_write_are_refused_by_changing_commands() {
         &kaudit_fake(&dir, &["load", "ww.rules"]).seen(),
     );
     chmod(&open_d, 0o755);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// sync --dry-run (text and JSON), diff and check against the live kernel:
@@ -586,7 +580,6 @@ fn sync_diff_and_check_text() {
             snapshot(name, &seen);
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Item 7: an unreadable directory or file (read as an unprivileged user)
@@ -630,7 +623,6 @@ fn unreadable_files_and_directories_say_path_and_reason() {
         seen.push_str(&format!("$ kaudit {}\n{}", args.join(" "), r.seen()));
     }
     snapshot("error_unreadable", &seen);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Deletes rules with a key starting with `prefix` left by a crashed earlier

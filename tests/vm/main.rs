@@ -6,7 +6,10 @@
 
 mod busybox;
 mod host;
-// Shared with the suite: the repository and the corpus.
+// Shared with the suite: the repository and the corpus, and the
+// temporary-directory helper.
 #[path = "../suite/paths.rs"]
 mod paths;
+#[path = "../suite/scratch.rs"]
+mod scratch;
 mod systemd;

@@ -17,6 +17,7 @@
 //! is missing, unless `KAUDIT_REQUIRE_VM=1`, which turns a skip into a failure.
 
 use crate::host as vm_host;
+use crate::scratch;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -57,13 +58,13 @@ fn dpkg_deb(args: &[&str], deb: &Path) -> String {
 /// every page `kaudit generate-docs` writes (kaudit and each command), the
 /// completions, the unit, the docs; dependencies on the libraries only, none
 /// on auditd; the dropin's two links.
-fn check_package_contents(bin: &Path, kaudit_deb: &Path, dropin_deb: &Path, work: &Path) {
+fn check_package_contents(bin: &Path, kaudit_deb: &Path, dropin_deb: &Path) {
     let files: Vec<String> = dpkg_deb(&["--contents"], kaudit_deb)
         .lines()
         .filter_map(|l| l.split_whitespace().nth(5))
         .map(|p| p.trim_start_matches('.').to_string())
         .collect();
-    let docs = work.join("docs");
+    let docs = scratch::dir("vm-docs");
     let out = Command::new(bin)
         .arg("generate-docs")
         .arg(&docs)
@@ -135,10 +136,8 @@ fn debian_packages_and_systemd_boot() {
     };
 
     // The packages, checked by lintian (a lintian error fails the build).
-    let work = repo()
-        .join("target/tmp")
-        .join(format!("vm-systemd-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+    // Packages and the installed image: too big for a small /tmp.
+    let work = scratch::dir_in(&repo().join("target/tmp"), "vm-systemd");
     let debs = work.join("debs");
     let t = Instant::now();
     let build = Command::new(repo().join("scripts/build-deb.sh"))
@@ -178,7 +177,7 @@ fn debian_packages_and_systemd_boot() {
         kaudit_deb.is_file() && dropin_deb.is_file(),
         "packages missing in {debs:?}"
     );
-    check_package_contents(&bin, &kaudit_deb, &dropin_deb, &work);
+    check_package_contents(&bin, &kaudit_deb, &dropin_deb);
 
     // Boot 1: scenario 4, and the image for the others.
     let image = work.join("installed.qcow2");
@@ -222,7 +221,7 @@ fn debian_packages_and_systemd_boot() {
             boots.elapsed().as_secs_f64()
         ));
     }
-    let _ = std::fs::remove_dir_all(&work);
+    drop(work);
     say(&format!(
         "vm-systemd: whole test {:.1} s",
         started.elapsed().as_secs_f64()

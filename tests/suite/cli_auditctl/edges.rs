@@ -4,6 +4,7 @@
 
 use super::{diff, run_program, skip, Kernel};
 use crate::reference;
+use crate::scratch;
 use kaudit::lock::MachineLock;
 use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{AuditStatus, Request, Transport};
@@ -50,8 +51,7 @@ fn a_refused_connection_matches_the_reference() {
         ..AuditStatus::default()
     });
     assert_ne!(s.enabled, 2, "never send -e 2");
-    let dir = std::env::temp_dir().join(format!("kaudit-refused-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::dir("refused");
     std::fs::create_dir_all(dir.join("bin")).unwrap();
     let ours = dir.join("bin/auditctl");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &ours).unwrap();
@@ -167,7 +167,7 @@ exec env KAUDIT_NO_EXPEDITE=1 "$@""#;
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     let report: String = results.concat();
     let _ = writeln!(
         std::io::stderr(),
@@ -199,14 +199,13 @@ fn a_rules_file_name_that_is_not_utf8_loads_as_in_the_reference() {
         return skip("no kernel audit support");
     };
     let mut kernel = Kernel(transport);
-    let dir = std::env::temp_dir().join(format!("kaudit-bytes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch::dir("bytes");
     std::fs::create_dir_all(dir.join("bin")).unwrap();
     let ours = dir.join("bin/auditctl");
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kaudit"), &ours).unwrap();
     let key = format!("i20-bytes-{}", std::process::id());
     let name = |tail: &str| {
-        let mut n = dir.clone().into_os_string().into_vec();
+        let mut n = dir.to_path_buf().into_os_string().into_vec();
         n.extend_from_slice(b"/r\xff\xfe");
         n.extend_from_slice(tail.as_bytes());
         (std::ffi::OsString::from_vec(n.clone()), n)
@@ -244,7 +243,7 @@ fn a_rules_file_name_that_is_not_utf8_loads_as_in_the_reference() {
     let k_ww = side(&ours, &ww, "kaudit-ww");
     let after = kernel.list();
     drop(lock);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     assert_eq!(after, before, "the rule table changed");
     let say = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     assert_eq!((r.0, r.2.len()), (0, 1), "reference: {}", say(&r.1));

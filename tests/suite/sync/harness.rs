@@ -18,6 +18,7 @@ use kaudit::netlink::socket::NetlinkTransport;
 use kaudit::netlink::{Request, Transport};
 
 use crate::common::{self, rule_key, KernelGuard};
+use crate::scratch::{self, Scratch};
 use serde_json::Value;
 
 /// The filter list of a rule in kernel format (flags without the prepend bit).
@@ -202,7 +203,7 @@ fn delete_prefixed(t: &mut NetlinkTransport, prefixes: &[String]) -> usize {
 pub struct Ctx {
     pub prefix: String,
     pub foreign: String,
-    pub dir: PathBuf,
+    pub dir: Scratch,
     lock_path: PathBuf,
     guard: KernelGuard,
 }
@@ -226,8 +227,7 @@ impl Ctx {
             }
         }
         let guard = common::kernel()?;
-        let dir = std::env::temp_dir().join(format!("ksync-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = scratch::dir(&format!("sync-{name}"));
         std::fs::create_dir_all(dir.join("fs")).unwrap();
         let lock_path = dir.join("child.lock");
         Some(Ctx {
@@ -371,7 +371,6 @@ impl Drop for Ctx {
         if n > 0 {
             eprintln!("cleanup: deleted {n} rules with keys {prefixes:?}");
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
         // Then the guard drops: it asserts the table and settings are as at
         // the start.
     }
