@@ -3,7 +3,7 @@
 //! on a live kernel by `scripts/record-golden.sh`) against kaudit, with the
 //! in-memory kernel and the recording machine's host facts. No root, no
 //! kernel and no `../shared` needed: a contributor's laptop checks byte
-//! identity as CI does. The live differential test (`tests/conformance.rs`)
+//! identity as CI does. The live differential test (`tests/suite/conformance.rs`)
 //! proves the golden file is current.
 //!
 //! For every case: where the reference added a rule, kaudit must compile the

@@ -16,7 +16,7 @@
 //! `tables::interprets` names. User, group and protocol names come from this
 //! machine on both sides (ausearch runs here too).
 //!
-//! The live differential of the listing itself is `tests/cli_auditctl.rs`'s
+//! The live differential of the listing itself is `tests/suite/cli_auditctl.rs`'s
 //! `interpreted_arguments_match_the_reference`.
 
 use crate::scratch;

@@ -561,7 +561,7 @@ fn rules_outside_the_scope_are_untouched() {
     );
 
     // A file with no rules but -D removes all our rules (in scope) and
-    // nothing else; without -D it is refused (tests/sync_safety.rs).
+    // nothing else; without -D it is refused (tests/suite/sync_safety.rs).
     let empty = c.write("empty.rules", &["# nothing".to_string(), "-D".to_string()]);
     let plan = c.plan(&[&empty]);
     assert_eq!((plan.deletes(), plan.adds()), (7, 0), "{plan:#?}");

@@ -1,7 +1,7 @@
 //! Issue 12 on the live kernel: empty inputs, the meaning of
 //! `augenrules --load` with and without `-D`, and other writers.
 //!
-//! Same rules as `tests/sync.rs`: the machine lock for the whole test, keys
+//! Same rules as `tests/suite/sync.rs`: the machine lock for the whole test, keys
 //! `ksync-<test>-` of its own, `--scope` (or `KAUDIT_AUGENRULES_SCOPE`) on
 //! every change, the table as it started at the end.
 

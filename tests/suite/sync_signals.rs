@@ -13,7 +13,7 @@
 //!   (30 SIGKILL, 10 SIGINT, 10 SIGTERM); no shared rule is ever missing
 //!   afterwards, and a re-run always converges.
 //!
-//! Same rules as `tests/sync.rs`: the machine lock is held throughout (the
+//! Same rules as `tests/suite/sync.rs`: the machine lock is held throughout (the
 //! child kaudit gets a private lock path), keys `ksync-<test>-`, `--scope`
 //! on every sync, everything removed at the end. The knob is global: a
 //! guard puts the value found at the start back whatever happens.

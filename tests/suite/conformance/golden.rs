@@ -2,7 +2,7 @@
 //! case of the conformance test (kernel bytes and `-l` line of the rule it
 //! added, the bytes it deleted, or its refusal), recorded on a live kernel
 //! by `scripts/record-golden.sh` and replayed without root, without a kernel
-//! and without `../shared` by `tests/golden.rs`.
+//! and without `../shared` by `tests/suite/golden.rs`.
 //!
 //! Format: JSON Lines. The first line is a [`Header`] naming the reference
 //! and the kernel it was recorded with, and the host facts the cases depend
