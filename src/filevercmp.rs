@@ -1,6 +1,6 @@
 //! GNU `sort -V` order of file names: gnulib's `filevercmp`, which
 //! augenrules sorts `rules.d` with, written by hand because the order must
-//! match the C function exactly (`tests/c_compat.rs` checks it against
+//! match the C function exactly (`tests/suite/c_compat.rs` checks it against
 //! `sort -V` on random names).
 
 /// GNU `sort -V` order of file names (gnulib's `filevercmp`), which

@@ -4,7 +4,7 @@
 //!
 //! Every other module takes these numbers from here and writes no bare
 //! literal for them. Each constant's doc names its `#define` (and the header
-//! when it is not `linux/audit.h`); `tests/uapi.rs` checks every value
+//! when it is not `linux/audit.h`); `tests/suite/uapi.rs` checks every value
 //! against the kernel headers of the reference build
 //! (`.cache/reference/root/usr/include`). The large generated tables (record
 //! types, syscalls, machines) stay in [`crate::tables`], generated from the

@@ -171,7 +171,7 @@ fn disabled(env: &mut Io, code: u8) -> u8 {
 
 /// The exit code auditctl 4.2.1 gives a command line whose connection the
 /// kernel refuses (observed under `unshare -Ur`;
-/// `tests/cli_auditctl/edges.rs` compares the two there). auditctl runs
+/// `tests/suite/cli_auditctl/edges.rs` compares the two there). auditctl runs
 /// settings and queries while it parses the line, and the first one refused
 /// ends the line: exit 0. A rule add or delete parsed before that makes it
 /// check the kernel before sending, and that check fails with 1; `--signal`
@@ -649,7 +649,7 @@ mod tests {
 
     #[test]
     fn a_refused_connection_exits_as_the_reference_does() {
-        // The reference 4.2.1 under `unshare -Ur` (tests/cli_auditctl/edges.rs
+        // The reference 4.2.1 under `unshare -Ur` (tests/suite/cli_auditctl/edges.rs
         // compares the two there): a rule change checks the kernel first
         // and exits 1; a setting or query fails while it is parsed and
         // exits 0; --signal exits 1 from inside. Settings parsed before a

@@ -120,7 +120,7 @@ fn apply(env: &mut Env, paths: &[String], scope: &Scope, o: Options) -> Result<u
     }
 }
 
-/// A test hook (tests/sync_safety.rs): with `KAUDIT_TEST_PAUSE_FILE` set,
+/// A test hook (tests/suite/sync_safety.rs): with `KAUDIT_TEST_PAUSE_FILE` set,
 /// a sync stops after reading the kernel's state and before changing it,
 /// says so on stderr, and goes on once that file exists (or after 30 s), so
 /// a test can play another writer at exactly that moment.
