@@ -12,7 +12,7 @@
 //! means is defined only by the reference's C code (which words it takes, in
 //! which order, how `strtoul` reads a number, which field numbers and masks
 //! it writes, and its exact refusal text), so no crate can do this job. The
-//! golden replay (`tests/golden.rs`) and the live conformance test hold it to
+//! golden replay (`tests/suite/golden.rs`) and the live conformance test hold it to
 //! the reference's bytes.
 //!
 //! The first error on a line wins, as in auditctl, whose option loop stops at
