@@ -354,9 +354,9 @@ impl Atom {
 #[derive(Clone, Debug, Default)]
 pub struct Conds {
     /// Scalar predicates by variable.
-    pub scalars: BTreeMap<u32, Vec<(Pred, usize)>>,
+    pub scalars: VarMap<Vec<(Pred, usize)>>,
     /// Per-file predicates by field.
-    pub per_name: BTreeMap<u32, Vec<(Pred, usize)>>,
+    pub per_name: VarMap<Vec<(Pred, usize)>>,
     /// `perm` conditions: (`=`?, bits).
     pub perm: Vec<(bool, u32, usize)>,
     /// Opaque conditions.
@@ -365,7 +365,87 @@ pub struct Conds {
     pub unknown: bool,
     /// Per scalar variable: the intersection of its set predicates, and
     /// whether it also has bit predicates (a quick first test).
-    pub combined: BTreeMap<u32, (Values, bool)>,
+    pub combined: VarMap<(Values, bool)>,
+}
+
+/// A small map from variable or field number to `V`, in ascending key order
+/// (as a `BTreeMap` iterates), held as one sorted vector: a rule has a few
+/// variables, and a `BTreeMap` node takes hundreds of bytes of its own for
+/// each of the set's rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarMap<V>(Vec<(u32, V)>);
+
+impl<V> Default for VarMap<V> {
+    fn default() -> Self {
+        VarMap(Vec::new())
+    }
+}
+
+impl<V> VarMap<V> {
+    /// The value of `k`.
+    pub fn get(&self, k: &u32) -> Option<&V> {
+        self.0
+            .binary_search_by_key(k, |(x, _)| *x)
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The value of `k`, made (the default) if there was none.
+    pub fn slot(&mut self, k: u32) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.0.binary_search_by_key(&k, |(x, _)| *x) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (k, V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// Sets the value of `k`.
+    pub fn insert(&mut self, k: u32, v: V) {
+        match self.0.binary_search_by_key(&k, |(x, _)| *x) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+
+    /// The entries, by ascending key.
+    pub fn iter(&self) -> impl Iterator<Item = (&u32, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The values, by ascending key.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// The values, by ascending key, to change.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Whether there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+}
+
+impl<'a, V> IntoIterator for &'a VarMap<V> {
+    type Item = (&'a u32, &'a V);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (u32, V)>, fn(&'a (u32, V)) -> (&'a u32, &'a V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 impl Conds {
@@ -380,11 +460,11 @@ impl Conds {
             match kind(f.number) {
                 Kind::Ignored => {}
                 Kind::Scalar => match scalar_pred(f) {
-                    Some(p) => c.scalars.entry(var(f.number)).or_default().push((p, i)),
+                    Some(p) => c.scalars.slot(var(f.number)).push((p, i)),
                     None => c.unknown = true,
                 },
                 Kind::PerName => match Pred::of(f.op, f.num_value()) {
-                    Some(p) => c.per_name.entry(f.number).or_default().push((p, i)),
+                    Some(p) => c.per_name.slot(f.number).push((p, i)),
                     None => c.unknown = true,
                 },
                 Kind::Perm if f.op.is_equality() => {
@@ -401,6 +481,9 @@ impl Conds {
             c.combined.insert(*v, (set, !bits.is_empty()));
         }
         // Kept for every rule of a set while it is checked: no spare room.
+        c.scalars.shrink_to_fit();
+        c.per_name.shrink_to_fit();
+        c.combined.shrink_to_fit();
         c.atoms.shrink_to_fit();
         c.perm.shrink_to_fit();
         for ps in c.scalars.values_mut().chain(c.per_name.values_mut()) {
