@@ -32,24 +32,67 @@ use std::collections::BTreeMap;
 
 /// A set of u32 values: sorted, disjoint, inclusive ranges.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Values(Vec<(u32, u32)>);
+pub struct Values(Ranges);
+
+/// The ranges of a [`Values`]: one held inline (most sets are one range,
+/// and every rule of a set keeps a few), more on the heap without spare
+/// room.
+#[derive(Clone)]
+enum Ranges {
+    One((u32, u32)),
+    Many(Box<[(u32, u32)]>),
+}
+
+impl From<Vec<(u32, u32)>> for Ranges {
+    fn from(v: Vec<(u32, u32)>) -> Ranges {
+        match v.as_slice() {
+            [r] => Ranges::One(*r),
+            _ => Ranges::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Ranges {
+    type Target = [(u32, u32)];
+
+    fn deref(&self) -> &[(u32, u32)] {
+        match self {
+            Ranges::One(r) => std::slice::from_ref(r),
+            Ranges::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Ranges {
+    fn eq(&self, o: &Ranges) -> bool {
+        **self == **o
+    }
+}
+
+impl Eq for Ranges {}
+
+impl std::fmt::Debug for Ranges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 impl Values {
     /// Every value.
     pub fn full() -> Values {
-        Values(vec![(0, u32::MAX)])
+        Values(Ranges::One((0, u32::MAX)))
     }
 
     /// No value.
     pub fn empty() -> Values {
-        Values(Vec::new())
+        Values(Ranges::Many(Box::default()))
     }
 
     fn range(lo: u64, hi: u64) -> Values {
         if lo > hi || lo > u32::MAX as u64 {
             return Values::empty();
         }
-        Values(vec![(lo as u32, hi.min(u32::MAX as u64) as u32)])
+        Values(Ranges::One((lo as u32, hi.min(u32::MAX as u64) as u32)))
     }
 
     /// The values `v` for which `v OP c` holds, for the ordering operators;
@@ -82,7 +125,7 @@ impl Values {
 
     /// The one value of a set of one value.
     pub fn single(&self) -> Option<u32> {
-        match self.0.as_slice() {
+        match &self.0[..] {
             [(lo, hi)] if lo == hi => Some(*lo),
             _ => None,
         }
@@ -117,14 +160,14 @@ impl Values {
                 _ => out.push((lo, hi)),
             }
         }
-        Values(out)
+        Values(out.into())
     }
 
     /// The intersection.
     pub fn intersect(&self, o: &Values) -> Values {
         let mut out = Vec::new();
-        for (a, b) in &self.0 {
-            for (c, d) in &o.0 {
+        for (a, b) in self.0.iter() {
+            for (c, d) in o.0.iter() {
                 let lo = (*a).max(*c);
                 let hi = (*b).min(*d);
                 if lo <= hi {
@@ -132,7 +175,7 @@ impl Values {
                 }
             }
         }
-        Values(out).union(&Values::empty())
+        Values(out.into()).union(&Values::empty())
     }
 
     /// Whether every value of `self` is in `o`.
@@ -163,7 +206,7 @@ impl Values {
     /// A few values of the set worth trying as witnesses.
     fn samples(&self) -> Vec<u32> {
         let mut v = Vec::new();
-        for (lo, hi) in &self.0 {
+        for (lo, hi) in self.0.iter() {
             v.push(*lo);
             v.push(*hi);
         }

@@ -122,3 +122,18 @@ fn var_map_keeps_ascending_order() {
     assert_eq!(m.get(&4), None);
     assert!(VarMap::<u32>::default().is_empty());
 }
+
+/// A one-range set is held inline, and equals the same set built another
+/// way; it prints as the list of its ranges.
+#[test]
+fn one_range_sets_are_inline_and_equal_their_copies() {
+    let five = Values::of(Operator::Equal, 5).unwrap();
+    assert!(matches!(five.0, Ranges::One((5, 5))));
+    let built = Values::of(Operator::GreaterOrEqual, 5)
+        .unwrap()
+        .intersect(&Values::of(Operator::LessOrEqual, 5).unwrap());
+    assert_eq!(built, five);
+    let two = Values::of(Operator::NotEqual, 5).unwrap();
+    assert!(matches!(&two.0, Ranges::Many(r) if r.len() == 2));
+    assert_eq!(format!("{:?}", five), "Values([(5, 5)])");
+}
