@@ -401,9 +401,9 @@ pub struct Conds {
     /// Per-file predicates by field.
     pub per_name: VarMap<Vec<(Pred, usize)>>,
     /// `perm` conditions: (`=`?, bits).
-    pub perm: Vec<(bool, u32, usize)>,
+    pub perm: Box<[(bool, u32, usize)]>,
     /// Opaque conditions.
-    pub atoms: Vec<(Atom, usize)>,
+    pub atoms: Box<[(Atom, usize)]>,
     /// Fields the model cannot place (an operator the kernel does not know).
     pub unknown: bool,
     /// Per scalar variable: the intersection of its set predicates, and
@@ -416,11 +416,11 @@ pub struct Conds {
 /// variables, and a `BTreeMap` node takes hundreds of bytes of its own for
 /// each of the set's rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VarMap<V>(Vec<(u32, V)>);
+pub struct VarMap<V>(Box<[(u32, V)]>);
 
 impl<V> Default for VarMap<V> {
     fn default() -> Self {
-        VarMap(Vec::new())
+        VarMap(Box::default())
     }
 }
 
@@ -441,7 +441,7 @@ impl<V> VarMap<V> {
         let i = match self.0.binary_search_by_key(&k, |(x, _)| *x) {
             Ok(i) => i,
             Err(i) => {
-                self.0.insert(i, (k, V::default()));
+                self.put(i, (k, V::default()));
                 i
             }
         };
@@ -452,8 +452,15 @@ impl<V> VarMap<V> {
     pub fn insert(&mut self, k: u32, v: V) {
         match self.0.binary_search_by_key(&k, |(x, _)| *x) {
             Ok(i) => self.0[i].1 = v,
-            Err(i) => self.0.insert(i, (k, v)),
+            Err(i) => self.put(i, (k, v)),
         }
+    }
+
+    /// Inserts an entry at `i` (a map is built once and then only read).
+    fn put(&mut self, i: usize, e: (u32, V)) {
+        let mut v = std::mem::take(&mut self.0).into_vec();
+        v.insert(i, e);
+        self.0 = v.into_boxed_slice();
     }
 
     /// The entries, by ascending key.
@@ -475,10 +482,6 @@ impl<V> VarMap<V> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
-    }
 }
 
 impl<'a, V> IntoIterator for &'a VarMap<V> {
@@ -495,6 +498,7 @@ impl Conds {
     /// The conditions of a rule's fields.
     pub fn of(rule: &Rule) -> Conds {
         let mut c = Conds::default();
+        let (mut atoms, mut perms) = (Vec::new(), Vec::new());
         for (i, f) in rule.fields.iter().enumerate() {
             if matches!(f.op, Operator::Other(_)) {
                 c.unknown = true;
@@ -511,11 +515,10 @@ impl Conds {
                     None => c.unknown = true,
                 },
                 Kind::Perm if f.op.is_equality() => {
-                    c.perm
-                        .push((f.op == Operator::Equal, f.num_value() & perm::ALL, i))
+                    perms.push((f.op == Operator::Equal, f.num_value() & perm::ALL, i))
                 }
                 Kind::Perm => c.unknown = true,
-                Kind::Opaque => c.atoms.push((Atom::of(f), i)),
+                Kind::Opaque => atoms.push((Atom::of(f), i)),
             }
         }
         for (v, ps) in &c.scalars {
@@ -524,11 +527,8 @@ impl Conds {
             c.combined.insert(*v, (set, !bits.is_empty()));
         }
         // Kept for every rule of a set while it is checked: no spare room.
-        c.scalars.shrink_to_fit();
-        c.per_name.shrink_to_fit();
-        c.combined.shrink_to_fit();
-        c.atoms.shrink_to_fit();
-        c.perm.shrink_to_fit();
+        c.atoms = atoms.into_boxed_slice();
+        c.perm = perms.into_boxed_slice();
         for ps in c.scalars.values_mut().chain(c.per_name.values_mut()) {
             ps.shrink_to_fit();
         }
