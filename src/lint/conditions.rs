@@ -32,24 +32,67 @@ use std::collections::BTreeMap;
 
 /// A set of u32 values: sorted, disjoint, inclusive ranges.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Values(Vec<(u32, u32)>);
+pub struct Values(Ranges);
+
+/// The ranges of a [`Values`]: one held inline (most sets are one range,
+/// and every rule of a set keeps a few), more on the heap without spare
+/// room.
+#[derive(Clone)]
+enum Ranges {
+    One((u32, u32)),
+    Many(Box<[(u32, u32)]>),
+}
+
+impl From<Vec<(u32, u32)>> for Ranges {
+    fn from(v: Vec<(u32, u32)>) -> Ranges {
+        match v.as_slice() {
+            [r] => Ranges::One(*r),
+            _ => Ranges::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Ranges {
+    type Target = [(u32, u32)];
+
+    fn deref(&self) -> &[(u32, u32)] {
+        match self {
+            Ranges::One(r) => std::slice::from_ref(r),
+            Ranges::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Ranges {
+    fn eq(&self, o: &Ranges) -> bool {
+        **self == **o
+    }
+}
+
+impl Eq for Ranges {}
+
+impl std::fmt::Debug for Ranges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 impl Values {
     /// Every value.
     pub fn full() -> Values {
-        Values(vec![(0, u32::MAX)])
+        Values(Ranges::One((0, u32::MAX)))
     }
 
     /// No value.
     pub fn empty() -> Values {
-        Values(Vec::new())
+        Values(Ranges::Many(Box::default()))
     }
 
     fn range(lo: u64, hi: u64) -> Values {
         if lo > hi || lo > u32::MAX as u64 {
             return Values::empty();
         }
-        Values(vec![(lo as u32, hi.min(u32::MAX as u64) as u32)])
+        Values(Ranges::One((lo as u32, hi.min(u32::MAX as u64) as u32)))
     }
 
     /// The values `v` for which `v OP c` holds, for the ordering operators;
@@ -82,7 +125,7 @@ impl Values {
 
     /// The one value of a set of one value.
     pub fn single(&self) -> Option<u32> {
-        match self.0.as_slice() {
+        match &self.0[..] {
             [(lo, hi)] if lo == hi => Some(*lo),
             _ => None,
         }
@@ -117,14 +160,14 @@ impl Values {
                 _ => out.push((lo, hi)),
             }
         }
-        Values(out)
+        Values(out.into())
     }
 
     /// The intersection.
     pub fn intersect(&self, o: &Values) -> Values {
         let mut out = Vec::new();
-        for (a, b) in &self.0 {
-            for (c, d) in &o.0 {
+        for (a, b) in self.0.iter() {
+            for (c, d) in o.0.iter() {
                 let lo = (*a).max(*c);
                 let hi = (*b).min(*d);
                 if lo <= hi {
@@ -132,7 +175,7 @@ impl Values {
                 }
             }
         }
-        Values(out).union(&Values::empty())
+        Values(out.into()).union(&Values::empty())
     }
 
     /// Whether every value of `self` is in `o`.
@@ -163,7 +206,7 @@ impl Values {
     /// A few values of the set worth trying as witnesses.
     fn samples(&self) -> Vec<u32> {
         let mut v = Vec::new();
-        for (lo, hi) in &self.0 {
+        for (lo, hi) in self.0.iter() {
             v.push(*lo);
             v.push(*hi);
         }
@@ -354,24 +397,108 @@ impl Atom {
 #[derive(Clone, Debug, Default)]
 pub struct Conds {
     /// Scalar predicates by variable.
-    pub scalars: BTreeMap<u32, Vec<(Pred, usize)>>,
+    pub scalars: VarMap<Vec<(Pred, usize)>>,
     /// Per-file predicates by field.
-    pub per_name: BTreeMap<u32, Vec<(Pred, usize)>>,
+    pub per_name: VarMap<Vec<(Pred, usize)>>,
     /// `perm` conditions: (`=`?, bits).
-    pub perm: Vec<(bool, u32, usize)>,
+    pub perm: Box<[(bool, u32, usize)]>,
     /// Opaque conditions.
-    pub atoms: Vec<(Atom, usize)>,
+    pub atoms: Box<[(Atom, usize)]>,
     /// Fields the model cannot place (an operator the kernel does not know).
     pub unknown: bool,
     /// Per scalar variable: the intersection of its set predicates, and
     /// whether it also has bit predicates (a quick first test).
-    pub combined: BTreeMap<u32, (Values, bool)>,
+    pub combined: VarMap<(Values, bool)>,
+}
+
+/// A small map from variable or field number to `V`, in ascending key order
+/// (as a `BTreeMap` iterates), held as one sorted vector: a rule has a few
+/// variables, and a `BTreeMap` node takes hundreds of bytes of its own for
+/// each of the set's rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarMap<V>(Box<[(u32, V)]>);
+
+impl<V> Default for VarMap<V> {
+    fn default() -> Self {
+        VarMap(Box::default())
+    }
+}
+
+impl<V> VarMap<V> {
+    /// The value of `k`.
+    pub fn get(&self, k: &u32) -> Option<&V> {
+        self.0
+            .binary_search_by_key(k, |(x, _)| *x)
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The value of `k`, made (the default) if there was none.
+    pub fn slot(&mut self, k: u32) -> &mut V
+    where
+        V: Default,
+    {
+        let i = match self.0.binary_search_by_key(&k, |(x, _)| *x) {
+            Ok(i) => i,
+            Err(i) => {
+                self.put(i, (k, V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// Sets the value of `k`.
+    pub fn insert(&mut self, k: u32, v: V) {
+        match self.0.binary_search_by_key(&k, |(x, _)| *x) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.put(i, (k, v)),
+        }
+    }
+
+    /// Inserts an entry at `i` (a map is built once and then only read).
+    fn put(&mut self, i: usize, e: (u32, V)) {
+        let mut v = std::mem::take(&mut self.0).into_vec();
+        v.insert(i, e);
+        self.0 = v.into_boxed_slice();
+    }
+
+    /// The entries, by ascending key.
+    pub fn iter(&self) -> impl Iterator<Item = (&u32, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The values, by ascending key.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// The values, by ascending key, to change.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Whether there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a VarMap<V> {
+    type Item = (&'a u32, &'a V);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (u32, V)>, fn(&'a (u32, V)) -> (&'a u32, &'a V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 impl Conds {
     /// The conditions of a rule's fields.
     pub fn of(rule: &Rule) -> Conds {
         let mut c = Conds::default();
+        let (mut atoms, mut perms) = (Vec::new(), Vec::new());
         for (i, f) in rule.fields.iter().enumerate() {
             if matches!(f.op, Operator::Other(_)) {
                 c.unknown = true;
@@ -380,19 +507,18 @@ impl Conds {
             match kind(f.number) {
                 Kind::Ignored => {}
                 Kind::Scalar => match scalar_pred(f) {
-                    Some(p) => c.scalars.entry(var(f.number)).or_default().push((p, i)),
+                    Some(p) => c.scalars.slot(var(f.number)).push((p, i)),
                     None => c.unknown = true,
                 },
                 Kind::PerName => match Pred::of(f.op, f.num_value()) {
-                    Some(p) => c.per_name.entry(f.number).or_default().push((p, i)),
+                    Some(p) => c.per_name.slot(f.number).push((p, i)),
                     None => c.unknown = true,
                 },
                 Kind::Perm if f.op.is_equality() => {
-                    c.perm
-                        .push((f.op == Operator::Equal, f.num_value() & perm::ALL, i))
+                    perms.push((f.op == Operator::Equal, f.num_value() & perm::ALL, i))
                 }
                 Kind::Perm => c.unknown = true,
-                Kind::Opaque => c.atoms.push((Atom::of(f), i)),
+                Kind::Opaque => atoms.push((Atom::of(f), i)),
             }
         }
         for (v, ps) in &c.scalars {
@@ -401,8 +527,8 @@ impl Conds {
             c.combined.insert(*v, (set, !bits.is_empty()));
         }
         // Kept for every rule of a set while it is checked: no spare room.
-        c.atoms.shrink_to_fit();
-        c.perm.shrink_to_fit();
+        c.atoms = atoms.into_boxed_slice();
+        c.perm = perms.into_boxed_slice();
         for ps in c.scalars.values_mut().chain(c.per_name.values_mut()) {
             ps.shrink_to_fit();
         }

@@ -337,7 +337,6 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> F
         }
         let conds: Vec<Conds> = items.iter().map(|i| Conds::of(i.rule)).collect();
         let empty: Vec<bool> = conds.iter().map(|c| conds_empty(c).is_some()).collect();
-        let item_keys: Vec<Vec<String>> = items.iter().map(|i| keys(i.rule)).collect();
         let kinds_of: Vec<Kinds> = items
             .iter()
             .zip(&conds)
@@ -449,11 +448,15 @@ pub fn check(lists: &BTreeMap<FilterList, Vec<Item<'_>>>, machine: Machine) -> F
                         );
                     }
                 }
-                Action::Always if !item_keys[j].is_empty() && *list != FilterList::Exclude => {
-                    let bk = &item_keys[j];
+                Action::Always if !b.rule.keys().is_empty() && *list != FilterList::Exclude => {
+                    // Keys are worked out when needed, not kept for every
+                    // rule of the list.
+                    let bk = keys(b.rule);
                     let other_key = |i: usize| {
-                        items[i].rule.action == Action::Always
-                            && !bk.iter().all(|k| item_keys[i].contains(k))
+                        items[i].rule.action == Action::Always && {
+                            let ik = keys(items[i].rule);
+                            !bk.iter().all(|k| ik.contains(k))
+                        }
                     };
                     if let Some(a) = first_overlap(&other_key) {
                         out.push(

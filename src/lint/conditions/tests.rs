@@ -96,3 +96,44 @@ fn perm_is_a_disjunction() {
     assert_eq!(w & !wa, 0);
     assert_ne!(wa & !w, 0);
 }
+
+/// A rule's variables come out in ascending number, whatever their order in
+/// the rule (as the `BTreeMap` they replace gave them), one entry each.
+#[test]
+fn var_map_keeps_ascending_order() {
+    let mut m: VarMap<Vec<u32>> = VarMap::default();
+    for k in [7, 3, 9, 3, 1] {
+        m.slot(k).push(k * 10);
+    }
+    m.insert(5, vec![50]);
+    m.insert(9, vec![90, 91]);
+    let got: Vec<(u32, Vec<u32>)> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, vec![10]),
+            (3, vec![30, 30]),
+            (5, vec![50]),
+            (7, vec![70]),
+            (9, vec![90, 91]),
+        ]
+    );
+    assert_eq!(m.get(&3), Some(&vec![30, 30]));
+    assert_eq!(m.get(&4), None);
+    assert!(VarMap::<u32>::default().is_empty());
+}
+
+/// A one-range set is held inline, and equals the same set built another
+/// way; it prints as the list of its ranges.
+#[test]
+fn one_range_sets_are_inline_and_equal_their_copies() {
+    let five = Values::of(Operator::Equal, 5).unwrap();
+    assert!(matches!(five.0, Ranges::One((5, 5))));
+    let built = Values::of(Operator::GreaterOrEqual, 5)
+        .unwrap()
+        .intersect(&Values::of(Operator::LessOrEqual, 5).unwrap());
+    assert_eq!(built, five);
+    let two = Values::of(Operator::NotEqual, 5).unwrap();
+    assert!(matches!(&two.0, Ranges::Many(r) if r.len() == 2));
+    assert_eq!(format!("{:?}", five), "Values([(5, 5)])");
+}
