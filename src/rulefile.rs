@@ -326,6 +326,27 @@ fn nul_error(line: &str) -> Option<Diagnostic> {
     ))
 }
 
+/// Compiles one file's bytes (without notes) onto `entries` and `diags`.
+/// The bytes are dropped before the entries are joined, and the first
+/// file's entries are moved rather than copied: large files are the case
+/// this path is sized for.
+fn compile_into(
+    entries: &mut Vec<Entry>,
+    diags: &mut Vec<Diagnostic>,
+    name: &str,
+    bytes: Vec<u8>,
+    host: &Host,
+) {
+    let (e, d) = compile_text_with(name, &bytes, host, false);
+    drop(bytes);
+    if entries.is_empty() {
+        *entries = e;
+    } else {
+        entries.extend(e);
+    }
+    diags.extend(d);
+}
+
 /// Reads and compiles rules files. An unreadable file is a diagnostic too.
 /// No trust check: see [`compile_files_trusted`].
 /// Notes are left out: the commands that read files show errors and
@@ -340,16 +361,7 @@ pub fn compile_files<P: AsRef<std::path::Path>>(
     for path in paths {
         let (path, name) = (path.as_ref(), path.as_ref().to_string_lossy());
         match read_rules_file(path) {
-            Ok(bytes) => {
-                let (e, d) = compile_text_with(&name, &bytes, host, false);
-                drop(bytes);
-                if entries.is_empty() {
-                    entries = e;
-                } else {
-                    entries.extend(e);
-                }
-                diags.extend(d);
-            }
+            Ok(bytes) => compile_into(&mut entries, &mut diags, &name, bytes, host),
             Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why.to_string())),
         }
     }
@@ -377,14 +389,7 @@ pub fn compile_files_trusted<P: AsRef<std::path::Path>>(
                 if refused {
                     continue;
                 }
-                let (e, d) = compile_text_with(&name, &bytes, host, false);
-                drop(bytes);
-                if entries.is_empty() {
-                    entries = e;
-                } else {
-                    entries.extend(e);
-                }
-                diags.extend(d);
+                compile_into(&mut entries, &mut diags, &name, bytes, host);
             }
             Err(why) => diags.push(Diagnostic::whole_file(Some(&name), why.to_string())),
         }
