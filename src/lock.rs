@@ -58,8 +58,9 @@ fn refuse(path: &Path, what: impl std::fmt::Display) -> io::Error {
     )
 }
 
-/// What a file that is not a regular one is, in words.
-fn kind(meta: &Metadata) -> &'static str {
+/// What a file that is not a regular one is, in words (also for rules
+/// files, `rulefile::read`).
+pub(crate) fn file_kind(meta: &Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
     if t.is_dir() {
@@ -85,7 +86,7 @@ fn check_own(path: &Path, meta: &Metadata) -> io::Result<bool> {
     if !meta.file_type().is_file() {
         return Err(refuse(
             path,
-            format!("is {}, not a regular file", kind(meta)),
+            format!("is {}, not a regular file", file_kind(meta)),
         ));
     }
     let euid = nix::unistd::geteuid().as_raw();
@@ -135,7 +136,7 @@ pub(crate) fn open_own_file(
         Ok(meta) if !meta.file_type().is_file() => {
             return Err(refuse(
                 path,
-                format!("is {}, not a regular file", kind(&meta)),
+                format!("is {}, not a regular file", file_kind(&meta)),
             ))
         }
         _ => {}

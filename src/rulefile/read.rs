@@ -401,7 +401,7 @@ fn open_from_dir(
 /// `fstat` that they match; `meta` is its `fstat` from the open.
 fn read_whole(file: &File, meta: Metadata) -> Result<(Vec<u8>, Metadata), ReadError> {
     if !meta.is_file() {
-        return Err(ReadError::NotRegular(file_kind(&meta)));
+        return Err(ReadError::NotRegular(crate::lock::file_kind(&meta)));
     }
     let mut before = meta;
     for _ in 0..READ_TRIES {
@@ -529,25 +529,6 @@ fn unsettled(meta: &Metadata) -> Option<Duration> {
     // longer than a fresh change.
     let left = (changed + window).duration_since(SystemTime::now()).ok()?;
     Some(left.min(window))
-}
-
-/// What a non-regular file is, in words.
-fn file_kind(meta: &Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a file"
-    }
 }
 
 #[cfg(test)]
